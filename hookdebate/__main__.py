@@ -1,0 +1,3 @@
+from hookdebate.cli import main
+
+raise SystemExit(main())

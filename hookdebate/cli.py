@@ -1,0 +1,103 @@
+"""The `hookdebate` command: a thin shell over the library.
+
+Every user-facing failure is an exception from one of the stages' error types;
+main() turns it into one line on stderr and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from hookdebate.commands import COMMAND_MODULES
+
+
+def default_db_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "hookdebate" / "hookdebate.db"
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help=f"SQLite database (default: {default_db_path()}; env HOOKDEBATE_DB)",
+    )
+
+
+def resolve_db(args: argparse.Namespace) -> Path:
+    if getattr(args, "db", None):
+        return args.db
+    env = os.environ.get("HOOKDEBATE_DB")
+    return Path(env) if env else default_db_path()
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hookdebate import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="hookdebate",
+        description="Scrape, analyze, model and report a Linux kernel mailing-list debate.",
+    )
+    parser.add_argument("--version", action="version", version=f"hookdebate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"hookdebate.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"hookdebate.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions whose message is meant for the user (one line, no traceback)."""
+    from hookdebate.errors import HookdebateError
+
+    types: list[type[BaseException]] = [HookdebateError, OSError]
+    for module_name, attr in (
+        ("scraper.errors", "ScrapeError"),
+        ("semantics.errors", "ScenarioError"),
+        ("analysis.errors", "AnalysisError"),
+    ):
+        try:
+            types.append(getattr(importlib.import_module(module_name), attr))
+        except (ImportError, AttributeError):
+            pass
+    return tuple(types)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    text = str(exc).strip() or exc.__class__.__name__
+    return " ".join(text.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    errors = user_error_types()
+    try:
+        result = args.run(args)
+    except KeyboardInterrupt:
+        print("hookdebate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except errors as exc:
+        print(f"hookdebate: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    return int(result or 0)
