@@ -1,0 +1,98 @@
+"""Raw RFC 5322 bytes → scraper.model.Message."""
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from email.header import decode_header, make_header
+from email.utils import getaddresses, parsedate_to_datetime
+
+from scraper.errors import ScrapeError
+from scraper.model import Message
+
+_MSGID = re.compile(r"<([^<>\s]+)>")
+
+
+def bare_msgid(value: str | None) -> str | None:
+    """'<a@b>' or 'a@b' → 'a@b'; None for nothing usable."""
+    if not value:
+        return None
+    found = _MSGID.findall(value)
+    if found:
+        return found[0]
+    value = value.strip().strip("<>").strip()
+    return value or None
+
+
+def _header_text(value) -> str:
+    if value is None:
+        return ""
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except (UnicodeError, LookupError, email.errors.HeaderParseError):
+        text = str(value)
+    return " ".join(text.split())
+
+
+def _decode_part(part: email.message.Message) -> str:
+    payload = part.get_payload(decode=True)
+    if payload is None:
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def _body_text(msg: email.message.Message) -> str:
+    """All text/plain parts that are not attachments of another type, joined."""
+    if not msg.is_multipart():
+        if msg.get_content_maintype() in ("text", "") or msg.get_content_type() == "text/plain":
+            return _decode_part(msg)
+        return ""
+    texts = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        if part.get_content_type() == "text/plain":
+            texts.append(_decode_part(part))
+    return "\n".join(texts)
+
+
+def parse_message(raw: bytes, origin: str) -> Message:
+    """Parse one mail. Raises ScrapeError when it is not a mail or has no Message-ID."""
+    msg = email.message_from_bytes(raw)
+    message_id = bare_msgid(msg.get("Message-ID") or msg.get("Message-Id"))
+    if not message_id:
+        if not any(msg.get(h) for h in ("From", "Date", "Subject")):
+            raise ScrapeError(f"{origin}: not an email message")
+        raise ScrapeError(f"{origin}: message has no Message-ID header")
+    name, address = "", ""
+    from_pairs = getaddresses([_header_text(msg.get("From"))])
+    if from_pairs:
+        name, address = from_pairs[0]
+    date_raw = _header_text(msg.get("Date"))
+    try:
+        date = parsedate_to_datetime(date_raw) if date_raw else None
+        if date is not None and date.tzinfo is None:
+            date = None
+    except (TypeError, ValueError, IndexError):
+        date = None
+    references = tuple(_MSGID.findall(str(msg.get("References") or "")))
+    return Message(
+        message_id=message_id,
+        subject=_header_text(msg.get("Subject")),
+        from_name=name.strip().strip('"'),
+        from_address=address.strip().lower(),
+        date=date,
+        date_raw=date_raw,
+        in_reply_to=bare_msgid(str(msg.get("In-Reply-To") or "")),
+        references=references,
+        body=_body_text(msg),
+        raw=raw,
+        origin=origin,
+        to=tuple(a.lower() for _, a in getaddresses([_header_text(msg.get("To"))]) if a),
+        cc=tuple(a.lower() for _, a in getaddresses([_header_text(msg.get("Cc"))]) if a),
+        list_ids=tuple(_MSGID.findall(str(msg.get("List-Id") or msg.get("List-ID") or ""))),
+    )
