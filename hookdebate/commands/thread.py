@@ -1,0 +1,52 @@
+"""`hookdebate thread [MSGID]`: the thread as an indented tree, like lore's /T/ view."""
+from __future__ import annotations
+
+import json
+
+from hookdebate.cli import add_db_option, add_json_option, resolve_db
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "thread",
+        help="show a stored thread as an indented reply tree",
+        description="Show a stored thread as an indented reply tree (author, date, subject), "
+        "like lore's /T/ view. MSGID is any Message-ID of the thread; without it the "
+        "database must hold one thread.",
+    )
+    p.add_argument("msgid", nargs="?", help="any Message-ID of the thread (with or without <>)")
+    add_db_option(p)
+    add_json_option(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from analysis import build_tree, merge_identities
+    from hookdebate.pipeline import select_thread
+    from hookdebate.store import Store
+
+    store = Store(resolve_db(args))
+    messages = select_thread(store, args.msgid)
+    tree = build_tree(messages)
+    people, author_of = merge_identities(messages)
+    names = {p.person_id: p.name for p in people}
+    by_id = {m.message_id: m for m in messages}
+    rows = []
+    for mid in tree.order:
+        m = by_id[mid]
+        rows.append({
+            "message_id": mid,
+            "parent_id": tree.parent_of.get(mid),
+            "depth": tree.depth(mid),
+            "author": names.get(author_of.get(mid), m.from_name or m.from_address),
+            "date": m.date.isoformat() if m.date else m.date_raw,
+            "subject": m.subject,
+        })
+    if args.json:
+        print(json.dumps({"root": tree.root_id, "messages": rows}, indent=2))
+        return 0
+    for row in rows:
+        date = row["date"][:16].replace("T", " ")
+        print(f"{'  ' * row['depth']}{row['author']}  {date}  {row['subject']}")
+    print(f"\n{len(rows)} messages, root <{tree.root_id}>")
+    return 0
