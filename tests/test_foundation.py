@@ -1,0 +1,155 @@
+"""The pipeline skeleton on the real embedded thread: store, threading, identities, CLI errors."""
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hookdebate.store import Store
+from scraper import ScrapeError, iter_mbox
+
+ROOT = Path(__file__).resolve().parents[1]
+THREAD = ROOT / "data" / "threads" / "authoritative-hooks.mbox"
+GOLD = json.loads((Path(__file__).parent / "gold-authoritative-hooks.json").read_text())
+
+
+def hookdebate(*args: str, db: Path, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hookdebate", *args, "--db", str(db)],
+        capture_output=True, text=True, cwd=ROOT, **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def messages():
+    return list(iter_mbox(THREAD))
+
+
+def test_embedded_thread_has_52_distinct_messages(messages):
+    assert len(messages) == GOLD["thread"]["message_count"] == 52
+    assert len({m.message_id for m in messages}) == 52
+
+
+def test_store_round_trips_messages_and_raw_bytes(tmp_path, messages):
+    store = Store(tmp_path / "t.db")
+    result = store.add_messages(messages)
+    assert (result.added, result.skipped) == (52, 0)
+    back = {m.message_id: m for m in store.messages()}
+    for m in messages:
+        assert back[m.message_id] == m  # every field, raw bytes included
+
+
+def test_reingest_is_idempotent(tmp_path, messages):
+    store = Store(tmp_path / "t.db")
+    store.add_messages(messages)
+    again = store.add_messages(iter_mbox(THREAD))
+    assert (again.added, again.skipped) == (0, 52)
+    assert store.count_messages() == 52
+
+
+def test_messages_come_back_in_utc_order(tmp_path, messages):
+    store = Store(tmp_path / "t.db")
+    store.add_messages(reversed(messages))
+    dates = [m.date for m in store.messages()]
+    assert dates == sorted(dates)
+
+
+def test_full_text_search_finds_words_of_bodies(tmp_path, messages):
+    store = Store(tmp_path / "t.db")
+    store.add_messages(messages)
+    hits = store.search("authoritative")
+    assert hits and all("authoritative" in (m.body + m.subject).lower() for m in hits)
+
+
+def test_failed_batch_stores_nothing_of_that_call(tmp_path, messages):
+    store = Store(tmp_path / "t.db")
+    store.add_messages(messages[:10])
+
+    def poisoned():
+        yield from messages[10:20]
+        raise ScrapeError("boom")
+
+    with pytest.raises(ScrapeError):
+        store.add_messages(poisoned())
+    assert store.count_messages() == 10
+
+
+def test_one_root_and_parents_match_the_headers(messages):
+    from analysis import build_tree
+
+    tree = build_tree(messages)
+    roots = [mid for mid, parent in tree.parent_of.items() if parent is None]
+    assert roots == [GOLD["thread"]["root_message_id"]] == [tree.root_id]
+    assert len(tree.order) == 52
+    for gold in GOLD["messages"]:
+        assert tree.parent_of[gold["message_id"]] == gold["in_reply_to"], gold["message_id"]
+
+
+def test_addresses_merge_into_six_people(messages):
+    from analysis import merge_identities
+
+    people, author_of = merge_identities(messages)
+    assert len(people) == len(GOLD["participants"]) == 6
+    for gold in GOLD["participants"]:
+        owners = {p.person_id for p in people if set(gold["addresses"]) & set(p.addresses)}
+        assert len(owners) == 1, gold["name"]
+        (person,) = [p for p in people if p.person_id in owners]
+        assert set(person.addresses) == set(gold["addresses"])
+    assert set(author_of) == {m.message_id for m in messages}
+
+
+# -- command line ---------------------------------------------------------------------
+
+def test_cli_ingest_twice_then_thread_tree(tmp_path):
+    db = tmp_path / "cli.db"
+    first = hookdebate("ingest", str(THREAD), db=db)
+    assert first.returncode == 0, first.stderr
+    second = hookdebate("ingest", str(THREAD), db=db)
+    assert second.returncode == 0, second.stderr
+    assert Store(db).count_messages() == 52
+    tree = hookdebate("thread", "--json", db=db)
+    assert tree.returncode == 0, tree.stderr
+    rows = json.loads(tree.stdout)["messages"]
+    assert len(rows) == 52 and rows[0]["depth"] == 0
+    assert all(r["depth"] >= 1 for r in rows[1:])
+
+
+def _assert_one_line_error(proc):
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hookdebate: error:"), proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["missing", "not-mail", "no-message-id", "bad-gzip"])
+def test_bad_input_is_one_line_error_and_loses_nothing(tmp_path, kind):
+    db = tmp_path / "bad.db"
+    assert hookdebate("ingest", str(THREAD), db=db).returncode == 0
+    source = tmp_path / f"{kind}.mbox"
+    if kind == "not-mail":
+        source.write_bytes(b"\x00\x01 this is a PNG, honest\n" * 20)
+    elif kind == "no-message-id":
+        raw = THREAD.read_bytes()
+        first = raw.split(b"\nFrom MAILER-DAEMON")[0]
+        other = first.replace(b"20230412043300.360803-1-andrii@kernel.org", b"new-one@example.org")
+        broken = b"\n".join(l for l in first.split(b"\n") if not l.lower().startswith(b"message-id:"))
+        source.write_bytes(other + b"\n\n" + broken + b"\n")
+    elif kind == "bad-gzip":
+        source = tmp_path / "bad.mbox.gz"
+        source.write_bytes(gzip.compress(THREAD.read_bytes())[:5000])
+    proc = hookdebate("ingest", str(source), db=db)
+    _assert_one_line_error(proc)
+    store = Store(db)
+    assert store.count_messages() == 52
+    assert not store.has_message("new-one@example.org")
+
+
+def test_help_does_not_import_spacy():
+    code = ("import sys; from hookdebate.cli import build_parser; build_parser(); "
+            "print('spacy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "False", out.stderr
