@@ -1,0 +1,367 @@
+"""analyze(): one thread in, ThreadAnalysis out.
+
+Steps: thread tree -> identities -> segments -> reply blocks (new text + the
+quoted block it answers) -> sentences (spaCy, batched) -> claims (type, cited
+concepts) and cue hits -> reply relations -> per-message stance toward the
+proposal (propagated through who answers whom) -> per-person positions.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Iterable, Mapping
+
+from analysis.errors import AnalysisError
+from analysis.identity import PersonIndex, merge_identities
+from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
+                            ThreadAnalysis)
+from analysis.segment import looks_like_code, norm, segment_message
+from analysis.threading import build_tree
+from scraper.model import Message
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SNIP = re.compile(r"^\s*(\[?\s*(\.\.\.|…|snip|trimmed|cut)[^\]]*\]?|<snip>|-+\s*snip\s*-+)\s*$", re.I)
+_GREETING = re.compile(r"^\s*(hi|hello|hey|dear|thanks|thank you|thx|regards|cheers|best|ack|greetings)\b[^.?!]{0,40}[.,!]?\s*$", re.I)
+_PATCH_SUBJ = re.compile(r"^\s*\[[^\]]*\b(PATCH|RFC)\b", re.I)
+_REPLY_SUBJ = re.compile(r"^\s*(re|aw|sv|fwd?)\s*:", re.I)
+_CODE_LINE = re.compile(r"^(\t|    |\s*[{}]\s*$|\s*(if|for|while|return|static|struct)\b.*[;{)]\s*$)")
+T_DECIDE = 0.7  # cue mass needed to call a side
+
+
+def _date(m: Message) -> datetime:
+    d = m.date
+    if d is None:
+        return _EPOCH
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class _Block:
+    message_id: str
+    segments: list[Segment]
+    target: ReplyTarget | None
+    target_is_code: bool = False
+    sentences: list = field(default_factory=list)  # spaCy spans
+    attack: float = 0.0
+    support: float = 0.0
+    hits: list = field(default_factory=list)  # (CueHit, sentence text)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(s.text for s in self.segments)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Whitespace-collapsed paragraphs of a new-text block (snip markers dropped)."""
+    out, cur = [], []
+    for line in text.split("\n"):
+        if not line.strip() or _SNIP.match(line):
+            if cur:
+                out.append(norm(" ".join(cur)))
+                cur = []
+            continue
+        cur.append(line)
+    if cur:
+        out.append(norm(" ".join(cur)))
+    return [p for p in out if p]
+
+
+def _is_series_message(m: Message, root: Message, proposer: str, author_of: Mapping[str, str]) -> bool:
+    return author_of.get(m.message_id) == proposer and (
+        m.message_id == root.message_id or (_PATCH_SUBJ.match(m.subject or "") and not _REPLY_SUBJ.match(m.subject or "")))
+
+
+def proposal_text(root: Message, segments: Iterable[Segment]) -> str:
+    subject = norm(root.subject or "")
+    opening = ""
+    for s in segments:
+        if s.kind == "new":
+            paras = _paragraphs(s.text)
+            if paras:
+                opening = paras[0]
+                if len(opening) < 200 and len(paras) > 1:
+                    opening += " " + paras[1]
+                break
+    if len(opening) > 700:
+        cut = opening.rfind(". ", 0, 700)
+        opening = opening[: cut + 1] if cut > 200 else opening[:700].rstrip() + "…"
+    return f"{subject}: {opening}" if opening else subject
+
+
+def _claim_type(sent, cues: dict) -> str:
+    text = sent.text.strip()
+    if text.endswith("?") or re.search(r"\?\s*(\)|\"|')?\s*$", text):
+        return "question"
+    for rx in cues["claim_types"]["proposal"]:
+        if rx.search(text):
+            return "proposal"
+    root = sent.root
+    if root.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in root.children) \
+            and sent[0].i == root.i and root.lower_ not in ("see", "note", "thanks", "please"):
+        return "proposal"  # imperative: "Add new LSM hooks ..."
+    for rx in cues["claim_types"]["normative"]:
+        if rx.search(text):
+            return "normative"
+    return "factual"
+
+
+def _is_claim(sent) -> bool:
+    text = sent.text.strip()
+    words = [t for t in sent if t.is_alpha]
+    if len(words) < 3:
+        return False
+    if _GREETING.match(text):
+        return False
+    if re.match(r"^\s*(\[\d+\]\s*)?https?://\S+\s*$", text):
+        return False
+    if not any(t.pos_ in ("VERB", "AUX") for t in sent) and not text.endswith("?"):
+        return False
+    return True
+
+
+def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
+    """The whole analysis of one thread (pass the messages of one thread)."""
+    from analysis.cues import is_concession, is_neutral_statement, sentence_cues
+    from analysis.lexicon import get_cues, get_lexicon
+    from analysis.nlp import get_nlp
+
+    msgs = list({m.message_id: m for m in messages}.values())
+    if not msgs:
+        raise AnalysisError("no messages to analyze")
+    tree = build_tree(msgs)
+    by_id = {m.message_id: m for m in msgs}
+    ordered = [by_id[mid] for mid in tree.order]
+    people, author_of = merge_identities(ordered, overrides)
+    index = PersonIndex(people)
+    root = by_id[tree.root_id]
+    proposer = author_of[root.message_id]
+
+    # -- segmentation (ancestors first, so quotes resolve to where they first appeared)
+    by_date = sorted(ordered, key=_date)
+    rank = {m.message_id: i for i, m in enumerate(by_date)}
+    segs_of: dict[str, tuple[Segment, ...]] = {}
+    for m in ordered:
+        anc = []
+        cur = tree.parent_of.get(m.message_id)
+        while cur is not None:
+            anc.insert(0, by_id[cur])
+            cur = tree.parent_of.get(cur)
+        earlier = by_date[max(0, rank[m.message_id] - 60): rank[m.message_id]]
+        segs_of[m.message_id] = segment_message(m, anc, resolve_person=index.resolve, author_of=author_of,
+                                                earlier=earlier)
+    all_segments = tuple(s for m in ordered for s in segs_of[m.message_id])
+
+    # -- reply blocks
+    blocks_of: dict[str, list[_Block]] = {}
+    trailers_of: dict[str, list[str]] = defaultdict(list)
+    for m in ordered:
+        blocks: list[_Block] = []
+        last_quote: Segment | None = None
+        had_quote = any(s.kind == "quote" for s in segs_of[m.message_id])
+        cur: _Block | None = None
+        for s in segs_of[m.message_id]:
+            if s.kind == "quote":
+                if not _sig_only(s.text):
+                    last_quote = s
+                cur = None
+            elif s.kind == "new":
+                if cur is None:
+                    target = None
+                    if last_quote is not None:
+                        target = ReplyTarget(last_quote.quoted_message_id, last_quote.quoted_person, last_quote.text)
+                    elif not had_quote and tree.parent_of.get(m.message_id):
+                        pid = tree.parent_of[m.message_id]
+                        target = ReplyTarget(pid, author_of.get(pid), "")
+                    cur = _Block(m.message_id, [], target,
+                                 target_is_code=bool(last_quote is not None and looks_like_code(last_quote.text)))
+                    blocks.append(cur)
+                    last_quote = None
+                cur.segments.append(s)
+            elif s.kind == "trailer":
+                trailers_of[m.message_id].extend(line.strip() for line in s.text.splitlines() if line.strip())
+        blocks_of[m.message_id] = blocks
+
+    # -- sentences, batched through spaCy
+    nlp = get_nlp()
+    jobs: list[tuple[str, _Block]] = []
+    for m in ordered:
+        for b in blocks_of[m.message_id]:
+            for p in _paragraphs(b.text):
+                jobs.append((p, b))
+    for doc, b in nlp.pipe(jobs, as_tuples=True, batch_size=64):
+        b.sentences.extend(doc.sents)
+
+    lex = get_lexicon()
+    cues = get_cues()
+    claims: list[Claim] = []
+    pairs: list[ReplyPair] = []
+    sent_relation: dict[int, str] = {}
+    for m in ordered:
+        n = 0
+        for b in blocks_of[m.message_id]:
+            for sent in b.sentences:
+                for hit in sentence_cues(sent):
+                    b.hits.append((hit, sent.text.strip()))
+                    if hit.side == "attack":
+                        b.attack += hit.weight
+                    else:
+                        b.support += hit.weight
+            rel = _relation(b.attack, b.support) if b.target is not None else None
+            if b.target is not None:
+                pairs.append(ReplyPair(m.message_id, author_of[m.message_id], b.text, b.target, rel))
+            for sent in b.sentences:
+                if not _is_claim(sent):
+                    continue
+                text = sent.text.strip()
+                own = [h for h, t in b.hits if t == text and h.weight >= 1.0]
+                srel = rel
+                if own and b.target is not None:
+                    a = sum(h.weight for h in own if h.side == "attack")
+                    s_ = sum(h.weight for h in own if h.side == "support")
+                    srel = "attack" if a > s_ else "support" if s_ > a else rel
+                claims.append(Claim(f"{m.message_id}#{n}", m.message_id, author_of[m.message_id], text,
+                                    _claim_type(sent, cues), lex.find(text), b.target, srel))
+                n += 1
+
+    # -- stance, in date order so each reply knows where its target stands
+    stance_of: dict[str, MessageStance] = {}
+    person_score: dict[str, float] = defaultdict(float)
+    person_score[proposer] = 10.0
+    for m in by_date:
+        mid = m.message_id
+        pid = author_of[mid]
+        if pid == proposer:
+            st = _proposer_stance(m, blocks_of[mid], claims, root, proposer, author_of)
+        else:
+            st = _reply_stance(m, blocks_of[mid], trailers_of[mid], person_score, author_of, proposer, by_id,
+                               is_neutral_statement, is_concession)
+        stance_of[mid] = st
+        if pid != proposer:
+            person_score[pid] += {"support": 1.0, "oppose": -1.0}.get(st.stance, 0.0)
+    message_stances = tuple(stance_of[m.message_id] for m in ordered)
+    positions = _positions(people, ordered, author_of, stance_of, proposer)
+
+    return ThreadAnalysis(
+        tree=tree, subject=root.subject, proposal=proposal_text(root, segs_of[root.message_id]),
+        messages=tuple(ordered), people=people, author_of=author_of, segments=all_segments,
+        reply_pairs=tuple(pairs), claims=tuple(claims), message_stances=message_stances,
+        positions=positions, extra={"proposer": proposer},
+    )
+
+
+def _sig_only(text: str) -> bool:
+    lines = [x for x in text.strip().splitlines() if x.strip()]
+    return bool(lines) and lines[0].strip() in ("--", "-- ") and len(lines) <= 6
+
+
+def _relation(attack: float, support: float) -> str | None:
+    if attack >= T_DECIDE and attack > support:
+        return "attack"
+    if support >= T_DECIDE and support > attack:
+        return "support"
+    return None
+
+
+def _sign(x: float) -> int:
+    return 1 if x > 0.25 else -1 if x < -0.25 else 0
+
+
+def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, by_id, is_neutral, is_concession):
+    pos = neg = 0.0
+    ev_pos: list[tuple[float, str]] = []
+    ev_neg: list[tuple[float, str]] = []
+    strong = False
+    neutral_said = False
+    for b in blocks:
+        for _h, text in b.hits:
+            pass
+        if any(is_neutral(s.text) for s in b.sentences):
+            neutral_said = True
+        if b.target is None or b.target_is_code:
+            continue
+        t_person = b.target.author
+        if t_person is None and b.target.message_id:
+            t_person = author_of.get(b.target.message_id)
+        if t_person is None or t_person == author_of[m.message_id]:
+            continue
+        s_t = _sign(person_score.get(t_person, 0.0))
+        if s_t == 0:
+            continue
+        for hit, text in b.hits:
+            if hit.weight >= 1.0:
+                strong = True
+            agrees = (hit.side == "support") == (s_t > 0)
+            if agrees:
+                pos += hit.weight
+                ev_pos.append((hit.weight, text))
+            else:
+                neg += hit.weight
+                ev_neg.append((hit.weight, text))
+    series_reply = any(author_of.get(x) == proposer for x in [m.parent_id] if x)
+    for t in trailers:
+        key = t.split(":", 1)[0].strip().lower()
+        from analysis.lexicon import get_cues
+
+        tr = get_cues()["trailers"]
+        if key in [x.lower() for x in tr.get("support", [])] and series_reply:
+            pos += 1.0
+            strong = True
+            ev_pos.append((1.0, t))
+        elif key in [x.lower() for x in tr.get("attack", [])]:
+            neg += 1.0
+            strong = True
+            ev_neg.append((1.0, t))
+    if neutral_said and not strong:
+        pos = neg = 0.0
+    big, small = max(pos, neg), min(pos, neg)
+    if big < T_DECIDE:
+        stance, conf, ev = "neutral", 0.6 if big == 0 else 0.5, []
+    elif small >= T_DECIDE and small >= 0.5 * big:
+        stance, conf = "mixed", 0.5 + 0.3 * (small / big)
+        ev = sorted(ev_pos, key=lambda x: -x[0])[:2] + sorted(ev_neg, key=lambda x: -x[0])[:2]
+    else:
+        stance = "support" if pos > neg else "oppose"
+        conf = min(0.95, 0.5 + 0.45 * (big - small) / (big + small) * min(1.0, big / 2))
+        ev = sorted(ev_pos if pos > neg else ev_neg, key=lambda x: -x[0])[:3]
+    evidence = tuple(dict.fromkeys(Evidence(m.message_id, t) for _, t in ev))
+    return MessageStance(m.message_id, author_of[m.message_id], stance, round(conf, 2), evidence)
+
+
+def _proposer_stance(m, blocks, claims, root, proposer, author_of):
+    """The proposal's author supports their own series; evidence: their most on-topic sentences."""
+    own = [c for c in claims if c.message_id == m.message_id]
+    ranked = sorted(own, key=lambda c: (-(c.type in ("proposal", "normative")) - len(c.cites) * 0.5, ))
+    evidence = tuple(Evidence(m.message_id, c.text) for c in ranked[:2])
+    conf = 0.9 if m.message_id == root.message_id or _PATCH_SUBJ.match(m.subject or "") and not _REPLY_SUBJ.match(m.subject or "") else 0.75
+    return MessageStance(m.message_id, proposer, "support", conf, evidence)
+
+
+def _positions(people, ordered, author_of, stance_of, proposer) -> tuple[Position, ...]:
+    out = []
+    for p in people:
+        mids = [m.message_id for m in ordered if author_of[m.message_id] == p.person_id]
+        sts = [stance_of[mid] for mid in mids]
+        if p.person_id == proposer:
+            stance, conf = "support", 0.9
+        else:
+            sup = sum(1 for s in sts if s.stance == "support") + 0.5 * sum(1 for s in sts if s.stance == "mixed")
+            opp = sum(1 for s in sts if s.stance == "oppose") + 0.5 * sum(1 for s in sts if s.stance == "mixed")
+            decided = [s for s in sorted(sts, key=lambda s: s.message_id and 0) if s.stance != "neutral"]
+            if sup == 0 and opp == 0:
+                stance, conf = "neutral", 0.6
+            elif any(s.stance == "mixed" for s in sts) or (min(sup, opp) > 0 and min(sup, opp) >= 0.34 * max(sup, opp)):
+                stance, conf = "mixed", 0.55
+            else:
+                stance = "support" if sup > opp else "oppose"
+                conf = round(min(0.95, 0.55 + 0.1 * abs(sup - opp)), 2)
+        ev = []
+        for s in sts:
+            if s.stance == stance or stance == "mixed" and s.stance != "neutral":
+                ev.extend(s.evidence[:1])
+        if not ev:
+            for s in sts:
+                ev.extend(s.evidence[:1])
+        out.append(Position(p.person_id, p.name, p.addresses, len(mids), stance, conf, tuple(ev[:3])))
+    return tuple(out)

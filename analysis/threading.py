@@ -1,0 +1,154 @@
+"""JWZ-style threading: who replies to whom.
+
+Pure Python; no spaCy. A message's parent is its In-Reply-To when that message
+is present, else the nearest present Message-ID in References (newest first),
+so a reply whose direct parent is missing from the archive is bridged to its
+nearest present ancestor. Messages with no present ancestor are roots.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Iterable
+
+from analysis.errors import AnalysisError
+from analysis.model import ThreadTree
+from scraper.model import Message
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _date_key(m: Message) -> tuple:
+    d = m.date
+    if d is not None and d.tzinfo is None:
+        d = d.replace(tzinfo=timezone.utc)
+    return (d or _EPOCH, m.message_id)
+
+
+def _dedupe(messages: Iterable[Message]) -> list[Message]:
+    seen: dict[str, Message] = {}
+    for m in messages:
+        seen.setdefault(m.message_id, m)
+    return list(seen.values())
+
+
+def parents(messages: Iterable[Message]) -> dict[str, str | None]:
+    """message_id -> parent message_id among the given messages (None for roots)."""
+    msgs = _dedupe(messages)
+    present = {m.message_id for m in msgs}
+    parent_of: dict[str, str | None] = {}
+    for m in msgs:
+        candidates: list[str] = []
+        if m.in_reply_to:
+            candidates.append(m.in_reply_to)
+        candidates.extend(reversed(m.references))
+        parent = None
+        for c in candidates:
+            if c in present and c != m.message_id:
+                parent = c
+                break
+        parent_of[m.message_id] = parent
+    # Break cycles (forged or broken headers): walk up; if we come back, cut the link.
+    for mid in list(parent_of):
+        seen = {mid}
+        cur = parent_of[mid]
+        while cur is not None:
+            if cur in seen:
+                parent_of[mid] = None
+                break
+            seen.add(cur)
+            cur = parent_of.get(cur)
+    return parent_of
+
+
+def _order(msgs: list[Message], parent_of: dict[str, str | None]) -> list[str]:
+    by_id = {m.message_id: m for m in msgs}
+    kids: dict[str | None, list[Message]] = defaultdict(list)
+    for m in msgs:
+        kids[parent_of[m.message_id]].append(m)
+    for k in kids.values():
+        k.sort(key=_date_key)
+    out: list[str] = []
+    stack = [m.message_id for m in reversed(kids[None])]
+    while stack:
+        mid = stack.pop()
+        out.append(mid)
+        stack.extend(c.message_id for c in reversed(kids.get(mid, [])))
+    assert len(out) == len(by_id)
+    return out
+
+
+def build_tree(messages: Iterable[Message]) -> ThreadTree:
+    """The reply tree of one thread. Several roots (a thread whose root is missing)
+    are kept in date order; root_id is the earliest root (the one with most
+    descendants when dates tie)."""
+    msgs = _dedupe(messages)
+    if not msgs:
+        raise AnalysisError("cannot build a thread tree from zero messages")
+    parent_of = parents(msgs)
+    order = _order(msgs, parent_of)
+    roots = [mid for mid in order if parent_of[mid] is None]
+    by_id = {m.message_id: m for m in msgs}
+    sizes = {r: 0 for r in roots}
+    for mid in order:
+        cur = mid
+        while parent_of[cur] is not None:
+            cur = parent_of[cur]
+        sizes[cur] += 1
+    root = min(roots, key=lambda r: (-sizes[r], _date_key(by_id[r])))
+    # Put the main root's subtree first so order[0] == root_id.
+    if order[0] != root:
+        main = [mid for mid in order if _top(mid, parent_of) == root]
+        rest = [mid for mid in order if _top(mid, parent_of) != root]
+        order = main + rest
+    return ThreadTree(root_id=root, parent_of=parent_of, order=tuple(order))
+
+
+def _top(mid: str, parent_of: dict[str, str | None]) -> str:
+    while parent_of[mid] is not None:
+        mid = parent_of[mid]
+    return mid
+
+
+def split_threads(messages: Iterable[Message]) -> list[list[Message]]:
+    """Group messages into threads (connected components of the reply relation,
+    also joining messages whose References name a common missing ancestor).
+    Threads are returned largest first; messages within a thread in tree order."""
+    msgs = _dedupe(messages)
+    if not msgs:
+        return []
+    present = {m.message_id for m in msgs}
+    uf: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        uf.setdefault(x, x)
+        while uf[x] != x:
+            uf[x] = uf[uf[x]]
+            x = uf[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            uf[ra] = rb
+
+    for m in msgs:
+        find(m.message_id)
+        ids = list(m.references)
+        if m.in_reply_to:
+            ids.append(m.in_reply_to)
+        # Join through the first (root-most) referenced id, present or not: replies to
+        # the same missing root still belong together.
+        for ref in ids[:1] + [i for i in ids if i in present]:
+            union(m.message_id, ref)
+    groups: dict[str, list[Message]] = defaultdict(list)
+    for m in msgs:
+        groups[find(m.message_id)].append(m)
+    threads = []
+    for group in groups.values():
+        parent_of = parents(group)
+        order = _order(group, parent_of)
+        by_id = {m.message_id: m for m in group}
+        threads.append([by_id[mid] for mid in order])
+    threads.sort(key=lambda t: (-len(t), _date_key(t[0])))
+    return threads
