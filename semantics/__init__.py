@@ -1,0 +1,31 @@
+"""Executable model of the kernel's LSM / capability / bpf() permission semantics.
+
+Pure Python, stdlib only, importing nothing else of the project.  Mechanisms
+(cap_capable(), call_int_hook(), security_vm_enough_memory_mm(),
+bpf_token_capable(), ...) are in engine.py, each naming the kernel function
+it models; kernel variants (v6.3, proposal-2023-04, v6.9) are data files in
+data/kernels/.
+"""
+from semantics.engine import TraceStep
+from semantics.errors import ScenarioError
+from semantics.kernels import Kernel, data_dir, kernel_names, load_kernel
+from semantics.model import Verdict, decide, outcome, replay
+from semantics.scenario import LsmModule, Op, Scenario, Task, Token, load_scenarios, parse_scenario
+
+__all__ = [
+    "ScenarioError", "Scenario", "Task", "LsmModule", "Token", "Op", "TraceStep", "Verdict",
+    "parse_scenario", "load_scenarios", "decide", "replay", "outcome", "kernel_names",
+    "load_kernel", "Kernel", "data_dir", "catalog", "CatalogEntry", "diff", "DiffResult",
+    "check", "PropertyResult",
+]
+
+
+def __getattr__(name):
+    # catalog / diff / check live in modules loaded on first use
+    if name in ("catalog", "CatalogEntry"):
+        from semantics import catalog as _c
+        return getattr(_c, name)
+    if name in ("diff", "DiffResult", "check", "PropertyResult", "enumerate_space"):
+        from semantics import space as _s
+        return getattr(_s, name)
+    raise AttributeError(name)

@@ -1,0 +1,472 @@
+"""The mechanisms and the interpreter of a variant's check programs.
+
+Each mechanism names the kernel function it models.  The interpreter reads
+the world through a small interface (``World``) so the same code serves
+decide() on one scenario and the enumeration of the configuration space
+(space.py), where fields are read lazily.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from semantics.errors import ScenarioError
+from semantics.kernels import Kernel
+from semantics.vocab import ERRNO, ERRNO_NAME
+
+EPERM = -ERRNO["EPERM"]
+ENOMEM = -ERRNO["ENOMEM"]
+
+# The user-namespace tree of the model: init (level 0) with two children,
+# "child" (created by a user of init: its owner may be the task's euid) and
+# "sibling" (created by someone else).
+NS_LEVEL = {"init": 0, "child": 1, "sibling": 1}
+NS_PARENT = {"init": None, "child": "init", "sibling": "init"}
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    check: str
+    models: str
+    result: str
+
+    def to_json(self) -> dict:
+        return {"check": self.check, "models": self.models, "result": self.result}
+
+
+def outcome_of(rc: int) -> str:
+    """What a syscall return looks like from user space."""
+    if rc == 0:
+        return "allow"
+    if rc > 0:
+        return f"ret={rc}"
+    return ERRNO_NAME.get(-rc, f"errno={-rc}")
+
+
+def rc_text(rc: int) -> str:
+    if rc < 0:
+        return "-" + ERRNO_NAME.get(-rc, str(-rc))
+    return str(rc)
+
+
+class Trace:
+    """Collects TraceSteps; the enumeration passes None instead (no cost)."""
+
+    __slots__ = ("steps", "kernel")
+
+    def __init__(self, kernel: Kernel):
+        self.steps: list[TraceStep] = []
+        self.kernel = kernel
+
+    def add(self, check: str, models: str, result: str) -> None:
+        self.steps.append(TraceStep(check, f"{models} ({self.kernel.name})", result))
+
+
+class Deny(Exception):
+    """A check failed: the syscall returns rc."""
+
+    def __init__(self, rc: int):
+        self.rc = rc
+
+
+# --------------------------------------------------------------------------
+# capabilities
+
+
+def cap_capable(w, kernel: Kernel, target_ns: str, cap: str, tr) -> int:
+    """cap_capable() security/commoncap.c: walk from the target namespace up
+    to the task's own; the task's effective set counts only in its own
+    namespace; the owner of a child namespace (its creator's euid, seen from
+    the parent) has every capability in it."""
+    cred_ns = w.userns()
+    ns = target_ns
+    while True:
+        if ns == cred_ns:
+            rc = 0 if w.has_cap(cap) else EPERM
+            if tr is not None:
+                tr.add(f"cap_capable({target_ns}, {cap})", "cap_capable() security/commoncap.c",
+                       f"{'0' if rc == 0 else '-EPERM'}: task's effective set in its own namespace ({cred_ns}) {'has' if rc == 0 else 'lacks'} {cap}")
+            return rc
+        if NS_LEVEL[ns] <= NS_LEVEL[cred_ns]:
+            if tr is not None:
+                tr.add(f"cap_capable({target_ns}, {cap})", "cap_capable() security/commoncap.c",
+                       f"-EPERM: {target_ns} is not {cred_ns} nor below it (ns->level <= cred->user_ns->level)")
+            return EPERM
+        if NS_PARENT[ns] == cred_ns and ns == "child" and w.owns_child():
+            if tr is not None:
+                tr.add(f"cap_capable({target_ns}, {cap})", "cap_capable() security/commoncap.c",
+                       "0: the task's euid owns the child namespace and the task is in its parent: every capability")
+            return 0
+        ns = NS_PARENT[ns]
+
+
+def dispatch(w, kernel: Kernel, hook: str, tr, caller: str, first=None) -> int:
+    """call_int_hook() security/security.c: modules in stack order; the first
+    return that is not the stop value wins, else the default.  v6.3 stops on
+    any non-zero return, v6.9 on any return other than LSM_RET_DEFAULT(hook).
+    ``first`` is commoncap's own result where commoncap implements the hook."""
+    if hook not in kernel.int_hooks:
+        raise ScenarioError(f"hook {hook!r} does not exist in kernel {kernel.name}")
+    default = kernel.hook_default(hook)
+    stop = 0 if kernel.call_int_hook == "first_nonzero" else default
+    rc = default
+    who = []
+    if first is not None:
+        rc = first
+        who.append(f"capability={rc_text(first)}")
+        if rc != stop:
+            if tr is not None:
+                tr.add(caller, f"call_int_hook({hook}) security/security.c", f"{rc_text(rc)} ({', '.join(who)}; first non-{'zero' if stop == 0 else 'default'} return wins)")
+            return rc
+    for mod in w.stack():
+        r = w.ret(mod, hook)
+        if r is None:
+            if mod != "bpf":
+                continue
+            r = default   # the BPF LSM's stub for every hook returns the default
+            who.append(f"bpf={rc_text(r)} (stub default)")
+        else:
+            who.append(f"{mod}={rc_text(r)}")
+        rc = r
+        if rc != stop:
+            break
+    if tr is not None:
+        detail = ", ".join(who) if who else f"no module implements it: default {rc_text(default)}"
+        tr.add(caller, f"call_int_hook({hook}) security/security.c", f"{rc_text(rc)} ({detail})")
+    return rc
+
+
+def ns_capable(w, kernel: Kernel, ns: str, cap: str, tr) -> bool:
+    """ns_capable() kernel/capability.c -> security_capable(): commoncap's
+    cap_capable() first, then every other module's capable hook."""
+    first = cap_capable(w, kernel, ns, cap, tr)
+    rc = dispatch(w, kernel, "capable", tr, f"security_capable({ns}, {cap})", first=first)
+    ok = rc == 0
+    if tr is not None:
+        fn = "capable()" if ns == "init" else "ns_capable()"
+        tr.add(f"{'capable' if ns == 'init' else 'ns_capable'}({'' if ns == 'init' else ns + ', '}{cap})",
+               f"{fn} kernel/capability.c", "true" if ok else "false")
+    return ok
+
+
+def bpf_token_capable(w, kernel: Kernel, token: bool, cap: str, tr) -> bool:
+    """bpf_token_capable() kernel/bpf/token.c (v6.9): bpf_ns_capable() against
+    the token's namespace (init without a token): ns_capable(ns, cap) or, for
+    caps other than CAP_SYS_ADMIN, ns_capable(ns, CAP_SYS_ADMIN); then, with a
+    token, security_bpf_token_capable() < 0 refuses."""
+    ns = w.token_userns() if token else "init"
+    ok = ns_capable(w, kernel, ns, cap, tr) or (cap != "CAP_SYS_ADMIN" and ns_capable(w, kernel, ns, "CAP_SYS_ADMIN", tr))
+    if ok and token:
+        rc = dispatch(w, kernel, "bpf_token_capable", tr, f"security_bpf_token_capable({cap})")
+        if rc < 0:
+            ok = False
+    if tr is not None:
+        tr.add(f"bpf_token_capable({'token' if token else 'NULL'}, {cap})", "bpf_token_capable() kernel/bpf/token.c",
+               "true" if ok else "false")
+    return ok
+
+
+# --------------------------------------------------------------------------
+# the interpreter of check programs
+
+
+class State:
+    __slots__ = ("token", "vars")
+
+    def __init__(self):
+        self.token = False
+        self.vars = {}
+
+
+def pred(w, kernel: Kernel, expr, st: State, tr) -> bool:
+    if expr is None:
+        return True
+    if isinstance(expr, dict):
+        if "any" in expr:
+            return any(pred(w, kernel, e, st, tr) for e in expr["any"])
+        if "all" in expr:
+            return all(pred(w, kernel, e, st, tr) for e in expr["all"])
+        raise ScenarioError(f"kernel {kernel.name}: bad predicate {expr!r}")
+    parts = expr.split()
+    head = parts[0]
+    if head == "var":
+        return st.vars[parts[1]]
+    if head == "capable":
+        return ns_capable(w, kernel, "init", parts[1], tr)
+    if head == "ns_capable":
+        ns = parts[1]
+        if ns == "bpffs":
+            # the bpffs instance: the one being created, or the token's
+            ns = w.op.userns if w.op.call == "bpffs_create" else w.token_userns()
+        return ns_capable(w, kernel, ns, parts[2], tr)
+    if head == "token_capable":
+        return bpf_token_capable(w, kernel, st.token, parts[1], tr)
+    named = kernel.predicates.get(expr)
+    if named is None:
+        raise ScenarioError(f"kernel {kernel.name}: unknown predicate {expr!r}")
+    ok = pred(w, kernel, {"any": named["any"]} if "any" in named else {"all": named["all"]}, st, tr)
+    if tr is not None:
+        tr.add(f"{expr}()", named["models"], "true" if ok else "false")
+    return ok
+
+
+def attach_prog_type(kernel: Kernel, op):
+    if op.prog_type is not None:
+        return op.prog_type
+    return kernel.attach_to_prog.get(op.attach_type)
+
+
+def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
+    op = w.op
+    for key, val in c.items():
+        if key == "with_token":
+            ok = w.with_token() == val
+        elif key == "flags_all":
+            ok = all(f in op.map_flags for f in val)
+        elif key == "flag":
+            ok = val in op.map_flags
+        elif key == "map_type_supported":
+            ok = (op.map_type in kernel.map_types) == val
+        elif key == "map_type_in":
+            ok = op.map_type in kernel.group(val)
+        elif key == "map_type_not_in":
+            ok = op.map_type not in kernel.group(val)
+        elif key == "prog_type_supported":
+            ok = (op.prog_type in kernel.prog_types) == val
+        elif key == "prog_type_in":
+            ok = attach_prog_type(kernel, op) in kernel.group(val)
+        elif key == "prog_type_not_in":
+            ok = attach_prog_type(kernel, op) not in kernel.group(val)
+        elif key == "attach_type_supported":
+            ok = (op.attach_type in kernel.attach_to_prog) == val
+        elif key == "prog_matches_attach_type":
+            ok = (op.prog_type is None or kernel.attach_to_prog.get(op.attach_type) == op.prog_type) == val
+        elif key == "token_bpffs":
+            ok = (w.token_userns() is not None) == val
+        elif key == "task_in_bpffs_userns":
+            ok = (w.userns() == w.token_userns()) == val
+        elif key == "task_userns":
+            ok = w.userns() == val
+        elif key == "token_has_delegation":
+            ok = w.token_has_delegation() == val
+        elif key == "sysctl_value_out_of_range":
+            ok = not (val[0] <= op.value <= val[1])
+        elif key == "sysctl_locked":
+            ok = w.sysctl() == val and op.value != val
+        elif key == "bpffs_userns":
+            ok = op.userns == val
+        elif key == "option_nonzero":
+            ok = bool(op.value) == val
+        else:
+            raise ScenarioError(f"kernel {kernel.name}: unknown condition {key!r}")
+        if not ok:
+            return False
+    return True
+
+
+def token_get(w, kernel: Kernel, step: dict, st: State, tr) -> None:
+    """bpf_token_get_from_fd() + bpf_token_allow_cmd() + bpf_token_allow_*()
+    kernel/bpf/token.c (v6.9): a token that does not cover the command (or
+    the map/program/attach type) is dropped, and the command falls back to
+    the system-wide capability checks; it is not an error."""
+    if not w.with_token():
+        st.token = False
+        if tr is not None:
+            tr.add("token fd", step["models"], "no BPF_F_TOKEN_FD: token = NULL")
+        return
+    op = w.op
+    cmd = step["cmd"]
+    why = None
+    if not w.delegated("delegate_cmds", cmd):
+        why = f"delegate_cmds lacks {cmd}"
+    else:
+        rc = dispatch(w, kernel, "bpf_token_cmd", tr, f"security_bpf_token_cmd({cmd})")
+        if rc != 0:
+            why = f"security_bpf_token_cmd() returned {rc_text(rc)}"
+    if why is None and step.get("match") == "map_type":
+        if not w.delegated("delegate_maps", op.map_type):
+            why = f"delegate_maps lacks {op.map_type}"
+    if why is None and step.get("match") == "prog_type":
+        ptype = attach_prog_type(kernel, op)
+        # expected_attach_type left 0 is enum value 0 (BPF_CGROUP_INET_INGRESS)
+        atype = op.attach_type or kernel.attach_types[0]
+        if not w.delegated("delegate_progs", ptype):
+            why = f"delegate_progs lacks {ptype}"
+        elif not w.delegated("delegate_attachs", atype):
+            why = f"delegate_attachs lacks {atype}" + ("" if op.attach_type else " (expected_attach_type 0)")
+    st.token = why is None
+    if tr is not None:
+        tr.add(f"bpf_token_allow_cmd({cmd})" + (f" + allowed {step['match']}" if step.get("match") else ""),
+               step["models"], "token used" if why is None else f"token ignored: {why}; token = NULL")
+
+
+def run(w, kernel: Kernel, steps, tr) -> int:
+    st = State()
+    i, n = 0, len(steps)
+    while i < n:
+        s = steps[i]
+        i += 1
+        do = s["do"]
+        if do == "hook":
+            hook = s["hook"]
+            rc = dispatch(w, kernel, hook, tr, s["caller"])
+            on = s["on"]
+            if on == "negative":
+                if rc < 0:
+                    raise Deny(rc)
+            elif on == "nonzero":
+                if rc != 0:
+                    raise Deny(rc)
+            elif on == "authoritative":
+                if rc < 0:
+                    raise Deny(rc)
+                if rc > 0:
+                    if tr is not None:
+                        tr.add(f"{s['caller']} > 0", s["models"], f"bypass: jump to {s['skip_to']}, skipping the kernel's own checks")
+                    while steps[i].get("name") != s["skip_to"] or steps[i]["do"] != "label":
+                        i += 1
+            else:
+                raise ScenarioError(f"kernel {kernel.name}: unknown hook rule {on!r}")
+        elif do == "gate_sysctl":
+            if s["order"] == "priv_first":
+                ok = pred(w, kernel, s["priv"], st, tr)
+                val = w.sysctl() if not ok else None
+                denied = (not ok) and val != 0
+            else:
+                val = w.sysctl()
+                denied = val != 0 and not pred(w, kernel, s["priv"], st, tr)
+            if tr is not None:
+                vtxt = "not read" if val is None else str(val)
+                tr.add(s["check"], s["models"], f"{'-' + s['errno'] if denied else 'pass'} (unprivileged_bpf_disabled={vtxt})")
+            if denied:
+                raise Deny(-ERRNO[s["errno"]])
+        elif do == "require":
+            if "when" in s and not cond(w, kernel, s["when"], st):
+                continue
+            ok = pred(w, kernel, s["pred"], st, tr)
+            if tr is not None:
+                tr.add(s["check"], s["models"], "pass" if ok else "-" + s["errno"])
+            if not ok:
+                raise Deny(-ERRNO[s["errno"]])
+        elif do == "fail_if":
+            if cond(w, kernel, s["cond"], st):
+                if tr is not None:
+                    tr.add(s["check"], s["models"], "-" + s["errno"])
+                raise Deny(-ERRNO[s["errno"]])
+        elif do == "let":
+            st.vars[s["var"]] = v = pred(w, kernel, s["pred"], st, tr)
+            if tr is not None:
+                tr.add(s["check"], s["models"], "true" if v else "false")
+        elif do == "map_type_switch":
+            mt = w.op.map_type
+            for cls in s["classes"]:
+                if mt in cls["types"]:
+                    ok = pred(w, kernel, cls["pred"], st, tr)
+                    if tr is not None:
+                        tr.add(f"{cls['check']} ({mt})", s["models"], "pass" if ok else "-" + s["default_errno"])
+                    if not ok:
+                        raise Deny(-ERRNO[s["default_errno"]])
+                    break
+            else:
+                if tr is not None:
+                    tr.add(s["default_check"], s["models"], "-" + s["default_errno"])
+                raise Deny(-ERRNO[s["default_errno"]])
+        elif do == "token_get":
+            token_get(w, kernel, s, st, tr)
+        elif do == "note":
+            if tr is not None:
+                tr.add(s["check"], s["models"], "pass")
+        elif do == "label":
+            continue
+        else:
+            raise ScenarioError(f"kernel {kernel.name}: unknown step {do!r}")
+    return 0
+
+
+def vm_enough_memory(w, kernel: Kernel, tr) -> int:
+    """security_vm_enough_memory_mm() security/security.c: commoncap's
+    cap_vm_enough_memory() (1 if cap_capable(init, CAP_SYS_ADMIN)) and every
+    module's vm_enough_memory hook must all return > 0 for
+    __vm_enough_memory() mm/util.c to run with cap_sys_admin set (and so
+    keep the admin reserve); any return <= 0 clears it.  No module denies
+    the allocation itself."""
+    op = w.op
+    cap = cap_capable(w, kernel, "init", "CAP_SYS_ADMIN", tr) == 0
+    rets = [("capability", 1 if cap else 0)]
+    cap_sys_admin = 1
+    if not cap:
+        cap_sys_admin = 0
+    else:
+        default = kernel.hook_default("vm_enough_memory")
+        for mod in w.stack():
+            r = w.ret(mod, "vm_enough_memory")
+            if r is None:
+                if mod != "bpf":
+                    continue
+                r = default
+                rets.append((mod + " (stub default)", r))
+            else:
+                rets.append((mod, r))
+            if r <= 0:
+                cap_sys_admin = 0
+                break
+    if tr is not None:
+        tr.add("cap_vm_enough_memory()", "cap_vm_enough_memory() security/commoncap.c", "1" if cap else "0")
+        tr.add("security_vm_enough_memory_mm(): all modules > 0?", "security_vm_enough_memory_mm() security/security.c",
+               f"cap_sys_admin={cap_sys_admin} ({', '.join(f'{m}={v}' for m, v in rets)})")
+    mode, fits = op.overcommit_memory, op.fits
+    if mode == 1:
+        rc, why = 0, "OVERCOMMIT_ALWAYS"
+    elif mode == 0:
+        rc, why = (ENOMEM, "OVERCOMMIT_GUESS: pages > totalram + swap") if fits == "never" else (0, "OVERCOMMIT_GUESS: fits in RAM + swap")
+    else:
+        if fits == "always":
+            rc, why = 0, "OVERCOMMIT_NEVER: under the commit limit even without the admin reserve"
+        elif fits == "with_admin_reserve":
+            rc, why = (0, "OVERCOMMIT_NEVER: fits using the admin reserve (cap_sys_admin)") if cap_sys_admin else (ENOMEM, "OVERCOMMIT_NEVER: admin reserve withheld (cap_sys_admin=0)")
+        else:
+            rc, why = ENOMEM, "OVERCOMMIT_NEVER: over the commit limit"
+    if tr is not None:
+        tr.add(f"__vm_enough_memory(overcommit_memory={mode}, cap_sys_admin={cap_sys_admin})", "__vm_enough_memory() mm/util.c",
+               f"{rc_text(rc)} ({why})")
+    return rc
+
+
+def evaluate(w, kernel: Kernel, tr) -> int:
+    """The return the task sees for w.op under ``kernel``."""
+    op = w.op
+    try:
+        call = op.call
+        if call == "bpf":
+            if op.cmd not in kernel.commands:
+                raise ScenarioError(f"command {op.cmd} is not modeled for kernel {kernel.name}")
+            _check_op_names(kernel, op)
+            return run(w, kernel, kernel.commands[op.cmd], tr)
+        if call == "capable":
+            _check_cap(kernel, op.cap)
+            return 0 if ns_capable(w, kernel, "init", op.cap, tr) else EPERM
+        if call == "ns_capable":
+            _check_cap(kernel, op.cap)
+            return 0 if ns_capable(w, kernel, op.ns, op.cap, tr) else EPERM
+        if call == "vm_enough_memory":
+            return vm_enough_memory(w, kernel, tr)
+        if call in ("sysctl_write", "bpffs_create", "bpffs_set_option"):
+            return run(w, kernel, kernel.programs[call], tr)
+    except Deny as d:
+        return d.rc
+    raise ScenarioError(f"op.call {call!r} is not modeled")
+
+
+def _check_cap(kernel: Kernel, cap: str) -> None:
+    if cap not in kernel.capabilities:
+        raise ScenarioError(f"capability {cap} does not exist in kernel {kernel.name}")
+
+
+def _check_op_names(kernel: Kernel, op) -> None:
+    # A name unknown to the whole kernel's uapi is a scenario error; a name
+    # the uapi has but the variant does not implement is the kernel's EINVAL.
+    for field, known in (("map_type", kernel.map_types), ("prog_type", kernel.prog_types)):
+        v = getattr(op, field)
+        if v is not None and v not in known:
+            raise ScenarioError(f"op.{field}: {v} does not exist in kernel {kernel.name}")
+    if op.attach_type is not None and op.attach_type not in kernel.attach_types:
+        raise ScenarioError(f"op.attach_type: {op.attach_type} does not exist in kernel {kernel.name}")

@@ -1,0 +1,153 @@
+"""Kernel variants as data: data/kernels/<name>.json over facts-<version>.json.
+
+A variant file holds the ordered check programs per bpf() command (and for
+sysctl writes and bpffs), the named capability predicates, the hook-dispatch
+rule of its security/security.c, and points at a facts file (hook list with
+defaults, bpf() enums).  "extends" inherits everything from another variant;
+"commands" replaces whole per-command programs, "hooks_add" adds LSM hooks.
+Adding a variant is adding a file: the interpreter in engine.py has no
+per-variant code.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from semantics.errors import ScenarioError
+
+
+def data_dir() -> Path:
+    env = os.environ.get("HOOKDEBATE_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "data"
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    description: str
+    source: str
+    call_int_hook: str            # "first_nonzero" (v6.3) | "first_non_default" (v6.9)
+    call_int_hook_models: str
+    token_support: bool
+    bpffs_delegation: bool
+    int_hooks: dict               # hook name -> default return (int, or errno name string)
+    void_hooks: frozenset
+    bpf_cmds: frozenset
+    map_types: frozenset
+    prog_types: frozenset
+    attach_types: tuple           # enum order (value 0 first)
+    attach_to_prog: dict
+    capabilities: dict            # name -> number
+    predicates: dict
+    groups: dict
+    commands: dict                # cmd -> tuple of steps
+    programs: dict                # "sysctl_write" / "bpffs_create" / "bpffs_set_option" -> steps
+    sysctl_defaults: dict
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def hook_default(self, hook: str) -> int:
+        from semantics.vocab import ERRNO
+
+        d = self.int_hooks[hook]
+        if isinstance(d, str):
+            return -ERRNO[d.lstrip("-")]
+        return d
+
+    def group(self, name_or_list) -> frozenset:
+        if isinstance(name_or_list, str):
+            return self.groups[name_or_list]
+        return frozenset(name_or_list)
+
+
+def _variant_files() -> dict[str, Path]:
+    out = {}
+    kdir = data_dir() / "kernels"
+    for p in sorted(kdir.glob("*.json")):
+        if p.name.startswith("facts-"):
+            continue
+        out[p.stem] = p
+    return out
+
+
+def kernel_names() -> list[str]:
+    """Every variant in data/kernels, base kernels first."""
+    names = list(_variant_files())
+    order = {"v6.3": 0, "proposal-2023-04": 1, "v6.9": 2}
+    return sorted(names, key=lambda n: (order.get(n, 9), n))
+
+
+def _raw(name: str, seen=()) -> dict:
+    files = _variant_files()
+    if name not in files:
+        raise ScenarioError(f"unknown kernel {name!r} (known: {', '.join(kernel_names())})")
+    raw = json.loads(files[name].read_text())
+    base_name = raw.get("extends")
+    if not base_name:
+        return raw
+    if base_name in seen:
+        raise ScenarioError(f"kernel {name!r}: 'extends' cycle")
+    base = _raw(base_name, seen + (name,))
+    merged = dict(base)
+    for k, v in raw.items():
+        if k == "commands":
+            cmds = dict(base.get("commands", {}))
+            cmds.update(v)
+            merged["commands"] = cmds
+        elif k == "hooks_add":
+            merged["hooks_add"] = {**base.get("hooks_add", {}), **v}
+        else:
+            merged[k] = v
+    return merged
+
+
+@lru_cache(maxsize=None)
+def load_kernel(name: str) -> Kernel:
+    raw = _raw(name)
+    facts = json.loads((data_dir() / "kernels" / raw["facts"]).read_text())
+    int_hooks = dict(facts["int_hooks"])
+    int_hooks.update(raw.get("hooks_add", {}))
+    groups = {k: frozenset(v) for k, v in raw.get("groups", {}).items()}
+    return Kernel(
+        name=raw["name"],
+        description=raw.get("description", ""),
+        source=raw.get("source", ""),
+        call_int_hook=raw["call_int_hook"],
+        call_int_hook_models=raw["call_int_hook_models"],
+        token_support=bool(raw.get("token_support")),
+        bpffs_delegation=bool(raw.get("bpffs_delegation")),
+        int_hooks=int_hooks,
+        void_hooks=frozenset(facts["void_hooks"]),
+        bpf_cmds=frozenset(facts["bpf_cmds"]),
+        map_types=frozenset(facts["map_types"]),
+        prog_types=frozenset(facts["prog_types"]),
+        attach_types=tuple(facts["attach_types"]),
+        attach_to_prog=dict(facts["attach_type_to_prog_type"]),
+        capabilities=dict(facts["capabilities"]),
+        predicates=raw.get("predicates", {}),
+        groups=groups,
+        commands={k: tuple(v) for k, v in raw.get("commands", {}).items()},
+        programs={k: tuple(raw.get(k, ())) for k in ("sysctl_write", "bpffs_create", "bpffs_set_option")},
+        sysctl_defaults=raw.get("sysctl_defaults", {}),
+        extra={"sysctl_defaults_note": raw.get("sysctl_defaults_note", "")},
+    )
+
+
+@lru_cache(maxsize=None)
+def universe() -> dict[str, frozenset]:
+    """Union over all variants of every enum name: what a scenario may spell at all."""
+    u: dict[str, set] = {"map_types": set(), "prog_types": set(), "attach_types": set(),
+                         "bpf_cmds": set(), "capabilities": set(), "hooks": set(), "void_hooks": set()}
+    for n in kernel_names():
+        k = load_kernel(n)
+        u["map_types"] |= k.map_types
+        u["prog_types"] |= k.prog_types
+        u["attach_types"] |= set(k.attach_types)
+        u["bpf_cmds"] |= k.bpf_cmds
+        u["capabilities"] |= set(k.capabilities)
+        u["hooks"] |= set(k.int_hooks)
+        u["void_hooks"] |= k.void_hooks
+    return {k: frozenset(v) for k, v in u.items()}

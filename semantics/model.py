@@ -1,0 +1,107 @@
+"""decide(): one scenario, one kernel, one verdict with its trace."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from semantics.engine import Trace, TraceStep, evaluate, outcome_of
+from semantics.errors import ScenarioError
+from semantics.kernels import Kernel, load_kernel
+from semantics.scenario import ALL, Scenario, parse_scenario
+
+SYSCTL_BPF = "kernel.unprivileged_bpf_disabled"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    scenario_id: str
+    kernel: str
+    outcome: str
+    trace: tuple = ()
+
+    def to_json(self) -> dict:
+        return {"id": self.scenario_id, "kernel": self.kernel, "outcome": self.outcome,
+                "trace": [t.to_json() for t in self.trace]}
+
+
+class ScenarioWorld:
+    """The World interface over a parsed Scenario."""
+
+    __slots__ = ("s", "op", "kernel", "_caps", "_stack", "_rets")
+
+    def __init__(self, s: Scenario, kernel: Kernel):
+        self.s = s
+        self.op = s.op
+        self.kernel = kernel
+        self._caps = s.task.caps_in(s.task.userns)
+        self._stack = tuple(m.name for m in s.lsm)
+        self._rets = {m.name: dict(m.returns) for m in s.lsm}
+
+    def userns(self):
+        return self.s.task.userns
+
+    def owns_child(self):
+        return self.s.task.owns_child_userns
+
+    def has_cap(self, cap):
+        return self._caps == ALL or cap in self._caps
+
+    def sysctl(self):
+        return self.s.sysctl_value(SYSCTL_BPF, self.kernel.sysctl_defaults.get(SYSCTL_BPF, 2))
+
+    def stack(self):
+        return self._stack
+
+    def ret(self, mod, hook):
+        return self._rets[mod].get(hook)
+
+    def token_userns(self):
+        return self.s.token.userns if self.s.token else None
+
+    def with_token(self):
+        return self.s.op.with_token
+
+    def delegated(self, kind, name):
+        d = self.s.token.delegates(kind)
+        return d == ALL or name in d
+
+    def token_has_delegation(self):
+        return self.s.token is not None and self.s.token.has_delegation()
+
+
+def _validate_against_kernel(s: Scenario, k: Kernel) -> None:
+    for i, m in enumerate(s.lsm):
+        for hook, _ in m.returns:
+            if hook not in k.int_hooks:
+                raise ScenarioError(f"lsm[{i}].returns.{hook}: kernel {k.name} has no hook {hook!r}")
+    if s.token is not None and s.op.with_token and not k.token_support:
+        pass  # the kernel's own CHECK_ATTR answers this (-EINVAL); not a scenario error
+
+
+def decide(scenario: Scenario, kernel: str | None = None) -> Verdict:
+    """Pure and deterministic: the outcome and the ordered trace of checks."""
+    s = parse_scenario(scenario)
+    kname = kernel or s.kernel
+    if not kname:
+        raise ScenarioError("kernel: missing (give it in the scenario or with --kernel)")
+    k = load_kernel(kname)
+    _validate_against_kernel(s, k)
+    tr = Trace(k)
+    w = ScenarioWorld(s, k)
+    if s.sysctl_value(SYSCTL_BPF, -1) == -1 and s.op.call == "bpf":
+        tr.add("sysctl kernel.unprivileged_bpf_disabled not given", "sysctl_unprivileged_bpf_disabled kernel/bpf/syscall.c",
+               f"default {w.sysctl()}: {k.extra.get('sysctl_defaults_note', '')}")
+    rc = evaluate(w, k, tr)
+    return Verdict(s.id, k.name, outcome_of(rc), tuple(tr.steps))
+
+
+def replay(obj_or_scenario, kernel: str | None = None) -> Verdict:
+    """Parse if needed, then decide, optionally under another kernel."""
+    return decide(parse_scenario(obj_or_scenario), kernel)
+
+
+def outcome(scenario: Scenario, kernel: str | None = None) -> str:
+    """decide() without building the trace (for bulk use)."""
+    s = scenario
+    k = load_kernel(kernel or s.kernel)
+    _validate_against_kernel(s, k)
+    return outcome_of(evaluate(ScenarioWorld(s, k), k, None))

@@ -1,0 +1,62 @@
+"""Names the scenario contract accepts, independent of any kernel variant.
+
+Kernel-specific facts (which hooks, map types, program types exist in a given
+version) live in data/kernels/facts-*.json; this module holds only what the
+contract itself fixes: errno spellings, namespaces, operations and their
+fields, LSM names.
+"""
+from __future__ import annotations
+
+# errno values from include/uapi/asm-generic/errno-base.h / errno.h and
+# include/linux/errno.h (ENOTSUPP, ENOPARAM are kernel-internal).
+ERRNO = {
+    "EPERM": 1, "ENOENT": 2, "EINTR": 4, "EIO": 5, "E2BIG": 7, "EBADF": 9,
+    "EAGAIN": 11, "ENOMEM": 12, "EACCES": 13, "EFAULT": 14, "EBUSY": 16,
+    "EEXIST": 17, "EXDEV": 18, "ENODEV": 19, "EINVAL": 22, "ENOSPC": 28,
+    "ENOSYS": 38, "ENODATA": 61, "ENOPROTOOPT": 92, "EOPNOTSUPP": 95,
+    "ENOTSUPP": 524, "ENOPARAM": 519,
+}
+ERRNO_NAME = {v: k for k, v in ERRNO.items()}
+
+NAMESPACES = ("init", "child")            # where a task can run
+NS_TARGETS = ("init", "child", "sibling")  # what ns_capable() may be asked about
+
+# Modules that may appear in a scenario's "lsm" stack.  "capability"
+# (commoncap) is implicit and always first (DEFINE_LSM(capability) has
+# .order = LSM_ORDER_FIRST, security/commoncap.c).
+LSM_NAMES = (
+    "bpf", "selinux", "apparmor", "smack", "tomoyo", "yama", "landlock",
+    "lockdown", "loadpin", "safesetid", "integrity", "ima", "evm", "ipe",
+)
+
+TOP_FIELDS = ("id", "kernel", "task", "sysctl", "lsm", "token", "op", "description")
+TASK_FIELDS = ("userns", "uid", "caps", "owns_child_userns")
+LSM_FIELDS = ("name", "returns")
+TOKEN_FIELDS = ("userns", "delegate_cmds", "delegate_maps", "delegate_progs", "delegate_attachs")
+DELEGATE_KINDS = ("delegate_cmds", "delegate_maps", "delegate_progs", "delegate_attachs")
+SYSCTLS = ("kernel.unprivileged_bpf_disabled",)
+
+OP_FIELDS = {
+    "bpf": ("cmd", "map_type", "map_flags", "prog_type", "attach_type", "with_token"),
+    "capable": ("cap",),
+    "ns_capable": ("cap", "ns"),
+    "vm_enough_memory": ("overcommit_memory", "fits"),
+    "sysctl_write": ("name", "value"),
+    "bpffs_set_option": ("option", "value"),
+    "bpffs_create": ("userns",),
+}
+BPF_CMDS_MODELED = (
+    "BPF_MAP_CREATE", "BPF_PROG_LOAD", "BPF_BTF_LOAD", "BPF_MAP_FREEZE",
+    "BPF_PROG_ATTACH", "BPF_TOKEN_CREATE",
+)
+FITS = ("always", "with_admin_reserve", "never")
+
+# map_flags the model knows (include/uapi/linux/bpf.h); only some have
+# permission checks of their own, the rest are accepted and have no effect.
+MAP_FLAGS = (
+    "BPF_F_NO_PREALLOC", "BPF_F_NO_COMMON_LRU", "BPF_F_NUMA_NODE", "BPF_F_RDONLY",
+    "BPF_F_WRONLY", "BPF_F_STACK_BUILD_ID", "BPF_F_ZERO_SEED", "BPF_F_RDONLY_PROG",
+    "BPF_F_WRONLY_PROG", "BPF_F_CLONE", "BPF_F_MMAPABLE", "BPF_F_PRESERVE_ELEMS",
+    "BPF_F_INNER_MAP", "BPF_F_LINK", "BPF_F_PATH_FD", "BPF_F_VTYPE_BTF_OBJ_FD",
+    "BPF_F_TOKEN_FD", "BPF_F_SEGV_ON_FAULT", "BPF_F_NO_USER_CONV",
+)
