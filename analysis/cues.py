@@ -15,6 +15,7 @@ class CueHit:
     weight: float
     cue: str  # the matched text
     negated: bool
+    kind: str = "strong"  # "stance" (a position on the whole proposal) | "strong" | "weak"
 
 
 def _negated(sent, char_start: int, char_end: int) -> bool:
@@ -46,9 +47,11 @@ def sentence_cues(sent) -> list[CueHit]:
     text = sent.text
     hits: list[CueHit] = []
     taken: list[tuple[int, int]] = []
-    for side in ("attack", "support"):
-        other = "support" if side == "attack" else "attack"
-        for strength, weight in (("strong", STRONG), ("weak", WEAK)):
+    for strength, weight in (("stance", STRONG), ("strong", STRONG), ("weak", WEAK)):
+        if strength == "weak" and hits:
+            break  # a sentence with a strong cue is decided by it
+        for side in ("attack", "support"):
+            other = "support" if side == "attack" else "attack"
             for rx in cues[side][strength]:
                 m = rx.search(text)
                 if not m:
@@ -57,9 +60,9 @@ def sentence_cues(sent) -> list[CueHit]:
                     continue
                 taken.append(m.span())
                 neg = False
-                if strength == "strong" and rx.pattern not in cues[side]["fixed"]:
+                if strength != "weak" and rx.pattern not in cues[side]["fixed"]:
                     neg = _negated(sent, m.start(), m.end())
-                hits.append(CueHit(other if neg else side, weight, m.group(0), neg))
+                hits.append(CueHit(other if neg else side, weight, m.group(0), neg, strength))
     return hits
 
 

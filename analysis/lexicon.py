@@ -133,8 +133,9 @@ def get_cues(path: str | None = None) -> dict:
         for side in ("attack", "support"):
             sec = raw[side]
             out[side] = {
-                "strong": [re.compile(x, re.I) for x in sec.get("strong", [])],
+                "strong": [re.compile(x, re.I) for x in sec.get("strong", []) if x not in sec.get("stance", [])],
                 "weak": [re.compile(x, re.I) for x in sec.get("weak", [])],
+                "stance": [re.compile(x, re.I) for x in sec.get("stance", [])],
                 "fixed": {x for x in sec.get("fixed", [])},
             }
             out[side]["fixed_rx"] = [re.compile(x, re.I) for x in sec.get("fixed", [])]

@@ -28,6 +28,8 @@ _PATCH_SUBJ = re.compile(r"^\s*\[[^\]]*\b(PATCH|RFC)\b", re.I)
 _REPLY_SUBJ = re.compile(r"^\s*(re|aw|sv|fwd?)\s*:", re.I)
 _CODE_LINE = re.compile(r"^(\t|    |\s*[{}]\s*$|\s*(if|for|while|return|static|struct)\b.*[;{)]\s*$)")
 T_DECIDE = 0.7  # cue mass needed to call a side
+WEAK_DENSITY = 0.25  # share of a block's sentences that must carry weak cues for them to count
+WEAK_CAP = 1.0  # weak cues of one block weigh at most this much
 
 
 def _date(m: Message) -> datetime:
@@ -201,13 +203,20 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     for m in ordered:
         n = 0
         for b in blocks_of[m.message_id]:
+            weak_sents = 0
             for sent in b.sentences:
-                for hit in sentence_cues(sent):
+                hs = sentence_cues(sent)
+                weak_sents += bool(hs) and all(h.kind == "weak" for h in hs)
+                for hit in hs:
                     b.hits.append((hit, sent.text.strip()))
-                    if hit.side == "attack":
-                        b.attack += hit.weight
-                    else:
-                        b.support += hit.weight
+            # weak cues (bare negation, "but", "instead") are everywhere in long expository
+            # text; they count only where they are dense, and at most as much as one strong cue
+            if b.sentences and weak_sents / len(b.sentences) < WEAK_DENSITY:
+                b.hits = [(h, t) for h, t in b.hits if h.kind != "weak"]
+            for side in ("attack", "support"):
+                strong_mass = sum(h.weight for h, _ in b.hits if h.side == side and h.kind != "weak")
+                weak_mass = min(WEAK_CAP, sum(h.weight for h, _ in b.hits if h.side == side and h.kind == "weak"))
+                setattr(b, side, strong_mass + weak_mass)
             rel = _relation(b.attack, b.support) if b.target is not None else None
             if b.target is not None:
                 pairs.append(ReplyPair(m.message_id, author_of[m.message_id], b.text, b.target, rel))
@@ -225,6 +234,18 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
                                     _claim_type(sent, cues), lex.find(text), b.target, srel))
                 n += 1
 
+    # -- review context: replies under one patch of a multi-patch series (not the cover letter)
+    series = {m.message_id for m in ordered if _is_series_message(m, root, proposer, author_of)}
+    review_ctx: set[str] = set()
+    if len(series) >= 2:
+        for m in ordered:
+            cur = tree.parent_of.get(m.message_id)
+            while cur is not None:
+                if cur in series and cur != root.message_id:
+                    review_ctx.add(m.message_id)
+                    break
+                cur = tree.parent_of.get(cur)
+
     # -- stance, in date order so each reply knows where its target stands
     stance_of: dict[str, MessageStance] = {}
     person_score: dict[str, float] = defaultdict(float)
@@ -235,8 +256,8 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
         if pid == proposer:
             st = _proposer_stance(m, blocks_of[mid], claims, root, proposer, author_of)
         else:
-            st = _reply_stance(m, blocks_of[mid], trailers_of[mid], person_score, author_of, proposer, by_id,
-                               is_neutral_statement, is_concession)
+            st = _reply_stance(m, blocks_of[mid], trailers_of[mid], person_score, author_of, proposer,
+                               mid in review_ctx, is_neutral_statement)
         stance_of[mid] = st
         if pid != proposer:
             person_score[pid] += {"support": 1.0, "oppose": -1.0}.get(st.stance, 0.0)
@@ -268,18 +289,20 @@ def _sign(x: float) -> int:
     return 1 if x > 0.25 else -1 if x < -0.25 else 0
 
 
-def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, by_id, is_neutral, is_concession):
+REVIEW_WEIGHT = 0.4  # cues about quoted code / one patch's details, unless they are stance cues
+
+
+def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_review, is_neutral):
     pos = neg = 0.0
     ev_pos: list[tuple[float, str]] = []
     ev_neg: list[tuple[float, str]] = []
     strong = False
+    decisive = False  # a cue outside code review, or a stance cue: review alone takes no side
     neutral_said = False
     for b in blocks:
-        for _h, text in b.hits:
-            pass
         if any(is_neutral(s.text) for s in b.sentences):
             neutral_said = True
-        if b.target is None or b.target_is_code:
+        if b.target is None:
             continue
         t_person = b.target.author
         if t_person is None and b.target.message_id:
@@ -289,16 +312,24 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, by_id,
         s_t = _sign(person_score.get(t_person, 0.0))
         if s_t == 0:
             continue
+        review = in_review or b.target_is_code
+        weak_total = sum(h.weight for h, _ in b.hits if h.kind == "weak")
+        weak_scale = min(1.0, WEAK_CAP / weak_total) if weak_total else 1.0
         for hit, text in b.hits:
-            if hit.weight >= 1.0:
+            w = hit.weight * (weak_scale if hit.kind == "weak" else 1.0)
+            if review and hit.kind != "stance":
+                w *= REVIEW_WEIGHT
+            if w >= 1.0:
                 strong = True
+            if not review or hit.kind == "stance":
+                decisive = True
             agrees = (hit.side == "support") == (s_t > 0)
             if agrees:
-                pos += hit.weight
-                ev_pos.append((hit.weight, text))
+                pos += w
+                ev_pos.append((w, text))
             else:
-                neg += hit.weight
-                ev_neg.append((hit.weight, text))
+                neg += w
+                ev_neg.append((w, text))
     series_reply = any(author_of.get(x) == proposer for x in [m.parent_id] if x)
     for t in trailers:
         key = t.split(":", 1)[0].strip().lower()
@@ -307,13 +338,13 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, by_id,
         tr = get_cues()["trailers"]
         if key in [x.lower() for x in tr.get("support", [])] and series_reply:
             pos += 1.0
-            strong = True
+            strong = decisive = True
             ev_pos.append((1.0, t))
         elif key in [x.lower() for x in tr.get("attack", [])]:
             neg += 1.0
-            strong = True
+            strong = decisive = True
             ev_neg.append((1.0, t))
-    if neutral_said and not strong:
+    if (neutral_said and not strong) or not decisive:
         pos = neg = 0.0
     big, small = max(pos, neg), min(pos, neg)
     if big < T_DECIDE:
