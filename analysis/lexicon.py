@@ -40,6 +40,8 @@ class Concept:
     phrases: tuple[str, ...]
     patterns: tuple[re.Pattern, ...]
     aliases: tuple[str, ...]
+    when_negated: str | None = None  # id to cite instead when the mention is negated/refused
+    unless: re.Pattern | None = None  # not cited when the sentence matches this (a more specific concept)
 
 
 class Lexicon:
@@ -60,7 +62,9 @@ class Lexicon:
             except re.error as e:
                 raise AnalysisError(f"{path}: concept {c['id']!r}: bad pattern: {e}") from None
             self.concepts.append(Concept(c["id"], c.get("kind", "concept"), tuple(c.get("terms", [])),
-                                         tuple(c.get("phrases", [])), pats, tuple(c.get("aliases", []))))
+                                         tuple(c.get("phrases", [])), pats, tuple(c.get("aliases", [])),
+                                         c.get("when_negated"),
+                                         re.compile(c["unless"]) if c.get("unless") else None))
         self.symbols: list[tuple[re.Pattern, str, str]] = []
         for s in raw.get("symbol", []):
             try:
@@ -70,6 +74,15 @@ class Lexicon:
         self.by_id = {c.id: c for c in self.concepts}
         self.alias = {a: c.id for c in self.concepts for a in c.aliases}
         self._matcher = None
+
+    def kind(self, concept_id: str) -> str:
+        c = self.by_id.get(concept_id)
+        if c is not None:
+            return c.kind
+        for rx, _fmt, kind in self.symbols:
+            if rx.fullmatch(concept_id) or rx.fullmatch(concept_id.rstrip("()") + "()"):
+                return kind
+        return "symbol"
 
     def canonical(self, concept_id: str) -> str:
         return concept_id if concept_id in self.by_id else self.alias.get(concept_id, concept_id)
@@ -90,10 +103,15 @@ class Lexicon:
         hits: list[tuple[int, str]] = []
         spans: list[tuple[int, int]] = []
         for c in self.concepts:
+            if c.unless is not None and c.unless.search(text):
+                continue
             for p in c.patterns:
                 m = p.search(text)
                 if m:
-                    hits.append((m.start(), c.id))
+                    cid = c.id
+                    if c.when_negated and _negated_mention(text, m.start(), doc):
+                        cid = c.when_negated
+                    hits.append((m.start(), cid))
                     spans.append(m.span())
                     break
         if doc is not None and any(c.phrases for c in self.concepts):
@@ -111,6 +129,31 @@ class Lexicon:
         for _, cid in sorted(hits):
             out.setdefault(cid, None)
         return tuple(out)
+
+
+_NEG_BEFORE = re.compile(r"\b(not|never|no|without|nor|against|opposed to)\b|n't\b", re.I)
+
+
+NEG_DEPTH = 2
+
+
+def _negated_mention(text: str, start: int, doc) -> bool:
+    """Is the mention at text[start:] negated or refused? With a parse: a governor up
+    to NEG_DEPTH levels up has a negation child; without: a negation just before."""
+    if doc is None:
+        return bool(_NEG_BEFORE.search(text[max(0, start - 24): start]))
+    base = doc[0].idx
+    tok = next((t for t in doc if t.idx - base >= start), None)
+    if tok is None:
+        return False
+    cur = tok
+    for _ in range(NEG_DEPTH):
+        if any(c.dep_ == "neg" or c.lower_ in ("never", "no") and c.dep_ in ("neg", "advmod", "det") for c in cur.children):
+            return True
+        if cur.lemma_ in ("oppose", "reject", "object") or cur.head is cur:
+            return cur.lemma_ in ("oppose", "reject", "object")
+        cur = cur.head
+    return False
 
 
 def _nlp_for(doc):

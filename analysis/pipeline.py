@@ -29,7 +29,10 @@ _REPLY_SUBJ = re.compile(r"^\s*(re|aw|sv|fwd?)\s*:", re.I)
 _CODE_LINE = re.compile(r"^(\t|    |\s*[{}]\s*$|\s*(if|for|while|return|static|struct)\b.*[;{)]\s*$)")
 T_DECIDE = 0.7  # cue mass needed to call a side
 WEAK_DENSITY = 0.25  # share of a block's sentences that must carry weak cues for them to count
-WEAK_CAP = 1.0  # weak cues of one block weigh at most this much
+WEAK_CAP = 1.0
+# Measured on the dev set and rejected: inheriting cites from the previous sentence or from
+# the quoted code when a sentence says "this"/"it" lowered cited-concept F1 (0.74 -> 0.72-0.73).
+_ANAPHOR = re.compile(r"\b(this|that|these|those|it|they|such|here|the (check|hook|helper|function|flag|sysctl|command))\b", re.I)  # weak cues of one block weigh at most this much
 
 
 def _date(m: Message) -> datetime:
@@ -56,17 +59,29 @@ class _Block:
 
 
 def _paragraphs(text: str) -> list[str]:
-    """Whitespace-collapsed paragraphs of a new-text block (snip markers dropped)."""
-    out, cur = [], []
+    """Whitespace-collapsed paragraphs of a new-text block (snip markers dropped).
+    A code paragraph that follows a paragraph ending in ':' joins it."""
+    raw: list[list[str]] = []
+    cur: list[str] = []
     for line in text.split("\n"):
         if not line.strip() or _SNIP.match(line):
             if cur:
-                out.append(norm(" ".join(cur)))
+                raw.append(cur)
                 cur = []
             continue
         cur.append(line)
     if cur:
-        out.append(norm(" ".join(cur)))
+        raw.append(cur)
+    out: list[str] = []
+    prev_colon = False
+    for para in raw:
+        is_code = all(_CODE_LINE.match(x) or not x.strip() for x in para)
+        text_ = norm(" ".join(para))
+        if is_code and prev_colon and out:
+            out[-1] = out[-1] + " " + text_
+        else:
+            out.append(text_)
+        prev_colon = out[-1].endswith(":")
     return [p for p in out if p]
 
 
@@ -193,10 +208,11 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
             for p in _paragraphs(b.text):
                 jobs.append((p, b))
     for doc, b in nlp.pipe(jobs, as_tuples=True, batch_size=64):
-        b.sentences.extend(doc.sents)
+        b.sentences.extend(_merge_code(list(doc.sents)))
 
     lex = get_lexicon()
     cues = get_cues()
+
     claims: list[Claim] = []
     pairs: list[ReplyPair] = []
     sent_relation: dict[int, str] = {}
@@ -230,8 +246,9 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
                     a = sum(h.weight for h in own if h.side == "attack")
                     s_ = sum(h.weight for h in own if h.side == "support")
                     srel = "attack" if a > s_ else "support" if s_ > a else rel
+                cites = lex.find(text, sent)
                 claims.append(Claim(f"{m.message_id}#{n}", m.message_id, author_of[m.message_id], text,
-                                    _claim_type(sent, cues), lex.find(text), b.target, srel))
+                                    _claim_type(sent, cues), cites, b.target, srel))
                 n += 1
 
     # -- review context: replies under one patch of a multi-patch series (not the cover letter)
@@ -270,6 +287,19 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
         reply_pairs=tuple(pairs), claims=tuple(claims), message_stances=message_stances,
         positions=positions, extra={"proposer": proposer},
     )
+
+
+def _merge_code(sents: list) -> list:
+    """A sentence ending in ':' absorbs the code/example lines that follow it
+    ("we have things like: if (!x && !capable(...)) return -EPERM;")."""
+    out: list = []
+    for s in sents:
+        if out and out[-1].text.rstrip().endswith(":") and not _is_claim(s) and out[-1].end == s.start:
+            prev = out.pop()
+            out.append(prev.doc[prev.start:s.end])
+        else:
+            out.append(s)
+    return out
 
 
 def _sig_only(text: str) -> bool:
