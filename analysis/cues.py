@@ -26,11 +26,11 @@ def _negated(sent, char_start: int, char_end: int) -> bool:
         return False
     if any(t.lower_ in NEG_WORDS for t in toks):
         return False  # the cue itself contains its negation; the pattern knows what it means
-    heads = set()
+    heads = set(toks)
     for t in toks:
-        heads.add(t)
-        heads.add(t.head)
-        if t.dep_ in ("acomp", "attr", "xcomp", "dobj", "ccomp") or t.pos_ in ("NOUN", "ADJ"):
+        # a complement inherits its governor's negation ("doesn't make sense", "not a good
+        # idea"); a coordinated clause does not ("I wouldn't X, but I would agree")
+        if t.dep_ in ("acomp", "attr", "xcomp", "dobj", "pobj", "amod", "prep", "advmod", "npadvmod", "aux"):
             heads.add(t.head)
     for h in heads:
         for c in h.children:
@@ -41,10 +41,47 @@ def _negated(sent, char_start: int, char_end: int) -> bool:
     return any(t.lower_ in NEG_WORDS for t in window)
 
 
+FIRST_PERSON = {"i", "me", "my", "we", "our", "us", "i'm", "i've", "i'd"}
+
+
+def _held_by_writer(sent, char_start: int, first_person_in_sentence: bool) -> bool:
+    """Is a stance cue the writer's own ("I object", "my NACK", "NAK.") rather than
+    reported ("you remain the only one opposed", "Eric's NACK")?"""
+    base = sent.start_char
+    tok = next((t for t in sent if t.idx >= base + char_start), None)
+    cur, steps = tok, 0
+    while cur is not None and steps < 4:
+        holders = [c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass", "poss")]
+        if holders:
+            return any(h.lower_ in FIRST_PERSON for h in holders)
+        if cur.head is cur:
+            break
+        cur, steps = cur.head, steps + 1
+    return True  # elliptical ("NAK.", "Strong objection here") or imperative ("please drop this")
+
+
+def _hypothetical(sent, char_start: int) -> bool:
+    """Is the cue inside an if-clause ("if anything below is wrong")?"""
+    base = sent.start_char
+    tok = next((t for t in sent if t.idx >= base + char_start), None)
+    cur, steps = tok, 0
+    while cur is not None and steps < 4:
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in cur.children):
+            return True
+        if cur.head is cur:
+            break
+        cur, steps = cur.head, steps + 1
+    return False
+
+
 def sentence_cues(sent) -> list[CueHit]:
     """Cue hits in one spaCy sentence span."""
     cues = get_cues()
     text = sent.text
+    if any(rx.search(text) for rx in cues["hedge"]):
+        return []
+    words = [t for t in sent if t.is_alpha]
+    first_person = any(t.lower_ in FIRST_PERSON for t in sent) or len(words) <= 4
     hits: list[CueHit] = []
     taken: list[tuple[int, int]] = []
     for strength, weight in (("stance", STRONG), ("strong", STRONG), ("weak", WEAK)):
@@ -58,11 +95,20 @@ def sentence_cues(sent) -> list[CueHit]:
                     continue
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
+                if strength == "stance" and not _held_by_writer(sent, m.start(), first_person):
+                    continue
+                if strength != "weak" and _hypothetical(sent, m.start()):
+                    continue
                 taken.append(m.span())
                 neg = False
                 if strength != "weak" and rx.pattern not in cues[side]["fixed"]:
                     neg = _negated(sent, m.start(), m.end())
-                hits.append(CueHit(other if neg else side, weight, m.group(0), neg, strength))
+                final = other if neg else side
+                kind, w = strength, weight
+                if final == "support" and strength == "strong" and any(
+                        rx2.search(text, m.end()) for rx2 in cues["concessive"]):
+                    kind, w = "weak", WEAK  # "Yes, that's true, but ..."
+                hits.append(CueHit(final, w, m.group(0), neg, kind))
     return hits
 
 

@@ -332,6 +332,17 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
     for b in blocks:
         if any(is_neutral(s.text) for s in b.sentences):
             neutral_said = True
+        # stance cues ("NAK", "I object", "Acked-by") are about the proposal itself,
+        # whoever the quoted text belongs to
+        for hit, text in b.hits:
+            if hit.kind == "stance":
+                strong = decisive = True
+                if hit.side == "support":
+                    pos += hit.weight
+                    ev_pos.append((hit.weight, text))
+                else:
+                    neg += hit.weight
+                    ev_neg.append((hit.weight, text))
         if b.target is None:
             continue
         t_person = b.target.author
@@ -339,20 +350,27 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
             t_person = author_of.get(b.target.message_id)
         if t_person is None or t_person == author_of[m.message_id]:
             continue
-        s_t = _sign(person_score.get(t_person, 0.0))
+        score = person_score.get(t_person, 0.0)
+        s_t = _sign(score)
         if s_t == 0:
             continue
+        # how sure we are where the answered person stands: the proposer fully; others
+        # grow surer with each message that took the same side
+        s_t *= 1.0 if t_person == proposer else min(1.0, 0.5 + 0.25 * abs(score))
         review = in_review or b.target_is_code
         weak_total = sum(h.weight for h, _ in b.hits if h.kind == "weak")
         weak_scale = min(1.0, WEAK_CAP / weak_total) if weak_total else 1.0
         for hit, text in b.hits:
+            if hit.kind == "stance":
+                continue
             w = hit.weight * (weak_scale if hit.kind == "weak" else 1.0)
             if review and hit.kind != "stance":
                 w *= REVIEW_WEIGHT
-            if w >= 1.0:
+            if w >= 0.7:
                 strong = True
             if not review or hit.kind == "stance":
                 decisive = True
+            w *= abs(s_t)
             agrees = (hit.side == "support") == (s_t > 0)
             if agrees:
                 pos += w
@@ -399,20 +417,29 @@ def _proposer_stance(m, blocks, claims, root, proposer, author_of):
     return MessageStance(m.message_id, proposer, "support", conf, evidence)
 
 
+def _shifted(decided: list, majority: str) -> bool:
+    """The person's last decided message leaves the side they mostly took: their
+    position moved during the thread (reported as mixed)."""
+    return len(decided) >= 2 and decided[-1].stance != majority
+
+
 def _positions(people, ordered, author_of, stance_of, proposer) -> tuple[Position, ...]:
     out = []
     for p in people:
         mids = [m.message_id for m in ordered if author_of[m.message_id] == p.person_id]
         sts = [stance_of[mid] for mid in mids]
+        sts_by_date = [stance_of[m.message_id] for m in sorted(ordered, key=_date)
+                       if author_of[m.message_id] == p.person_id]
         if p.person_id == proposer:
             stance, conf = "support", 0.9
         else:
             sup = sum(1 for s in sts if s.stance == "support") + 0.5 * sum(1 for s in sts if s.stance == "mixed")
             opp = sum(1 for s in sts if s.stance == "oppose") + 0.5 * sum(1 for s in sts if s.stance == "mixed")
-            decided = [s for s in sorted(sts, key=lambda s: s.message_id and 0) if s.stance != "neutral"]
+            decided = [s for s in sts_by_date if s.stance != "neutral"]
             if sup == 0 and opp == 0:
                 stance, conf = "neutral", 0.6
-            elif any(s.stance == "mixed" for s in sts) or (min(sup, opp) > 0 and min(sup, opp) >= 0.34 * max(sup, opp)):
+            elif (min(sup, opp) > 0 and min(sup, opp) >= 0.34 * max(sup, opp)) or \
+                    _shifted(decided, "support" if sup > opp else "oppose"):
                 stance, conf = "mixed", 0.55
             else:
                 stance = "support" if sup > opp else "oppose"
