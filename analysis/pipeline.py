@@ -378,18 +378,17 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
             else:
                 neg += w
                 ev_neg.append((w, text))
-    series_reply = any(author_of.get(x) == proposer for x in [m.parent_id] if x)
     for t in trailers:
         key = t.split(":", 1)[0].strip().lower()
         from analysis.lexicon import get_cues
 
         tr = get_cues()["trailers"]
-        if key in [x.lower() for x in tr.get("support", [])] and series_reply:
-            pos += 1.0
+        if key in [x.lower() for x in tr.get("support", [])] and _trailer_is_writers(t, m):
+            pos += 2.0
             strong = decisive = True
             ev_pos.append((1.0, t))
-        elif key in [x.lower() for x in tr.get("attack", [])]:
-            neg += 1.0
+        elif key in [x.lower() for x in tr.get("attack", [])] and _trailer_is_writers(t, m):
+            neg += 2.0
             strong = decisive = True
             ev_neg.append((1.0, t))
     if (neutral_said and not strong) or not decisive:
@@ -406,6 +405,18 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
         ev = sorted(ev_pos if pos > neg else ev_neg, key=lambda x: -x[0])[:3]
     evidence = tuple(dict.fromkeys(Evidence(m.message_id, t) for _, t in ev))
     return MessageStance(m.message_id, author_of[m.message_id], stance, round(conf, 2), evidence)
+
+
+def _trailer_is_writers(trailer: str, m: Message) -> bool:
+    """'Acked-by: X <addr>' given by the writer (not quoted from someone else)."""
+    from analysis.identity import normalize_name
+
+    value = trailer.split(":", 1)[1] if ":" in trailer else ""
+    if m.from_address and m.from_address.lower() in value.lower():
+        return True
+    name = normalize_name(m.from_name)
+    given = normalize_name(re.sub(r"<[^>]*>|\S+@\S+", " ", value))
+    return bool(name) and bool(given) and (name == given or name.split()[-1] in given.split())
 
 
 def _proposer_stance(m, blocks, claims, root, proposer, author_of):
