@@ -3,8 +3,8 @@
 Rules (general, no per-person knowledge):
   * the same address is the same person;
   * the same normalized display name (at least two words, or one word plus an
-    initial/title) is the same person: "Nakryiko, Andrii", "andrii nakryiko"
-    and "Andrii  Nakryiko (via list)" normalize alike;
+    initial/title) is the same person: "Doe, Jane", "jane doe"
+    and "Jane  Doe (via list)" normalize alike;
   * a From without a display name takes the name used with that address elsewhere,
     else a name derived from the local part;
   * an optional override file (data/identities/*.toml, see the example there)
@@ -54,6 +54,16 @@ def normalize_name(name: str) -> str:
     n = re.sub(r"[^\w\s.\-]", " ", n.lower())
     n = re.sub(r"\s+", " ", n).strip(" .-")
     return n
+
+
+def _display_name(names: Counter) -> str:
+    """The spelling to show: the most used name (spellings that normalize alike pooled),
+    written in display order ("Jane Doe" over "Doe, Jane"), the fullest on ties."""
+    by_key: dict[str, Counter] = defaultdict(Counter)
+    for n, c in names.items():
+        by_key[normalize_name(n)][n] += c
+    key = max(by_key, key=lambda k: (sum(by_key[k].values()), len(k.split()), len(k)))
+    return max(by_key[key].items(), key=lambda kv: ("," not in kv[0], kv[1], len(kv[0])))[0]
 
 
 def _strong_name(key: str) -> bool:
@@ -192,7 +202,7 @@ def merge_identities(
         if entry and entry.get("name"):
             name = entry["name"]
         elif names:
-            name = max(names.items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+            name = _display_name(names)
         else:
             name = _name_from_local(members[0])
         used = tuple(a for a in members if addr_count[a] and not a.startswith("unknown:"))

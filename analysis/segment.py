@@ -178,7 +178,7 @@ def segment_message(
     # mbox From-escaping: '>From ' that is the author's own text, not a quote
     for i, ln in enumerate(lines):
         if ln.depth == 1 and ln.raw.startswith(">From ") and norm(ln.text[:60]) not in anc_full:
-            ln.depth, ln.text = 0, ln.raw[1:]
+            ln.depth, ln.text, ln.raw = 0, ln.raw[1:], ln.raw[1:]
 
     is_patch = bool(re.match(r"^\s*\[[^\]]*PATCH", message.subject or "", re.I)) and not re.match(
         r"^\s*(re|aw|sv|fwd?)\s*:", message.subject or "", re.I)
