@@ -419,13 +419,23 @@ def _trailer_is_writers(trailer: str, m: Message) -> bool:
     return bool(name) and bool(given) and (name == given or name.split()[-1] in given.split())
 
 
+_CHANGELOG = re.compile(r"^\s*(changes (since|from|in)|v\d+\s*[:\-]|changelog|link:|\[?v\d+\]?)", re.I)
+
+
 def _proposer_stance(m, blocks, claims, root, proposer, author_of):
-    """The proposal's author supports their own series; evidence: their most on-topic sentences."""
-    own = [c for c in claims if c.message_id == m.message_id]
-    ranked = sorted(own, key=lambda c: (-(c.type in ("proposal", "normative")) - len(c.cites) * 0.5, ))
+    """The proposal's author supports their own series; evidence: their sentences that
+    state or defend it (proposals, support cues, cited concepts), not changelogs."""
+    own = [c for c in claims if c.message_id == m.message_id and not _CHANGELOG.match(c.text)]
+    cue_texts = {t for b in blocks for h, t in b.hits if h.side == "support" and h.kind != "weak"}
+
+    def score(c):
+        return (2.0 * (c.type == "proposal") + 1.0 * (c.type == "normative") + 0.5 * min(len(c.cites), 3)
+                + 1.5 * (c.text in cue_texts) - 1.0 * (c.type == "question") - 0.01 * len(c.text) / 40)
+
+    ranked = sorted(own, key=lambda c: -score(c))
     evidence = tuple(Evidence(m.message_id, c.text) for c in ranked[:2])
-    conf = 0.9 if m.message_id == root.message_id or _PATCH_SUBJ.match(m.subject or "") and not _REPLY_SUBJ.match(m.subject or "") else 0.75
-    return MessageStance(m.message_id, proposer, "support", conf, evidence)
+    series = m.message_id == root.message_id or (_PATCH_SUBJ.match(m.subject or "") and not _REPLY_SUBJ.match(m.subject or ""))
+    return MessageStance(m.message_id, proposer, "support", 0.9 if series else 0.75, evidence)
 
 
 def _shifted(decided: list, majority: str) -> bool:

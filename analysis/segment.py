@@ -46,6 +46,7 @@ _TZ = re.compile(r"^([+\-]\d{4}|\(?[A-Z]{2,5}\)?|UTC|GMT)$")
 _SNIP = re.compile(r"^\s*(\[?\.\.\.\]?|\[snip\]|<snip>|\[\.\.\.\]|\.\.\.+|-snip-|\[ ?trimmed.*\])\s*$", re.I)
 
 _WS = re.compile(r"\s+")
+_SHORTLOG = re.compile(r"^[^\s>].{1,60} \(\d+\):\s*$")
 
 
 def norm(text: str) -> str:
@@ -211,7 +212,9 @@ def segment_message(
         if ln.depth:
             in_diff = False
             continue
-        if is_patch and ln.raw.rstrip() == "---":
+        if is_patch and (ln.raw.rstrip() == "---" or _SHORTLOG.match(ln.raw)):
+            # '---' ends a patch's commit message; 'Name (N):' starts a cover letter's
+            # shortlog and diffstat: patch metadata, not prose
             for j in range(i, end_body):
                 if lines[j].depth == 0:
                     lines[j].kind = "diff"
