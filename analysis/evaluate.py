@@ -7,6 +7,8 @@ Metrics:
                       micro-averaged over gold claims: each gold claim is matched to
                       the predicted claims of the same message whose text overlaps it;
                       their cites (union) are compared with the gold cites
+  message_cites_*     the same per message: the concepts a message's claims cite (union)
+                      against the union of its gold claims' cites (a coarser view)
   claim_recall        share of gold claims with at least one matched predicted claim
   reply_accuracy      among matched gold claims that respond to something: the predicted
                       claim responds to the same message (where the quote first appeared)
@@ -103,6 +105,16 @@ def evaluate(a: ThreadAnalysis, gold: dict) -> dict:
                     reply_ok += 1
                 if best.relation == gc.get("attacks_or_supports"):
                     rel_ok += 1
+    # coarser view: the set of concepts each message cites (union over its claims)
+    mtp = mfp = mfn = 0
+    for gm in gold["messages"]:
+        g = {x for gc in gm["claims"] for x in gc["cites"]}
+        p_ = {x for c in claims_by_msg.get(gm["message_id"], []) for x in c.cites}
+        mtp, mfp, mfn = mtp + len(g & p_), mfp + len(p_ - g), mfn + len(g - p_)
+    mp = mtp / (mtp + mfp) if mtp + mfp else 0.0
+    mr = mtp / (mtp + mfn) if mtp + mfn else 0.0
+    out.update(message_cites_precision=mp, message_cites_recall=mr,
+               message_cites_f1=2 * mp * mr / (mp + mr) if mp + mr else 0.0)
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     out.update(cites_precision=p, cites_recall=r, cites_f1=2 * p * r / (p + r) if p + r else 0.0,
