@@ -274,7 +274,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
             st = _proposer_stance(m, blocks_of[mid], claims, root, proposer, author_of)
         else:
             st = _reply_stance(m, blocks_of[mid], trailers_of[mid], person_score, author_of, proposer,
-                               mid in review_ctx, is_neutral_statement)
+                               mid in review_ctx, is_neutral_statement, series)
         stance_of[mid] = st
         if pid != proposer:
             person_score[pid] += {"support": 1.0, "oppose": -1.0}.get(st.stance, 0.0)
@@ -353,7 +353,7 @@ def _sign(x: float) -> int:
 REVIEW_WEIGHT = 0.4  # cues about quoted code / one patch's details, unless they are stance cues
 
 
-def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_review, is_neutral):
+def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_review, is_neutral, series=frozenset()):
     pos = neg = 0.0
     ev_pos: list[tuple[float, str]] = []
     ev_neg: list[tuple[float, str]] = []
@@ -424,6 +424,16 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
             ev_neg.append((1.0, t))
     if (neutral_said and not strong) or not decisive:
         pos = neg = 0.0
+    if not strong and (pos or neg):
+        # Weak cues alone (bare negation, "instead", "but") are everywhere in technical
+        # explanation. They may open a position only in an answer to the proposal itself
+        # (its cover letter or patches); elsewhere they can only confirm the side the
+        # writer already took.
+        answers_proposal = any(b.target is not None and b.target.message_id in series for b in blocks)
+        prior = _sign(person_score.get(author_of[m.message_id], 0.0))
+        direction = 1 if pos > neg else -1
+        if not answers_proposal and prior != direction:
+            pos = neg = 0.0
     big, small = max(pos, neg), min(pos, neg)
     if big < T_DECIDE:
         stance, conf, ev = "neutral", 0.6 if big == 0 else 0.5, []
