@@ -138,6 +138,16 @@ def _is_claim(sent) -> bool:
     return True
 
 
+def _proposal_message(root: Message, ordered: list[Message]) -> Message:
+    """The message that states the proposal: the root; when the archive lacks the real
+    root (the root we have is itself a reply), the thread's earliest patch mail, if any."""
+    if _REPLY_SUBJ.match(root.subject or "") and (root.in_reply_to or root.references):
+        patches = [m for m in ordered if _PATCH_SUBJ.match(m.subject or "") and not _REPLY_SUBJ.match(m.subject or "")]
+        if patches:
+            return min(patches, key=_date)
+    return root
+
+
 def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     """The whole analysis of one thread (pass the messages of one thread)."""
     from analysis.cues import is_concession, is_neutral_statement, sentence_cues
@@ -153,7 +163,8 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     people, author_of = merge_identities(ordered, overrides)
     index = PersonIndex(people)
     root = by_id[tree.root_id]
-    proposer = author_of[root.message_id]
+    proposal_msg = _proposal_message(root, ordered)
+    proposer = author_of[proposal_msg.message_id]
 
     # -- segmentation (ancestors first, so quotes resolve to where they first appeared)
     by_date = sorted(ordered, key=_date)
@@ -284,7 +295,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     positions = _positions(people, ordered, author_of, stance_of, proposer)
 
     return ThreadAnalysis(
-        tree=tree, subject=root.subject, proposal=proposal_text(root, segs_of[root.message_id]),
+        tree=tree, subject=root.subject, proposal=proposal_text(proposal_msg, segs_of[proposal_msg.message_id]),
         messages=tuple(ordered), people=people, author_of=author_of, segments=all_segments,
         reply_pairs=tuple(pairs), claims=tuple(claims), message_stances=message_stances,
         positions=positions, extra={"proposer": proposer},

@@ -401,6 +401,15 @@ def test_review_of_code_is_neutral_but_stance_words_count():
     assert pos == {"Ann Root": "support", "Rev Iewer": "neutral", "Nay Sayer": "oppose"}
 
 
+def test_thread_without_its_cover_letter_keeps_the_proposer():
+    ms = [m for m in iter_mbox(THREAD) if not re.match(r"\[PATCH[^]]* 0/\d+\]", m.subject)]  # drop the cover letter
+    a = analyze(ms)
+    assert "0/" not in a.tree.root_id and a.proposal.startswith("[PATCH")
+    pos = {p.name: p.stance for p in a.positions}
+    gold = {p["name"]: p["stance"] for p in json.loads(GOLD.read_text())["overall_positions"]}
+    assert pos == gold
+
+
 # ------------------------------------------------------------------ real 2022 threads (not the dev thread)
 
 def _positions(path):
