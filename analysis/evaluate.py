@@ -13,6 +13,7 @@ Metrics:
   reply_accuracy      among matched gold claims that respond to something: the predicted
                       claim responds to the same message (where the quote first appeared)
   relation_accuracy   among the same: attack/support/None equal to the gold's
+  claim_type_accuracy among matched gold claims: factual/normative/proposal/question equal
 """
 from __future__ import annotations
 
@@ -80,6 +81,7 @@ def evaluate(a: ThreadAnalysis, gold: dict) -> dict:
     tp = fp = fn = 0
     matched = total = 0
     reply_ok = reply_n = rel_ok = 0
+    type_ok = type_n = 0
     per_concept = defaultdict(Counter)
     for gm in gold["messages"]:
         for gc in gm["claims"]:
@@ -98,6 +100,9 @@ def evaluate(a: ThreadAnalysis, gold: dict) -> dict:
                 per_concept[x]["fp"] += 1
             for x in gcites - pcites:
                 per_concept[x]["fn"] += 1
+            if preds:
+                type_n += 1
+                type_ok += preds[0].type == gc["type"]
             if preds and gc.get("responds_to"):
                 reply_n += 1
                 best = preds[0]
@@ -119,6 +124,6 @@ def evaluate(a: ThreadAnalysis, gold: dict) -> dict:
     r = tp / (tp + fn) if tp + fn else 0.0
     out.update(cites_precision=p, cites_recall=r, cites_f1=2 * p * r / (p + r) if p + r else 0.0,
                claim_recall=matched / max(1, total), reply_accuracy=reply_ok / max(1, reply_n),
-               relation_accuracy=rel_ok / max(1, reply_n), reply_pairs_scored=reply_n,
+               relation_accuracy=rel_ok / max(1, reply_n), claim_type_accuracy=type_ok / max(1, type_n), reply_pairs_scored=reply_n,
                per_concept=dict(per_concept))
     return out

@@ -86,7 +86,8 @@ def main() -> int:
           f"F1 {r['cites_f1']:.3f}")
     print(f"cited concepts per message (union over its claims): precision {r['message_cites_precision']:.3f}  "
           f"recall {r['message_cites_recall']:.3f}  F1 {r['message_cites_f1']:.3f}")
-    print(f"claims: {len(a.claims)} predicted; gold claims matched {r['claim_recall']:.3f}")
+    print(f"claims: {len(a.claims)} predicted; gold claims matched {r['claim_recall']:.3f}; "
+          f"claim type accuracy {r['claim_type_accuracy']:.3f}")
     print(f"reply-pair attribution accuracy: {r['reply_accuracy']:.3f} "
           f"(over {r['reply_pairs_scored']} gold claims that answer a quote); "
           f"relation (attack/support/none) accuracy: {r['relation_accuracy']:.3f}")
