@@ -68,6 +68,8 @@ def _paragraphs(text: str) -> list[str]:
             if cur:
                 raw.append(cur)
                 cur = []
+            if line.strip():
+                raw.append([])  # a snip marker: what follows is not contiguous with what precedes
             continue
         cur.append(line)
     if cur:
@@ -75,6 +77,9 @@ def _paragraphs(text: str) -> list[str]:
     out: list[str] = []
     prev_colon = False
     for para in raw:
+        if not para:
+            prev_colon = False
+            continue
         is_code = all(_CODE_LINE.match(x) or not x.strip() for x in para)
         text_ = norm(" ".join(para))
         if is_code and prev_colon and out:
