@@ -440,6 +440,23 @@ def test_2022_nacked_series_positions():
     assert any(re.search(r"NACK|object", q) for q in nack)
 
 
+@pytest.mark.parametrize("name", ["securityfs-linefeed-nak.mbox", "xfs-capable-noaudit-reviewed.mbox",
+                                  "create-user-ns-v5-nack.mbox"])
+def test_2022_threads_claims_and_evidence_are_verbatim(name):
+    a = analyze(list(iter_mbox(DATA / name)))
+    assert a.claims
+    for c in a.claims:
+        assert norm(c.text) in _own_text(a, c.message_id), c.text
+    for st in a.message_stances:
+        for e in st.evidence:
+            if not re.match(r"(acked|reviewed|tested|nacked)-by:", e.quote, re.I):
+                assert norm(e.quote) in _own_text(a, e.message_id), e.quote
+    # every reply pair names a message of the thread and its author
+    ids = {m.message_id for m in a.messages}
+    for p in a.reply_pairs:
+        assert p.target.message_id is None or p.target.message_id in ids
+
+
 # ------------------------------------------------------------------ no overfitting by name
 
 def test_nothing_in_analysis_or_data_names_the_dev_thread(gold):
