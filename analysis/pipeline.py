@@ -129,8 +129,14 @@ def _claim_type(sent, cues: dict) -> str:
     return "factual"
 
 
+_VERDICT_TRAILER = re.compile(r"^\s*(acked|reviewed|tested|nacked|naked)-by\s*:", re.I)
+_TRAILER_TEXT = re.compile(r"^\s*[A-Z][A-Za-z-]+-by\s*:|^\s*(Fixes|Link|Cc|Closes)\s*:", re.I)
+
+
 def _is_claim(sent) -> bool:
     text = sent.text.strip()
+    if _TRAILER_TEXT.match(text):
+        return False
     words = [t for t in sent if t.is_alpha]
     if len(words) < 3:
         return False
@@ -213,7 +219,21 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
                     last_quote = None
                 cur.segments.append(s)
             elif s.kind == "trailer":
-                trailers_of[m.message_id].extend(line.strip() for line in s.text.splitlines() if line.strip())
+                lines = [line.strip() for line in s.text.splitlines() if line.strip()]
+                trailers_of[m.message_id].extend(lines)
+                # a reviewer's own Acked-by/Reviewed-by/Nacked-by answers what it follows
+                if tree.parent_of.get(m.message_id) and any(
+                        _VERDICT_TRAILER.match(x) and _trailer_is_writers(x, m) for x in lines):
+                    if cur is None:
+                        target = None
+                        if last_quote is not None:
+                            target = ReplyTarget(last_quote.quoted_message_id, last_quote.quoted_person, last_quote.text)
+                        else:
+                            pid = tree.parent_of[m.message_id]
+                            target = ReplyTarget(pid, author_of.get(pid), "")
+                        cur = _Block(m.message_id, [], target)
+                        blocks.append(cur)
+                    cur.segments.append(s)
         blocks_of[m.message_id] = blocks
 
     # -- sentences, batched through spaCy
