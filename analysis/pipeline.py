@@ -317,7 +317,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     message_stances = tuple(stance_of[m.message_id] for m in ordered)
     if INFER_RELATIONS:
         claims, pairs = _infer_relations(claims, pairs, stance_of, person_score, author_of, proposer, review_ctx)
-    positions = _positions(people, ordered, author_of, stance_of, proposer)
+    positions = _positions(people, ordered, author_of, stance_of, proposer, claims)
 
     return ThreadAnalysis(
         tree=tree, subject=root.subject, proposal=proposal_text(proposal_msg, segs_of[proposal_msg.message_id]),
@@ -472,16 +472,23 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
             pos = neg = 0.0
     big, small = max(pos, neg), min(pos, neg)
     if big < T_DECIDE:
-        stance, conf, ev = "neutral", 0.6 if big == 0 else 0.5, []
+        said = [s.text.strip() for b in blocks for s in b.sentences if is_neutral(s.text)]
+        stance, conf, ev = "neutral", 0.6 if big == 0 else 0.5, [(1.0, t) for t in said[:1]]
     elif small >= T_DECIDE and small >= 0.5 * big:
         stance, conf = "mixed", 0.5 + 0.3 * (small / big)
-        ev = sorted(ev_pos, key=lambda x: -x[0])[:2] + sorted(ev_neg, key=lambda x: -x[0])[:2]
+        ev = sorted(ev_pos, key=_ev_rank)[:2] + sorted(ev_neg, key=_ev_rank)[:2]
     else:
         stance = "support" if pos > neg else "oppose"
         conf = min(0.95, 0.5 + 0.45 * (big - small) / (big + small) * min(1.0, big / 2))
-        ev = sorted(ev_pos if pos > neg else ev_neg, key=lambda x: -x[0])[:3]
+        ev = sorted(ev_pos if pos > neg else ev_neg, key=_ev_rank)[:3]
     evidence = tuple(dict.fromkeys(Evidence(m.message_id, t) for _, t in ev))
     return MessageStance(m.message_id, author_of[m.message_id], stance, round(conf, 2), evidence)
+
+
+def _ev_rank(x: tuple[float, str]) -> float:
+    """Stronger cues first; among equals, the fuller sentence (a reader wants "No. That's not
+    how capabilities work", not just "No.")."""
+    return -(x[0] + 0.02 * min(len(x[1].split()), 30))
 
 
 def _trailer_is_writers(trailer: str, m: Message) -> bool:
@@ -521,8 +528,11 @@ def _shifted(decided: list, majority: str) -> bool:
     return len(decided) >= 2 and decided[-1].stance != majority
 
 
-def _positions(people, ordered, author_of, stance_of, proposer) -> tuple[Position, ...]:
+def _positions(people, ordered, author_of, stance_of, proposer, claims=()) -> tuple[Position, ...]:
     out = []
+    first_claim = {}
+    for c in claims:
+        first_claim.setdefault(c.author, c)
     for p in people:
         mids = [m.message_id for m in ordered if author_of[m.message_id] == p.person_id]
         sts = [stance_of[mid] for mid in mids]
@@ -549,5 +559,9 @@ def _positions(people, ordered, author_of, stance_of, proposer) -> tuple[Positio
         if not ev:
             for s in sts:
                 ev.extend(s.evidence[:1])
+        if not ev and first_claim.get(p.person_id):
+            # nothing took a side: show what they said first, so a reader can check
+            c = first_claim[p.person_id]
+            ev.append(Evidence(c.message_id, c.text))
         out.append(Position(p.person_id, p.name, p.addresses, len(mids), stance, conf, tuple(ev[:3])))
     return tuple(out)
