@@ -99,40 +99,74 @@ def cap_capable(w, kernel: Kernel, target_ns: str, cap: str, tr) -> int:
         ns = NS_PARENT[ns]
 
 
-def dispatch(w, kernel: Kernel, hook: str, tr, caller: str, first=None) -> int:
-    """call_int_hook() security/security.c: modules in stack order; the first
-    return that is not the stop value wins, else the default.  v6.3 stops on
-    any non-zero return, v6.9 on any return other than LSM_RET_DEFAULT(hook).
-    ``first`` is commoncap's own result where commoncap implements the hook."""
-    if hook not in kernel.int_hooks:
-        raise ScenarioError(f"hook {hook!r} does not exist in kernel {kernel.name}")
+def walk_int_hook(kernel: Kernel, hook: str, stack, rets, first=None):
+    """call_int_hook() security/security.c over concrete module returns.
+
+    Modules in stack order; the first return that is not the stop value
+    wins, else the default.  v6.3 stops on any non-zero return, v6.9 on any
+    return other than LSM_RET_DEFAULT(hook).  ``first`` is commoncap's own
+    result where commoncap implements the hook (it is registered first).
+    ``rets`` gives each module's return (None: the module does not implement
+    the hook, except the BPF LSM whose stub returns the default).
+    Returns (rc, [(module, return), ...] consulted)."""
     default = kernel.hook_default(hook)
     stop = 0 if kernel.call_int_hook == "first_nonzero" else default
     rc = default
     who = []
     if first is not None:
         rc = first
-        who.append(f"capability={rc_text(first)}")
+        who.append(("capability", first))
         if rc != stop:
-            if tr is not None:
-                tr.add(caller, f"call_int_hook({hook}) security/security.c", f"{rc_text(rc)} ({', '.join(who)}; first non-{'zero' if stop == 0 else 'default'} return wins)")
-            return rc
-    for mod in w.stack():
-        r = w.ret(mod, hook)
+            return rc, who
+    for mod, r in zip(stack, rets):
         if r is None:
             if mod != "bpf":
                 continue
             r = default   # the BPF LSM's stub for every hook returns the default
-            who.append(f"bpf={rc_text(r)} (stub default)")
+            who.append(("bpf (stub default)", r))
         else:
-            who.append(f"{mod}={rc_text(r)}")
+            who.append((mod, r))
         rc = r
         if rc != stop:
             break
+    return rc, who
+
+
+def dispatch(w, kernel: Kernel, hook: str, tr, caller: str, first=None) -> int:
+    """security_<hook>() security/security.c -> call_int_hook(): see walk_int_hook()."""
+    if hook not in kernel.int_hooks:
+        raise ScenarioError(f"hook {hook!r} does not exist in kernel {kernel.name}")
+    combined = getattr(w, "combined", None)
+    if combined is not None:          # the enumeration abstracts module returns
+        return combined(kernel, hook, first)
+    stack = w.stack()
+    rc, who = walk_int_hook(kernel, hook, stack, [w.ret(m, hook) for m in stack], first)
     if tr is not None:
-        detail = ", ".join(who) if who else f"no module implements it: default {rc_text(default)}"
-        tr.add(caller, f"call_int_hook({hook}) security/security.c", f"{rc_text(rc)} ({detail})")
+        stop = "zero" if kernel.call_int_hook == "first_nonzero" else "default"
+        detail = ", ".join(f"{m}={rc_text(r)}" for m, r in who) if who else \
+            f"no module implements it: default {rc_text(kernel.hook_default(hook))}"
+        tr.add(caller, f"call_int_hook({hook}) security/security.c",
+               f"{rc_text(rc)} ({detail}; first non-{stop} return wins)")
     return rc
+
+
+def vm_all_agree(kernel: Kernel, stack, rets) -> tuple:
+    """The module part of security_vm_enough_memory_mm(): cap_sys_admin stays
+    1 only if every registered module returns > 0 (the BPF LSM stub returns
+    the hook default: 0 in v6.3, 1 in v6.9)."""
+    default = kernel.hook_default("vm_enough_memory")
+    seen = []
+    for mod, r in zip(stack, rets):
+        if r is None:
+            if mod != "bpf":
+                continue
+            r = default
+            seen.append((mod + " (stub default)", r))
+        else:
+            seen.append((mod, r))
+        if r <= 0:
+            return 0, seen
+    return 1, seen
 
 
 def ns_capable(w, kernel: Kernel, ns: str, cap: str, tr) -> bool:
@@ -392,23 +426,15 @@ def vm_enough_memory(w, kernel: Kernel, tr) -> int:
     op = w.op
     cap = cap_capable(w, kernel, "init", "CAP_SYS_ADMIN", tr) == 0
     rets = [("capability", 1 if cap else 0)]
-    cap_sys_admin = 1
-    if not cap:
-        cap_sys_admin = 0
-    else:
-        default = kernel.hook_default("vm_enough_memory")
-        for mod in w.stack():
-            r = w.ret(mod, "vm_enough_memory")
-            if r is None:
-                if mod != "bpf":
-                    continue
-                r = default
-                rets.append((mod + " (stub default)", r))
-            else:
-                rets.append((mod, r))
-            if r <= 0:
-                cap_sys_admin = 0
-                break
+    cap_sys_admin = 1 if cap else 0
+    if cap:
+        combined = getattr(w, "combined_vm", None)
+        if combined is not None:
+            cap_sys_admin = combined(kernel)
+        else:
+            stack = w.stack()
+            cap_sys_admin, seen = vm_all_agree(kernel, stack, [w.ret(m, "vm_enough_memory") for m in stack])
+            rets += seen
     if tr is not None:
         tr.add("cap_vm_enough_memory()", "cap_vm_enough_memory() security/commoncap.c", "1" if cap else "0")
         tr.add("security_vm_enough_memory_mm(): all modules > 0?", "security_vm_enough_memory_mm() security/security.c",

@@ -1,0 +1,819 @@
+"""The bounded configuration space, enumerated lazily; diff and properties.
+
+A configuration assigns: the task's namespace (init/child) and whether it
+owns the child namespace, each capability in its own namespace, the sysctl
+(0/1/2), the LSM stack (none, bpf, selinux, or both in either order), each
+module's return per hook (unset, -EPERM, 0, 1), the bpffs instance a token
+comes from (none/init/child), whether the call passes a token, and each
+delegation option (none / exactly what the operation needs / any).
+
+Enumeration builds a decision tree: the model runs on a partial
+assignment; when it reads a field that is not assigned yet, the run stops
+(Need) and the subtree branches on that field's values.  A leaf is a cube of
+configurations (the unread fields are free) with one outcome, so a leaf
+stands for many decisions; only the fields the kernel code actually reads
+for that configuration get enumerated.  The decision rate reported by the
+benchmark counts configurations covered per second.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import product
+
+from semantics.engine import evaluate, outcome_of, vm_all_agree, walk_int_hook
+from semantics.errors import ScenarioError
+from semantics.kernels import Kernel, kernel_names, load_kernel
+from semantics.model import Verdict, decide
+from semantics.scenario import ALL, Op, parse_scenario
+from semantics.vocab import DELEGATE_KINDS
+
+STACKS = ((), ("bpf",), ("selinux",), ("bpf", "selinux"), ("selinux", "bpf"))
+MODULES = ("bpf", "selinux")
+RETS = (None, -1, 0, 1)       # a module's return for a hook: unset, -EPERM, 0, 1
+BOOLS = (False, True)
+
+
+class Need(Exception):
+    __slots__ = ("field",)
+
+    def __init__(self, f):
+        self.field = f
+
+
+class Invalid(Exception):
+    """Not a configuration the contract admits (e.g. a token from an init bpffs)."""
+
+
+_MISSING = object()
+
+
+def _same(stack, rets):
+    return stack, rets
+
+
+def _no_lsm(stack, rets):
+    return (), ()
+
+
+@lru_cache(maxsize=None)
+def _solo(index):
+    def view(stack, rets):
+        return (stack[index],), (rets[index],)
+    return view
+
+
+@dataclass(frozen=True)
+class Block:
+    """A set of per-module return combinations for one hook that every view
+    of the exploration treats alike (same caller-visible class).  ``rep`` is
+    one member, ``weight`` how many combinations it stands for."""
+    key: tuple
+    weight: int
+    rep: tuple
+
+    def __repr__(self):
+        return f"Block({self.rep})"
+
+
+HOOK_RULES_BUILTIN = {"capable": "zero_ok", "bpf_token_cmd": "zero_ok", "bpf_token_capable": "negative"}
+
+
+@lru_cache(maxsize=None)
+def hook_rules(kernel_name: str) -> dict:
+    """hook -> the one caller rule the kernel applies to its result (or None if several)."""
+    k = load_kernel(kernel_name)
+    rules: dict = {}
+    progs = list(k.commands.values()) + list(k.programs.values())
+    for steps in progs:
+        for st in steps:
+            if st.get("do") == "hook":
+                rules.setdefault(st["hook"], set()).add(st["on"])
+    for h, r in HOOK_RULES_BUILTIN.items():
+        rules.setdefault(h, set()).add(r)
+    return {h: (next(iter(r)) if len(r) == 1 else None) for h, r in rules.items()}
+
+
+def caller_class(rule, rc):
+    if rule == "negative":
+        return rc if rc < 0 else 0
+    if rule == "zero_ok":
+        return 0 if rc == 0 else 1
+    if rule == "authoritative":
+        return rc if rc < 0 else (1 if rc > 0 else 0)
+    return rc          # "nonzero" and unknown: the value itself reaches the caller
+
+
+@lru_cache(maxsize=None)
+def blocks(views: tuple, stack: tuple, hook: str, rets: tuple = RETS) -> tuple:
+    """Partition rets^len(stack) for hook into Blocks (cached sub-decision)."""
+    groups: dict = {}
+    for combo in product(rets, repeat=len(stack)):
+        key = []
+        for kname, view in views:
+            k = load_kernel(kname)
+            if hook == "vm_enough_memory#agree":
+                s2, c2 = view(stack, combo)
+                key.append(vm_all_agree(k, s2, c2)[0])
+                continue
+            if hook not in k.int_hooks:
+                key.append(None)
+                continue
+            s2, c2 = view(stack, combo)
+            rc = walk_int_hook(k, hook, s2, c2, 0 if hook == "capable" else None)[0]
+            key.append(caller_class(hook_rules(kname).get(hook), rc))
+        key = tuple(key)
+        if key in groups:
+            groups[key][0] += 1
+        else:
+            groups[key] = [1, combo]
+    return tuple(Block(key, w, rep) for key, (w, rep) in groups.items())
+
+
+class LazyWorld:
+    """The World interface over a partial assignment; reading an unassigned field raises Need."""
+
+    __slots__ = ("op", "a", "force", "view")
+
+    def __init__(self, op: Op, assign: dict, force: dict | None = None, view=_same):
+        self.op = op
+        self.a = assign
+        self.force = force
+        self.view = view
+
+    def get(self, f):
+        if self.force is not None and f in self.force:
+            return self.force[f]
+        v = self.a.get(f, _MISSING)
+        if v is _MISSING:
+            raise Need(f)
+        return v
+
+    def userns(self):
+        return self.get("userns")
+
+    def owns_child(self):
+        return self.get("owns_child")
+
+    def has_cap(self, cap):
+        return self.get(("cap", cap))
+
+    def sysctl(self):
+        return self.get("sysctl")
+
+    def combined(self, kernel, hook, first):
+        if first is not None:
+            stop = 0 if kernel.call_int_hook == "first_nonzero" else kernel.hook_default(hook)
+            if first != stop:
+                return first
+        stack = self.get("stack")
+        blk = self.get(("disp", hook))
+        s2, c2 = self.view(stack, blk.rep)
+        return walk_int_hook(kernel, hook, s2, c2, first)[0]
+
+    def combined_vm(self, kernel):
+        stack = self.get("stack")
+        blk = self.get(("disp", "vm_enough_memory#agree"))
+        s2, c2 = self.view(stack, blk.rep)
+        return vm_all_agree(kernel, s2, c2)[0]
+
+    def token_userns(self):
+        return self.get("token")
+
+    def with_token(self):
+        t = self.get("token")
+        if t is None:
+            return False
+        v = self.get("with_token")
+        if v and t == "init":
+            raise Invalid()
+        return v
+
+    def delegated(self, kind, name):
+        d = self.get(("deleg", kind))
+        return d == ALL or name in d
+
+    def token_has_delegation(self):
+        if self.get("token") is None:
+            return False
+        return any(self.get(("deleg", k)) for k in DELEGATE_KINDS)
+
+
+def delegation_target(kernel: Kernel, op: Op, kind: str):
+    """The one value of a delegation option that matters to op."""
+    if op.call != "bpf":
+        return None
+    if kind == "delegate_cmds":
+        return "BPF_PROG_LOAD" if op.cmd == "BPF_PROG_ATTACH" else op.cmd
+    if kind == "delegate_maps":
+        return op.map_type if op.cmd == "BPF_MAP_CREATE" else None
+    if op.cmd not in ("BPF_PROG_LOAD", "BPF_PROG_ATTACH"):
+        return None
+    if kind == "delegate_progs":
+        return op.prog_type or kernel.attach_to_prog.get(op.attach_type)
+    if kind == "delegate_attachs":
+        return op.attach_type or kernel.attach_types[0]
+    return None
+
+
+class Context:
+    """What an exploration needs to know: the op, the views (kernel + LSM view), domains."""
+
+    def __init__(self, op: Op, views: tuple, rets=None):
+        self.op = op
+        self.views = views
+        self.kernel = load_kernel(views[-1][0])
+        self.rets = tuple(rets) if rets is not None else RETS
+
+    def domain(self, f, assign):
+        if f == "userns":
+            return ("init", "child")
+        if f in ("owns_child", "with_token"):
+            return BOOLS
+        if f == "sysctl":
+            return (0, 1, 2)
+        if f == "stack":
+            return STACKS
+        if f == "token":
+            return (None, "init", "child")
+        tag = f[0]
+        if tag == "cap":
+            return BOOLS
+        if tag == "disp":
+            return blocks(self.views, assign["stack"], f[1], self.rets)
+        if tag == "deleg":
+            t = delegation_target(self.kernel, self.op, f[1])
+            return (frozenset(), frozenset([t]), ALL) if t else (frozenset(), ALL)
+        raise KeyError(f)
+
+    def evaluators(self, forces=None):
+        out = []
+        for i, (kname, view) in enumerate(self.views):
+            k = load_kernel(kname)
+            force = forces[i] if forces else None
+            out.append(_make_eval(k, self.op, force, view))
+        return out
+
+
+def _make_eval(k, op, force, view):
+    def ev(a):
+        w = LazyWorld(op, a, force, view)
+        rc = evaluate(w, k, None)
+        # a call passing a token needs a token that can exist: from a child
+        # bpffs with at least one delegation option (bpf_token_create())
+        if a.get("with_token") is True and a.get("token") is not None and not w.token_has_delegation():
+            raise Invalid()
+        return rc
+    return ev
+
+
+def iter_leaves(ctx: Context, evaluators, assign: dict):
+    """Depth-first over the decision tree of several evaluators at once.
+    Yields (assign, (rc per evaluator)) per leaf; invalid cubes are dropped."""
+    stack = [(assign, ())]
+    n = len(evaluators)
+    while stack:
+        a, done = stack.pop()
+        rcs = list(done)
+        try:
+            while len(rcs) < n:
+                rcs.append(evaluators[len(rcs)](a))
+        except Need as need:
+            f = need.field
+            for v in ctx.domain(f, a):
+                b = dict(a)
+                b[f] = v
+                stack.append((b, tuple(rcs)))
+            continue
+        except Invalid:
+            continue
+        yield a, tuple(rcs)
+
+
+def explore(ctx: Context, evaluators, assign: dict, out: list):
+    out.extend(iter_leaves(ctx, evaluators, assign))
+    return out
+
+
+def leaf_weight(ctx: Context, a: dict, regular_fields: set, hooks: set) -> int:
+    """How many configurations a leaf stands for.  A configuration fixes every
+    regular field the op's evaluation ever reads, the stack, and for each
+    module (bpf, selinux) and each hook the op ever consults a return in RETS."""
+    n = 1
+    for f in regular_fields:
+        if f not in a:
+            n *= len(ctx.domain(f, a))
+    free_rets = len(MODULES) * len(hooks)
+    if "stack" in a:
+        read = 0
+        for f, v in a.items():
+            if isinstance(f, tuple) and f[0] == "disp":
+                n *= v.weight
+                read += 1
+        free_rets -= len(a["stack"]) * read
+    elif hooks:
+        n *= len(STACKS)
+    return n * (len(ctx.rets) ** free_rets)
+
+
+def leaves_and_weights(ctx: Context, evaluators, start: dict):
+    leaves = explore(ctx, evaluators, start, [])
+    regular, hooks = set(), set()
+    for a, _ in leaves:
+        for f in a:
+            if isinstance(f, tuple) and f[0] == "disp":
+                hooks.add(f[1])
+            elif f != "stack":
+                regular.add(f)
+    return [(a, r, leaf_weight(ctx, a, regular, hooks)) for a, r in leaves]
+
+
+# --------------------------------------------------------------------------
+# operations of the space
+
+
+OP_SPECS = (
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_HASH"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_HASH", "map_flags": ["BPF_F_ZERO_SEED"]},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_ARRAY"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_LRU_HASH"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_STACK_TRACE"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_SK_STORAGE"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_QUEUE"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_DEVMAP"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_SOCKMAP"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_RINGBUF"},
+    {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_ARENA"},
+    {"call": "bpf", "cmd": "BPF_PROG_LOAD", "prog_type": "BPF_PROG_TYPE_SOCKET_FILTER"},
+    {"call": "bpf", "cmd": "BPF_PROG_LOAD", "prog_type": "BPF_PROG_TYPE_CGROUP_SKB"},
+    {"call": "bpf", "cmd": "BPF_PROG_LOAD", "prog_type": "BPF_PROG_TYPE_KPROBE"},
+    {"call": "bpf", "cmd": "BPF_PROG_LOAD", "prog_type": "BPF_PROG_TYPE_XDP"},
+    {"call": "bpf", "cmd": "BPF_BTF_LOAD"},
+    {"call": "bpf", "cmd": "BPF_MAP_FREEZE", "map_type": "BPF_MAP_TYPE_ARRAY"},
+    {"call": "bpf", "cmd": "BPF_PROG_ATTACH", "prog_type": "BPF_PROG_TYPE_CGROUP_SKB", "attach_type": "BPF_CGROUP_INET_INGRESS"},
+    {"call": "bpf", "cmd": "BPF_TOKEN_CREATE"},
+    {"call": "capable", "cap": "CAP_BPF"},
+    {"call": "ns_capable", "cap": "CAP_BPF", "ns": "child"},
+    {"call": "ns_capable", "cap": "CAP_BPF", "ns": "sibling"},
+    {"call": "vm_enough_memory", "overcommit_memory": 0, "fits": "with_admin_reserve"},
+    {"call": "vm_enough_memory", "overcommit_memory": 2, "fits": "always"},
+    {"call": "vm_enough_memory", "overcommit_memory": 2, "fits": "with_admin_reserve"},
+    {"call": "vm_enough_memory", "overcommit_memory": 2, "fits": "never"},
+    {"call": "sysctl_write", "name": "kernel.unprivileged_bpf_disabled", "value": 0},
+    {"call": "sysctl_write", "name": "kernel.unprivileged_bpf_disabled", "value": 1},
+    {"call": "sysctl_write", "name": "kernel.unprivileged_bpf_disabled", "value": 2},
+    {"call": "bpffs_set_option", "option": "delegate_cmds", "value": ["BPF_MAP_CREATE"]},
+    {"call": "bpffs_create", "userns": "init"},
+    {"call": "bpffs_create", "userns": "child"},
+)
+
+
+def _op_valid(kernel: Kernel, op: Op) -> bool:
+    if op.map_type and op.map_type not in kernel.map_types:
+        return False
+    if op.prog_type and op.prog_type not in kernel.prog_types:
+        return False
+    if op.attach_type and op.attach_type not in kernel.attach_types:
+        return False
+    return True
+
+
+@lru_cache(maxsize=None)
+def space_ops(kernels: tuple) -> tuple:
+    """Operations of the space that exist in every kernel given."""
+    ks = [load_kernel(k) for k in kernels]
+    ops = []
+    for spec in OP_SPECS:
+        op = parse_scenario({"id": "op", "task": {}, "op": spec}).op
+        if all(_op_valid(k, op) for k in ks):
+            ops.append(op)
+        if op.call == "bpf" and op.cmd in ("BPF_MAP_CREATE", "BPF_PROG_LOAD", "BPF_BTF_LOAD", "BPF_PROG_ATTACH") \
+                and all(_op_valid(k, op) for k in ks) and any(k.token_support for k in ks):
+            ops.append(Op(**{**op.__dict__, "with_token": True}))
+    return tuple(ops)
+
+
+def _base_assign(op: Op) -> dict:
+    # the op spec fixes whether the call passes a token
+    return {"with_token": bool(op.with_token)}
+
+
+# --------------------------------------------------------------------------
+# assignment -> contract scenario
+
+
+def to_scenario(assign: dict, op: Op, kernel: Kernel, sid: str, force=None, view=_same) -> dict:
+    a = dict(assign)
+    if force:
+        a.update(force)
+    userns = a.get("userns", "init")
+    caps = sorted(f[1] for f, v in a.items() if isinstance(f, tuple) and f[0] == "cap" and v)
+    task = {"userns": userns, "caps": {userns: caps}}
+    if userns == "init" and a.get("owns_child"):
+        task["owns_child_userns"] = True
+    stack = a.get("stack", ())
+    rets = {m: {} for m in stack}
+    for f, blk in a.items():
+        if isinstance(f, tuple) and f[0] == "disp":
+            hook = f[1].split("#")[0]
+            for m, r in zip(stack, blk.rep):
+                if r is not None and hook in kernel.int_hooks:
+                    rets[m][hook] = r
+    s2, _ = view(stack, tuple(range(len(stack))))
+    lsm = [{"name": m, "returns": rets[m]} for m in s2]
+    token = None
+    if a.get("token") is not None:
+        token = {"userns": a["token"]}
+        for kind in DELEGATE_KINDS:
+            d = a.get(("deleg", kind), frozenset())
+            token[kind] = ["any"] if d == ALL else sorted(d)
+        if a.get("with_token") and not any(token[k] for k in DELEGATE_KINDS):
+            # the cube is uniform over every token that can exist: any completion will do
+            free = [k for k in DELEGATE_KINDS if ("deleg", k) not in a]
+            if free:
+                token[free[0]] = ["any"]
+    opj = op.to_json()
+    opj.pop("with_token", None)
+    if a.get("with_token") and token is not None:
+        opj["with_token"] = True
+    s = {"id": sid, "kernel": kernel.name, "task": task, "lsm": lsm, "token": token, "op": opj}
+    if "sysctl" in a:
+        s["sysctl"] = {"kernel.unprivileged_bpf_disabled": a["sysctl"]}
+    return s
+
+
+def field_text(f, v, stack=()) -> str:
+    if f == "stack":
+        return "lsm=[" + ",".join(v) + "]"
+    if isinstance(f, tuple):
+        if f[0] == "cap":
+            return f"{'+' if v else '-'}{f[1]}"
+        if f[0] == "disp":
+            return block_text(f[1], v, stack)
+        if f[0] == "deleg":
+            return f"token.{f[1]}=" + ("any" if v == ALL else "[" + ",".join(sorted(v)) + "]")
+    if f == "token":
+        return "token=null" if v is None else f"token from {v} bpffs"
+    if f == "userns":
+        return f"task in {v}"
+    if f == "owns_child":
+        return "owns child userns" if v else "does not own child userns"
+    if f == "sysctl":
+        return f"unprivileged_bpf_disabled={v}"
+    if f == "with_token":
+        return "with_token" if v else "no token"
+    return f"{f}={v}"
+
+
+def block_text(hook: str, blk: Block, stack=()) -> str:
+    """A block of module returns: what the caller sees, and one witness (the representative returns)."""
+    cls = blk.key[0] if blk.key and blk.key[0] is not None else next((c for c in reversed(blk.key) if c is not None), None)
+    witness = ", ".join(f"{m}={r}" for m, r in zip(stack, blk.rep) if r is not None) or "no module sets it"
+    if hook == "vm_enough_memory#agree":
+        return f"vm_enough_memory: {'every module > 0' if cls == 1 else 'some module <= 0'} (e.g. {witness})"
+    rule = None
+    for k in kernel_names():
+        rule = rule or hook_rules(k).get(hook)
+    if rule == "zero_ok":
+        what = "0" if cls == 0 else "non-zero"
+    elif rule == "negative":
+        what = "not negative" if cls == 0 else f"{cls}"
+    elif rule == "authoritative":
+        what = {0: "0", 1: "> 0"}.get(cls, f"{cls}")
+    else:
+        what = "absent" if cls is None else f"{cls}"
+    return f"security_{hook}()={what} (e.g. {witness})"
+
+
+def describe(assign: dict, skip=("with_token",)) -> str:
+    order = {"userns": 0, "owns_child": 1, "sysctl": 3, "stack": 4, "token": 6, "with_token": 7}
+
+    def key(f):
+        if isinstance(f, tuple):
+            return ({"cap": 2, "disp": 5, "deleg": 8}[f[0]], str(f))
+        return (order.get(f, 9), f)
+    stack = assign.get("stack", ())
+    parts = [field_text(f, assign[f], stack) for f in sorted(assign, key=key) if f not in skip]
+    return ", ".join(parts) if parts else "(any configuration)"
+
+
+def op_text(op: Op) -> str:
+    j = op.to_json()
+    call = j.pop("call")
+    if call == "bpf":
+        cmd = j.pop("cmd")
+        rest = ", ".join(f"{k}={v}" for k, v in j.items())
+        return f"bpf({cmd}{', ' + rest if rest else ''})"
+    return f"{call}(" + ", ".join(f"{k}={v}" for k, v in j.items()) + ")"
+
+
+def _uniform(ctx, evaluators, assign):
+    """The single outcome tuple of a cube, or None if it is not uniform (stops at the first disagreement)."""
+    first = None
+    for _, r in iter_leaves(ctx, evaluators, assign):
+        o = tuple(outcome_of(x) for x in r)
+        if first is None:
+            first = o
+        elif o != first:
+            return None
+    return first
+
+
+def _in_cube(a: dict, cube: dict) -> bool:
+    return all(a.get(f, _MISSING) == v for f, v in cube.items())
+
+
+def minimize(ctx, evaluators, assign: dict, want: tuple, keep=("with_token",)) -> dict:
+    """Drop fields while the whole widened cube keeps the same outcomes: the
+    fewest distinguishing fields (greedy, LSM fields first)."""
+    a = dict(assign)
+
+    def prio(f):
+        if isinstance(f, tuple):
+            return {"disp": 0, "deleg": 1, "cap": 3}[f[0]]
+        return {"stack": 2, "token": 2, "sysctl": 4, "owns_child": 4, "userns": 5}.get(f, 6)
+    for f in sorted(a, key=prio):
+        if f in keep or f not in a:
+            continue
+        b = dict(a)
+        del b[f]
+        if f == "stack":
+            b = {k: v for k, v in b.items() if not (isinstance(k, tuple) and k[0] == "disp")}
+        if _uniform(ctx, evaluators, b) == want:
+            a = b
+    return a
+
+
+# --------------------------------------------------------------------------
+# diff
+
+
+@dataclass(frozen=True)
+class DiffGroup:
+    op: Op
+    from_outcome: str
+    to_outcome: str
+    conditions: tuple          # minimized assignments, each a tuple of (field, value)
+    example: dict              # one scenario (contract JSON, kernel = to)
+    example_verdicts: tuple    # (Verdict under from, Verdict under to)
+    configurations: int        # configurations of the space in this group
+
+    def op_text(self) -> str:
+        return op_text(self.op)
+
+    def condition_texts(self) -> list:
+        return [describe(dict(c)) for c in self.conditions]
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    from_kernel: str
+    to_kernel: str
+    groups: tuple
+    configurations: int        # size of the whole space enumerated
+    changed: int               # configurations whose outcome differs
+    leaves: int                # cubes evaluated
+    seconds: float
+
+    def to_json(self) -> dict:
+        return {"from": self.from_kernel, "to": self.to_kernel, "configurations": self.configurations,
+                "changed": self.changed, "cubes": self.leaves, "seconds": round(self.seconds, 3),
+                "groups": [{"op": g.op.to_json(), "from_outcome": g.from_outcome, "to_outcome": g.to_outcome,
+                            "configurations": g.configurations, "when": g.condition_texts(),
+                            "example": g.example,
+                            "example_verdicts": [v.to_json() for v in g.example_verdicts]}
+                           for g in self.groups]}
+
+
+def diff(from_kernel: str, to_kernel: str, ops=None, minimal: bool = True) -> DiffResult:
+    """Every configuration of the bounded space whose outcome differs between
+    two kernels, grouped by operation and outcome change, each group with
+    its conditions minimized to the fewest distinguishing fields."""
+    t0 = time.perf_counter()
+    ka, kb = load_kernel(from_kernel), load_kernel(to_kernel)
+    ops = ops if ops is not None else space_ops((ka.name, kb.name))
+    groups = []
+    total = changed = nleaves = 0
+    for op in ops:
+        ctx = Context(op, ((ka.name, _same), (kb.name, _same)))
+        evs = ctx.evaluators()
+        leaves = leaves_and_weights(ctx, evs, _base_assign(op))
+        nleaves += len(leaves)
+        diffs: dict = {}
+        for a, (ra, rb), wgt in leaves:
+            total += wgt
+            oa, ob = outcome_of(ra), outcome_of(rb)
+            if oa != ob:
+                changed += wgt
+                diffs.setdefault((oa, ob), []).append((a, wgt))
+        for (oa, ob), items in sorted(diffs.items()):
+            conds, seen = [], set()
+            # greedy cover: minimize one leaf, drop every leaf its cube contains, repeat
+            remaining = [a for a, _ in items]
+            while remaining:
+                a = remaining.pop(0)
+                m = minimize(ctx, evs, a, (oa, ob)) if minimal else a
+                remaining = [r for r in remaining if not _in_cube(r, m)]
+                key = tuple(sorted(m.items(), key=lambda kv: str(kv[0])))
+                if key not in seen:
+                    seen.add(key)
+                    conds.append(key)
+            # a condition implied by a smaller one adds nothing
+            conds = [c for c in conds if not any(o != c and set(o) <= set(c) for o in conds)]
+            conds.sort(key=lambda c: (len(c), describe(dict(c))))
+            ex_assign = dict(conds[0])
+            exb = to_scenario(ex_assign, op, kb, f"diff-{ka.name}-to-{kb.name}")
+            exa = to_scenario(ex_assign, op, ka, f"diff-{ka.name}-to-{kb.name}")
+            va, vb = decide(parse_scenario(exa)), decide(parse_scenario(exb))
+            groups.append(DiffGroup(op, oa, ob, tuple(conds), exb, (va, vb), sum(w for _, w in items)))
+    return DiffResult(ka.name, kb.name, tuple(groups), total, changed, nleaves, time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------
+# properties
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    name: str
+    kernel: str
+    holds: bool
+    configurations: int
+    detail: str
+    counterexample: dict | None = None       # contract scenario
+    verdicts: tuple = ()                      # Verdicts showing the violation
+    comparison: dict | None = None            # the scenario it is compared with
+
+    def to_json(self) -> dict:
+        return {"property": self.name, "kernel": self.kernel, "holds": self.holds,
+                "configurations": self.configurations, "detail": self.detail,
+                "counterexample": self.counterexample, "compared_with": self.comparison,
+                "verdicts": [v.to_json() for v in self.verdicts]}
+
+
+def _search(kernel: Kernel, ops, views, start, violated, forces=None, want_min=True, first_only=False, rets=None):
+    """Explore each op with the views; return (configurations, best violation).
+    first_only: stop at the first violating cube (then configurations counts
+    only what was explored before it)."""
+    total, best = 0, None
+    for op in ops:
+        ctx = Context(op, tuple((kernel.name, v) for v in views), rets=rets)
+        evs = ctx.evaluators(forces)
+        st = dict(_base_assign(op))
+        st.update(start(op) if callable(start) else start)
+        for a, rs, wgt in leaves_and_weights(ctx, evs, st):
+            total += wgt
+            if violated(rs, a, op):
+                m = minimize(ctx, evs, a, tuple(outcome_of(x) for x in rs), keep=tuple(st)) if want_min else a
+                if best is None or len(m) < len(best[1]):
+                    best = (op, m, rs)
+                if first_only:
+                    return total, best
+    return total, best
+
+
+NON_AUTH = "no LSM return turns a deny of the kernel's own checks into an allow"
+STACKING = "one module's return never hides another module's denial"
+CHILD_MAP = "a task in a child user namespace cannot create a CAP_BPF-only map without a token"
+TOKEN_BOUND = "a token never grants more than its delegation options"
+SYSCTL_ONE_WAY = "kernel.unprivileged_bpf_disabled=1 cannot be changed (one-way)"
+
+
+def prop_lsm_non_authoritative(kernel: Kernel) -> PropertyResult:
+    """Each configuration against itself with no LSM at all."""
+    total, best = _search(kernel, space_ops((kernel.name,)), (_same, _no_lsm), {},
+                          lambda rs, a, op: rs[0] == 0 and rs[1] != 0)
+    if best is None:
+        return PropertyResult(NON_AUTH, kernel.name, True, total,
+                              "every configuration allowed with the LSM stack is also allowed with no LSM at all")
+    op, m, (ra, rb) = best
+    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}")
+    cmp_ = to_scenario(m, op, kernel, f"compared-{kernel.name}-no-lsm", view=_no_lsm)
+    return PropertyResult(NON_AUTH, kernel.name, False, total,
+                          f"{op_text(op)} is allowed with the LSM stack but the kernel's own checks deny it "
+                          f"({outcome_of(rb)} with no LSM) when: {describe(m)}",
+                          ce, (decide(parse_scenario(ce)), decide(parse_scenario(cmp_))), cmp_)
+
+
+NON_POSITIVE = (None, -1, 0)
+
+
+def _stacking_search(kernel: Kernel, rets, first_only):
+    total, best = 0, None
+    for order in (("bpf", "selinux"), ("selinux", "bpf")):
+        for solo in (0, 1):
+            # a violation: the stack allows, the module alone denies, and the
+            # kernel's own checks (no LSM) allow, so the denial was the module's
+            t, b = _search(kernel, space_ops((kernel.name,)), (_same, _solo(solo), _no_lsm), {"stack": order},
+                           lambda rs, a, op: rs[0] == 0 and rs[1] != 0 and rs[2] == 0,
+                           first_only=first_only, rets=rets)
+            total += t
+            if b is not None and (best is None or len(b[1]) < len(best[1][1])):
+                best = (solo, b)
+            if best is not None and first_only:
+                return total, best
+    return total, best
+
+
+def prop_stacking(kernel: Kernel) -> PropertyResult:
+    """Two stacked modules against each module alone with the same returns;
+    then again with module returns limited to 0 and negative errnos."""
+    total, best = _stacking_search(kernel, RETS, first_only=True)
+    t2, best2 = _stacking_search(kernel, NON_POSITIVE, first_only=True)
+    restricted = ("With returns limited to 0 and -errno (what a restrictive module returns) it "
+                  + ("holds: the first negative return ends the walk and every caller denies on it ("
+                     f"{t2} configurations)." if best2 is None else "still fails."))
+    if best is None:
+        return PropertyResult(STACKING, kernel.name, True, total,
+                              "whatever one module denies alone stays denied when another module is stacked with it. " + restricted)
+    solo, (op, m, (ra, rb, _)) = best
+    stack = m["stack"]
+    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}")
+    cmp_ = to_scenario(m, op, kernel, f"compared-{kernel.name}-{stack[solo]}-alone", view=_solo(solo))
+    other = stack[1 - solo]
+    return PropertyResult(STACKING, kernel.name, False, total,
+                          f"{op_text(op)}: {stack[solo]} alone denies ({outcome_of(rb)}) but stacked as "
+                          f"[{', '.join(stack)}] the call is allowed: call_int_hook() stops at the first return that is "
+                          f"not the stop value, so {other}'s return ends the walk before {stack[solo]} is asked "
+                          f"(or drops the token whose check {stack[solo]} refused); when: {describe(m)}. " + restricted,
+                          ce, (decide(parse_scenario(ce)), decide(parse_scenario(cmp_))), cmp_)
+
+
+CAP_BPF_ONLY_MAPS = ("BPF_MAP_TYPE_LRU_HASH", "BPF_MAP_TYPE_STACK_TRACE", "BPF_MAP_TYPE_SK_STORAGE", "BPF_MAP_TYPE_QUEUE")
+
+
+def prop_child_no_capbpf_map(kernel: Kernel) -> PropertyResult:
+    ops = [Op(call="bpf", cmd="BPF_MAP_CREATE", map_type=mt) for mt in CAP_BPF_ONLY_MAPS if mt in kernel.map_types]
+    total, best = _search(kernel, ops, (_same,), {"userns": "child"}, lambda rs, a, op: rs[0] == 0)
+    if best is None:
+        return PropertyResult(CHILD_MAP, kernel.name, True, total,
+                              "every child-namespace task is denied, whatever its namespaced capabilities, the sysctl and the LSM returns")
+    op, m, _ = best
+    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}")
+    return PropertyResult(CHILD_MAP, kernel.name, False, total,
+                          f"{op_text(op)} is allowed for a child-namespace task without a token when: {describe(m)}",
+                          ce, (decide(parse_scenario(ce)),))
+
+
+def _covered(kernel: Kernel, op: Op, a: dict) -> bool:
+    for kind in DELEGATE_KINDS:
+        t = delegation_target(kernel, op, kind)
+        if t is None:
+            continue
+        d = a.get(("deleg", kind), frozenset())
+        if not (d == ALL or t in d):
+            return False
+    return True
+
+
+def prop_token_bounded(kernel: Kernel) -> PropertyResult:
+    """Passing the token against not passing it: a difference needs coverage."""
+    if not kernel.token_support:
+        return PropertyResult(TOKEN_BOUND, kernel.name, True, 0,
+                              "this kernel has no BPF token: a call passing one fails CHECK_ATTR (-EINVAL); holds vacuously")
+    ops = [op for op in space_ops((kernel.name,)) if op.with_token]
+    total, best = _search(kernel, ops, (_same, _same), {"token": "child"},
+                          lambda rs, a, op: rs[0] == 0 and rs[1] != 0 and not _covered(kernel, op, a),
+                          forces=(None, {"with_token": False}), want_min=False)
+    if best is None:
+        return PropertyResult(TOKEN_BOUND, kernel.name, True, total,
+                              "whenever passing the token turns a denial into an allow, the delegation options name the "
+                              "command and its map/program/attach type")
+    op, a, _ = best
+    ce = to_scenario(a, op, kernel, f"counterexample-{kernel.name}")
+    cmp_ = to_scenario(a, op, kernel, f"compared-{kernel.name}", force={"with_token": False})
+    return PropertyResult(TOKEN_BOUND, kernel.name, False, total, f"{op_text(op)} allowed beyond the delegation: {describe(a)}",
+                          ce, (decide(parse_scenario(ce)), decide(parse_scenario(cmp_))), cmp_)
+
+
+def prop_sysctl_one_way(kernel: Kernel) -> PropertyResult:
+    ops = [Op(call="sysctl_write", name="kernel.unprivileged_bpf_disabled", value=v) for v in (0, 2)]
+    total, best = _search(kernel, ops, (_same,), {"sysctl": 1}, lambda rs, a, op: rs[0] == 0)
+    if best is None:
+        return PropertyResult(SYSCTL_ONE_WAY, kernel.name, True, total,
+                              "from 1, every write of another value fails (-EPERM), whoever writes and whatever the LSMs return")
+    op, m, _ = best
+    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}")
+    return PropertyResult(SYSCTL_ONE_WAY, kernel.name, False, total, f"write allowed when {describe(m)}", ce,
+                          (decide(parse_scenario(ce)),))
+
+
+PROPERTIES = (prop_lsm_non_authoritative, prop_stacking, prop_child_no_capbpf_map, prop_token_bounded, prop_sysctl_one_way)
+
+
+def check(kernel: str) -> list[PropertyResult]:
+    """Every property for one kernel variant, with a minimal counterexample where violated."""
+    k = load_kernel(kernel)
+    return [p(k) for p in PROPERTIES]
+
+
+def enumerate_space(kernel: str):
+    """(op, assign, rc, weight) for every leaf (cube) of one kernel's space."""
+    k = load_kernel(kernel)
+    out = []
+    for op in space_ops((k.name,)):
+        ctx = Context(op, ((k.name, _same),))
+        for a, (r,), w in leaves_and_weights(ctx, ctx.evaluators(), _base_assign(op)):
+            out.append((op, a, r, w))
+    return out
