@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Iterable, Mapping
 
@@ -286,6 +286,18 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
                 claims.append(Claim(f"{m.message_id}#{n}", m.message_id, author_of[m.message_id], text,
                                     _claim_type(sent, cues), cites, b.target, srel))
                 n += 1
+
+    # -- a symbol written as foo() anywhere in the thread is a function: its bare
+    #    mentions ("in map_create we ...") cite foo() too
+    funcs = {c[:-2] for cl in claims for c in cl.cites if c.endswith("()") and "_" in c}
+    if funcs:
+        bare = re.compile(r"(?<![\w.>-])(" + "|".join(sorted(map(re.escape, funcs), key=len, reverse=True)) + r")\b(?!\()")
+        fixed_claims = []
+        for c in claims:
+            extra = [lex.canonical(x + "()") for x in bare.findall(c.text)]
+            extra = [x for x in extra if x not in c.cites and x.rstrip("()") not in c.cites]
+            fixed_claims.append(replace(c, cites=c.cites + tuple(dict.fromkeys(extra))) if extra else c)
+        claims = fixed_claims
 
     # -- review context: replies under one patch of a multi-patch series (not the cover letter)
     series = {m.message_id for m in ordered if _is_series_message(m, root, proposer, author_of)}

@@ -410,6 +410,17 @@ def test_thread_without_its_cover_letter_keeps_the_proposer():
     assert pos == gold
 
 
+def test_bare_function_mentions_cite_the_function():
+    root = msg("r", "This series changes how check_open_flags() handles the new bit.\n",
+               subject="[PATCH 0/1] flags", name="Ann Root", addr="ann@example.org")
+    reply = msg("x", "On Sat, Apr 1, 2023, Ann Root wrote:\n> This series changes how check_open_flags() handles "
+                "the new bit.\n\nI think check_open_flags should reject it instead.\n", parent="r", refs=("r",),
+                name="Rev Iewer", addr="rev@example.org", minutes=1)
+    a = analyze([root, reply])
+    c = next(c for c in a.claims if c.message_id == "x")
+    assert "check_open_flags()" in c.cites
+
+
 # ------------------------------------------------------------------ real 2022 threads (not the dev thread)
 
 def _positions(path):
