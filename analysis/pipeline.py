@@ -563,7 +563,11 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=()) -> tu
                 stance, conf = "mixed", 0.55
             else:
                 stance = "support" if sup > opp else "oppose"
-                conf = round(min(0.95, 0.55 + 0.1 * abs(sup - opp)), 2)
+                # how sure: the messages' own confidence, the share of decided messages on
+                # this side, and how many there are
+                same = [s for s in decided if s.stance == stance]
+                mean = sum(s.confidence for s in same) / len(same)
+                conf = round(min(0.95, mean * (len(same) / len(decided)) * (1 - 0.4 ** len(same)) + 0.1), 2)
         ev = []
         for s in sts:
             if s.stance == stance or stance == "mixed" and s.stance != "neutral":
