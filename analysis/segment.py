@@ -132,6 +132,12 @@ def own_text(message: Message) -> str:
     return norm("\n".join(line for line in message.body.splitlines() if not _QUOTE.match(line)))
 
 
+def _looks_wrapped(prev_text: str, line: str, nxt) -> bool:
+    p, t = prev_text.rstrip(), line.strip()
+    return (bool(p) and p[-1] not in ".?!:;)\"'" and t[:1].islower() and len(t.split()) <= 6
+            and nxt is not None and nxt.depth > 0)
+
+
 def looks_like_code(text: str) -> bool:
     """True for diff hunks, C code and diffstat blocks (what code review quotes)."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -256,6 +262,10 @@ def segment_message(
         if ln.depth == 0 and ln.kind == "new" and ln.raw.strip() and prev.depth > 0 and prev.text.strip():
             t = norm(ln.raw)
             if len(t) >= 3 and anc_full and t in anc_full:
+                ln.depth, ln.indented, ln.text = prev.depth, prev.indented, ln.raw
+            elif not anc_full and _looks_wrapped(prev.text, ln.raw, lines[i + 1] if i + 1 < end_body else None):
+                # no ancestor to check against (parent not archived): a lower-case line glued
+                # to an unfinished quoted sentence, itself followed by quoting, is its tail
                 ln.depth, ln.indented, ln.text = prev.depth, prev.indented, ln.raw
 
     # group into segments

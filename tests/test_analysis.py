@@ -190,6 +190,14 @@ def test_segments_kinds_depths_and_attribution():
     assert "trailer" in kinds and kinds[-1] == "signature"
 
 
+def test_wrapped_quote_line_without_ancestor_text():
+    body = ("> The hook lets an LSM grant access that the capability\ncheck would deny, which is\n"
+            "> what this series is about.\n\nI disagree with that.\n")
+    segs = segment_message(msg("w", body, parent="not-archived", refs=("not-archived",)))
+    assert [s.kind for s in segs] == ["quote", "new"]
+    assert "check would deny" in segs[0].text
+
+
 def test_unattributed_quote_is_found_in_an_older_ancestor():
     root = msg("r", "The hook must never grant access that was denied.\n", name="Ann Root", addr="ann@example.org")
     mid = msg("m", "> The hook must never grant access that was denied.\n\nI disagree.\n", parent="r",
