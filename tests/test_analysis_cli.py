@@ -1,0 +1,76 @@
+"""`hookdebate positions` and `hookdebate claims`: contracts through the CLI and the store."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+THREAD = ROOT / "data" / "threads" / "authoritative-hooks.mbox"
+NAK = ROOT / "tests" / "data" / "securityfs-linefeed-nak.mbox"
+
+
+def _db(tmp_path, *mboxes) -> Path:
+    from hookdebate.store import Store
+    from scraper import iter_mbox
+
+    path = tmp_path / "hd.db"
+    store = Store(path)
+    for mbox in mboxes:
+        store.add_messages(iter_mbox(mbox))
+    return path
+
+
+def _run(db, *args):
+    return subprocess.run([sys.executable, "-m", "hookdebate", *args, "--db", str(db)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def one_thread_db(tmp_path_factory):
+    return _db(tmp_path_factory.mktemp("one"), THREAD)
+
+
+def test_positions_json_contract(one_thread_db):
+    r = _run(one_thread_db, "positions", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["thread"] == "20230412043300.360803-1-andrii@kernel.org"
+    assert {p["stance"] for p in data["participants"]} <= {"support", "oppose", "mixed", "neutral"}
+    assert len(data["messages"]) == 52
+
+
+def test_claims_json_contract_and_stored(one_thread_db):
+    r = _run(one_thread_db, "claims", "--json")
+    assert r.returncode == 0, r.stderr
+    claims = json.loads(r.stdout)
+    assert claims and all(c["scenarios"] == [] and c["verdicts"] == [] for c in claims)
+    import sqlite3
+
+    con = sqlite3.connect(one_thread_db)
+    assert con.execute("select count(*) from claims").fetchone()[0] == len(claims)
+    assert con.execute("select count(*) from positions").fetchone()[0] == 6
+
+
+def test_human_output_and_filters(one_thread_db):
+    r = _run(one_thread_db, "claims", "--type", "question", "--cites", "CAP_BPF")
+    assert r.returncode == 0, r.stderr
+    assert "(question" in r.stdout and "claim(s)" in r.stdout
+    r = _run(one_thread_db, "positions")
+    assert r.returncode == 0 and "stance: oppose" in r.stdout
+
+
+def test_several_threads_need_a_choice(tmp_path):
+    db = _db(tmp_path, THREAD, NAK)
+    r = _run(db, "positions", "--json")
+    assert r.returncode == 2 and "--thread" in r.stderr and "Traceback" not in r.stderr
+    from scraper import iter_mbox
+
+    mid = next(iter(iter_mbox(NAK))).message_id
+    r = _run(db, "positions", "--json", "--thread", f"<{mid}>")
+    assert r.returncode == 0, r.stderr
+    pos = {p["name"]: p["stance"] for p in json.loads(r.stdout)["participants"]}
+    assert pos["Casey Schaufler"] == "oppose"
