@@ -11,21 +11,12 @@ from semantics.errors import ScenarioError
 from semantics.kernels import Kernel, data_dir, kernel_names, load_kernel
 from semantics.model import Verdict, decide, outcome, replay
 from semantics.scenario import LsmModule, Op, Scenario, Task, Token, load_scenarios, parse_scenario
+from semantics.catalog import CatalogEntry, catalog
+from semantics.space import DiffResult, PropertyResult, check, diff, enumerate_space
 
 __all__ = [
     "ScenarioError", "Scenario", "Task", "LsmModule", "Token", "Op", "TraceStep", "Verdict",
     "parse_scenario", "load_scenarios", "decide", "replay", "outcome", "kernel_names",
     "load_kernel", "Kernel", "data_dir", "catalog", "CatalogEntry", "diff", "DiffResult",
-    "check", "PropertyResult",
+    "check", "PropertyResult", "enumerate_space",
 ]
-
-
-def __getattr__(name):
-    # catalog / diff / check live in modules loaded on first use
-    if name in ("catalog", "CatalogEntry"):
-        from semantics import catalog as _c
-        return getattr(_c, name)
-    if name in ("diff", "DiffResult", "check", "PropertyResult", "enumerate_space"):
-        from semantics import space as _s
-        return getattr(_s, name)
-    raise AttributeError(name)

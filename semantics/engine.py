@@ -145,7 +145,7 @@ def dispatch(w, kernel: Kernel, hook: str, tr, caller: str, first=None) -> int:
         stop = "zero" if kernel.call_int_hook == "first_nonzero" else "default"
         detail = ", ".join(f"{m}={rc_text(r)}" for m, r in who) if who else \
             f"no module implements it: default {rc_text(kernel.hook_default(hook))}"
-        tr.add(caller, f"call_int_hook({hook}) security/security.c",
+        tr.add(caller, f"{caller.split('(')[0]}() -> call_int_hook({hook}) security/security.c",
                f"{rc_text(rc)} ({detail}; first non-{stop} return wins)")
     return rc
 

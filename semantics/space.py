@@ -167,12 +167,16 @@ class LazyWorld:
             stop = 0 if kernel.call_int_hook == "first_nonzero" else kernel.hook_default(hook)
             if first != stop:
                 return first
+        if self.view is _no_lsm:      # reads nothing of the LSM fields
+            return walk_int_hook(kernel, hook, (), (), first)[0]
         stack = self.get("stack")
         blk = self.get(("disp", hook))
         s2, c2 = self.view(stack, blk.rep)
         return walk_int_hook(kernel, hook, s2, c2, first)[0]
 
     def combined_vm(self, kernel):
+        if self.view is _no_lsm:
+            return vm_all_agree(kernel, (), ())[0]
         stack = self.get("stack")
         blk = self.get(("disp", "vm_enough_memory#agree"))
         s2, c2 = self.view(stack, blk.rep)
