@@ -1,0 +1,97 @@
+"""The replay / diff / check commands: output contracts and error handling."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hookdebate.cli import main
+
+
+def run(capsys, *argv):
+    rc = main(list(argv))
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def test_replay_without_arguments_replays_catalog(capsys):
+    rc, out, err = run(capsys, "replay")
+    assert rc == 0
+    assert "container-capbpf-lru-map-granted  [proposal-2023-04]  => allow" in out
+    assert "container-capbpf-lru-map-v6.3  [v6.3]  => EPERM" in out
+    assert "models" in out
+
+
+def test_replay_all_json_contract(capsys):
+    rc, out, _ = run(capsys, "replay", "--all", "--json")
+    data = json.loads(out)
+    assert rc == 0 and isinstance(data, list) and len(data) >= 20
+    for v in data:
+        assert list(v) == ["id", "kernel", "outcome", "trace"]
+    by = {v["id"]: v for v in data}
+    assert by["container-capbpf-lru-map-granted"]["outcome"] == "allow"
+    assert by["container-capbpf-lru-map-v6.3"]["outcome"] == "EPERM"
+
+
+def test_replay_id_with_kernel_override(capsys):
+    rc, out, _ = run(capsys, "replay", "container-capbpf-lru-map-v6.3-sysctl0", "--kernel", "v6.9", "--json")
+    assert rc == 0
+    (v,) = json.loads(out)
+    assert v["kernel"] == "v6.9" and v["outcome"] == "EPERM"
+
+
+def test_replay_file(capsys, tmp_path):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps([{"id": "a", "kernel": "v6.3", "task": {"userns": "init", "caps": {"init": ["CAP_BPF"]}},
+                              "op": {"call": "capable", "cap": "CAP_BPF"}}]))
+    rc, out, _ = run(capsys, "replay", "--file", str(p), "--json")
+    assert rc == 0 and json.loads(out)[0]["outcome"] == "allow"
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (("replay", "no-such-scenario"), "no-such-scenario"),
+    (("replay", "--kernel", "v0.1"), "v0.1"),
+    (("diff", "--from", "v6.3", "--to", "v7"), "v7"),
+    (("check", "--kernel", "nope"), "nope"),
+])
+def test_user_errors_are_one_line_exit_2(capsys, argv, needle):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2
+    assert err.startswith("hookdebate: error:") and needle in err and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_replay_bad_field_in_file(capsys, tmp_path):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps({"id": "a", "kernel": "v6.3", "task": {}, "op": {"call": "capable", "cap": "CAP_BPF"}, "frobnicate": 1}))
+    rc, _, err = run(capsys, "replay", "--file", str(p))
+    assert rc == 2 and "frobnicate" in err
+
+
+def test_diff_json(capsys):
+    rc, out, _ = run(capsys, "diff", "--from", "v6.3", "--to", "proposal-2023-04", "--json")
+    d = json.loads(out)
+    assert rc == 0 and d["from"] == "v6.3" and d["to"] == "proposal-2023-04"
+    assert 0 < d["changed"] < d["configurations"]
+    lru = [g for g in d["groups"] if g["op"].get("map_type") == "BPF_MAP_TYPE_LRU_HASH"
+           and g["from_outcome"] == "EPERM" and g["to_outcome"] == "allow"]
+    assert lru, "the authoritative bypass must show up"
+    g = lru[0]
+    assert g["when"] and [v["outcome"] for v in g["example_verdicts"]] == ["EPERM", "allow"]
+
+
+def test_diff_text(capsys):
+    rc, out, _ = run(capsys, "diff", "--from", "v6.3", "--to", "proposal-2023-04")
+    assert rc == 0 and "configurations change outcome" in out and "EPERM -> allow" in out
+
+
+def test_check_json_v63_and_proposal(capsys):
+    rc, out, _ = run(capsys, "check", "--kernel", "v6.3", "--kernel", "proposal-2023-04", "--json")
+    assert rc == 0
+    res = {(r["kernel"], r["property"]): r for r in json.loads(out)}
+    na = "no LSM return turns a deny of the kernel's own checks into an allow"
+    assert res[("v6.3", na)]["holds"] is True
+    bad = res[("proposal-2023-04", na)]
+    assert bad["holds"] is False and bad["counterexample"]["kernel"] == "proposal-2023-04"
+    assert [v["outcome"] for v in bad["verdicts"]][0] == "allow" and bad["verdicts"][1]["outcome"] != "allow"
+    assert bad["compared_with"]["lsm"] == []
