@@ -64,17 +64,26 @@ def _solo(index):
     return view
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Block:
     """A set of per-module return combinations for one hook that every view
     of the exploration treats alike (same caller-visible class).  ``rep`` is
-    one member, ``weight`` how many combinations it stands for."""
+    one member, ``weight`` how many combinations it stands for (for the
+    stack it was computed for).  Blocks compare by ``key`` only, so a
+    condition such as "security_bpf_map_create() > 0" holds across stacks."""
     key: tuple
     weight: int
     rep: tuple
+    stack: tuple = ()
+
+    def __eq__(self, other):
+        return isinstance(other, Block) and self.key == other.key
+
+    def __hash__(self):
+        return hash(self.key)
 
     def __repr__(self):
-        return f"Block({self.rep})"
+        return f"Block({self.key})"
 
 
 HOOK_RULES_BUILTIN = {"capable": "zero_ok", "bpf_token_cmd": "zero_ok", "bpf_token_capable": "negative"}
@@ -128,19 +137,40 @@ def blocks(views: tuple, stack: tuple, hook: str, rets: tuple = RETS) -> tuple:
             groups[key][0] += 1
         else:
             groups[key] = [1, combo]
-    return tuple(Block(key, w, rep) for key, (w, rep) in groups.items())
+    return tuple(Block(key, w, rep, stack) for key, (w, rep) in groups.items())
+
+
+@lru_cache(maxsize=None)
+def block_index(views: tuple, stack: tuple, hook: str, rets: tuple = RETS) -> dict:
+    return {b.key: b for b in blocks(views, stack, hook, rets)}
+
+
+def block_for(views, stack, hook, rets, blk):
+    """The block of this stack with blk's key (None: no return combination of this stack gives it)."""
+    if blk.stack == stack:
+        return blk
+    return block_index(views, stack, hook, rets).get(blk.key)
 
 
 class LazyWorld:
     """The World interface over a partial assignment; reading an unassigned field raises Need."""
 
-    __slots__ = ("op", "a", "force", "view")
+    __slots__ = ("op", "a", "force", "view", "views", "rets")
 
-    def __init__(self, op: Op, assign: dict, force: dict | None = None, view=_same):
+    def __init__(self, op: Op, assign: dict, force: dict | None = None, view=_same, views=(), rets=RETS):
         self.op = op
         self.a = assign
         self.force = force
         self.view = view
+        self.views = views
+        self.rets = rets
+
+    def block(self, hook):
+        stack = self.get("stack")
+        blk = block_for(self.views, stack, hook, self.rets, self.get(("disp", hook)))
+        if blk is None:
+            raise Invalid()
+        return stack, blk
 
     def get(self, f):
         if self.force is not None and f in self.force:
@@ -169,16 +199,14 @@ class LazyWorld:
                 return first
         if self.view is _no_lsm:      # reads nothing of the LSM fields
             return walk_int_hook(kernel, hook, (), (), first)[0]
-        stack = self.get("stack")
-        blk = self.get(("disp", hook))
+        stack, blk = self.block(hook)
         s2, c2 = self.view(stack, blk.rep)
         return walk_int_hook(kernel, hook, s2, c2, first)[0]
 
     def combined_vm(self, kernel):
         if self.view is _no_lsm:
             return vm_all_agree(kernel, (), ())[0]
-        stack = self.get("stack")
-        blk = self.get(("disp", "vm_enough_memory#agree"))
+        stack, blk = self.block("vm_enough_memory#agree")
         s2, c2 = self.view(stack, blk.rep)
         return vm_all_agree(kernel, s2, c2)[0]
 
@@ -256,13 +284,27 @@ class Context:
         for i, (kname, view) in enumerate(self.views):
             k = load_kernel(kname)
             force = forces[i] if forces else None
-            out.append(_make_eval(k, self.op, force, view))
+            out.append(_make_eval(k, self.op, force, view, self.views, self.rets))
         return out
 
+    def concrete_stack(self, a: dict):
+        """A stack for which every assigned hook class exists (for example scenarios)."""
+        if "stack" in a:
+            return a["stack"]
+        disp = [(f[1], v) for f, v in a.items() if isinstance(f, tuple) and f[0] == "disp"]
+        for stack in STACKS:
+            if all(block_for(self.views, stack, h, self.rets, b) is not None for h, b in disp):
+                return stack
+        return ()
 
-def _make_eval(k, op, force, view):
+    def rep(self, stack, hook, blk):
+        b = block_for(self.views, stack, hook, self.rets, blk)
+        return b.rep if b is not None else (None,) * len(stack)
+
+
+def _make_eval(k, op, force, view, views, rets):
     def ev(a):
-        w = LazyWorld(op, a, force, view)
+        w = LazyWorld(op, a, force, view, views, rets)
         rc = evaluate(w, k, None)
         # a call passing a token needs a token that can exist: from a child
         # bpffs with at least one delegation option (bpf_token_create())
@@ -313,7 +355,8 @@ def leaf_weight(ctx: Context, a: dict, regular_fields: set, hooks: set) -> int:
         read = 0
         for f, v in a.items():
             if isinstance(f, tuple) and f[0] == "disp":
-                n *= v.weight
+                b = block_for(ctx.views, a["stack"], f[1], ctx.rets, v)
+                n *= b.weight if b is not None else 0
                 read += 1
         free_rets -= len(a["stack"]) * read
     elif hooks:
@@ -407,10 +450,12 @@ def _base_assign(op: Op) -> dict:
 # assignment -> contract scenario
 
 
-def to_scenario(assign: dict, op: Op, kernel: Kernel, sid: str, force=None, view=_same) -> dict:
+def to_scenario(assign: dict, op: Op, kernel: Kernel, sid: str, force=None, view=_same, ctx=None) -> dict:
     a = dict(assign)
     if force:
         a.update(force)
+    if ctx is not None and "stack" not in a:
+        a["stack"] = ctx.concrete_stack(a)
     userns = a.get("userns", "init")
     caps = sorted(f[1] for f, v in a.items() if isinstance(f, tuple) and f[0] == "cap" and v)
     task = {"userns": userns, "caps": {userns: caps}}
@@ -421,7 +466,8 @@ def to_scenario(assign: dict, op: Op, kernel: Kernel, sid: str, force=None, view
     for f, blk in a.items():
         if isinstance(f, tuple) and f[0] == "disp":
             hook = f[1].split("#")[0]
-            for m, r in zip(stack, blk.rep):
+            rep = ctx.rep(stack, f[1], blk) if ctx is not None else blk.rep
+            for m, r in zip(stack, rep):
                 if r is not None and hook in kernel.int_hooks:
                     rets[m][hook] = r
     s2, _ = view(stack, tuple(range(len(stack))))
@@ -473,21 +519,23 @@ def field_text(f, v, stack=()) -> str:
 def block_text(hook: str, blk: Block, stack=()) -> str:
     """A block of module returns: what the caller sees, and one witness (the representative returns)."""
     cls = blk.key[0] if blk.key and blk.key[0] is not None else next((c for c in reversed(blk.key) if c is not None), None)
-    witness = ", ".join(f"{m}={r}" for m, r in zip(stack, blk.rep) if r is not None) or "no module sets it"
+    witness = ""
+    if stack and blk.stack == stack:
+        witness = " (e.g. " + (", ".join(f"{m}={r}" for m, r in zip(stack, blk.rep) if r is not None) or "no module sets it") + ")"
     if hook == "vm_enough_memory#agree":
-        return f"vm_enough_memory: {'every module > 0' if cls == 1 else 'some module <= 0'} (e.g. {witness})"
+        return f"vm_enough_memory hook: {'every module > 0' if cls == 1 else 'some module <= 0'}{witness}"
     rule = None
     for k in kernel_names():
         rule = rule or hook_rules(k).get(hook)
     if rule == "zero_ok":
         what = "0" if cls == 0 else "non-zero"
     elif rule == "negative":
-        what = "not negative" if cls == 0 else f"{cls}"
+        what = ">= 0" if cls == 0 else f"{cls}"
     elif rule == "authoritative":
         what = {0: "0", 1: "> 0"}.get(cls, f"{cls}")
     else:
         what = "absent" if cls is None else f"{cls}"
-    return f"security_{hook}()={what} (e.g. {witness})"
+    return f"{hook} hook {what}{witness}"
 
 
 def describe(assign: dict, skip=("with_token",)) -> str:
@@ -542,8 +590,6 @@ def minimize(ctx, evaluators, assign: dict, want: tuple, keep=("with_token",)) -
             continue
         b = dict(a)
         del b[f]
-        if f == "stack":
-            b = {k: v for k, v in b.items() if not (isinstance(k, tuple) and k[0] == "disp")}
         if _uniform(ctx, evaluators, b) == want:
             a = b
     return a
@@ -551,6 +597,8 @@ def minimize(ctx, evaluators, assign: dict, want: tuple, keep=("with_token",)) -
 
 # --------------------------------------------------------------------------
 # diff
+
+MINIMIZE_BUDGET = 12
 
 
 @dataclass(frozen=True)
@@ -562,6 +610,7 @@ class DiffGroup:
     example: dict              # one scenario (contract JSON, kernel = to)
     example_verdicts: tuple    # (Verdict under from, Verdict under to)
     configurations: int        # configurations of the space in this group
+    unminimized: int = 0       # trailing conditions left as raw cubes (minimization budget spent)
 
     def op_text(self) -> str:
         return op_text(self.op)
@@ -585,6 +634,7 @@ class DiffResult:
                 "changed": self.changed, "cubes": self.leaves, "seconds": round(self.seconds, 3),
                 "groups": [{"op": g.op.to_json(), "from_outcome": g.from_outcome, "to_outcome": g.to_outcome,
                             "configurations": g.configurations, "when": g.condition_texts(),
+                            "unminimized": g.unminimized,
                             "example": g.example,
                             "example_verdicts": [v.to_json() for v in g.example_verdicts]}
                            for g in self.groups]}
@@ -614,23 +664,32 @@ def diff(from_kernel: str, to_kernel: str, ops=None, minimal: bool = True) -> Di
         for (oa, ob), items in sorted(diffs.items()):
             conds, seen = [], set()
             # greedy cover: minimize one leaf, drop every leaf its cube contains, repeat
+            # (at most MINIMIZE_BUDGET minimizations per group; the rest stay as cubes)
             remaining = [a for a, _ in items]
-            while remaining:
+            budget = MINIMIZE_BUDGET if minimal else 0
+            while remaining and budget > 0:
                 a = remaining.pop(0)
-                m = minimize(ctx, evs, a, (oa, ob)) if minimal else a
+                m = minimize(ctx, evs, a, (oa, ob))
+                budget -= 1
                 remaining = [r for r in remaining if not _in_cube(r, m)]
                 key = tuple(sorted(m.items(), key=lambda kv: str(kv[0])))
                 if key not in seen:
                     seen.add(key)
                     conds.append(key)
-            # a condition implied by a smaller one adds nothing
-            conds = [c for c in conds if not any(o != c and set(o) <= set(c) for o in conds)]
-            conds.sort(key=lambda c: (len(c), describe(dict(c))))
+            if minimal:
+                # a condition implied by a smaller one adds nothing
+                conds = [c for c in conds if not any(o != c and set(o) <= set(c) for o in conds)]
+            unminimized = len(remaining)
+            for a in remaining:
+                conds.append(tuple(sorted(a.items(), key=lambda kv: str(kv[0]))))
+            head, tail = conds[:len(conds) - unminimized], conds[len(conds) - unminimized:]
+            head.sort(key=lambda c: (len(c), describe(dict(c))))
+            conds = head + tail
             ex_assign = dict(conds[0])
-            exb = to_scenario(ex_assign, op, kb, f"diff-{ka.name}-to-{kb.name}")
-            exa = to_scenario(ex_assign, op, ka, f"diff-{ka.name}-to-{kb.name}")
+            exb = to_scenario(ex_assign, op, kb, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
+            exa = to_scenario(ex_assign, op, ka, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
             va, vb = decide(parse_scenario(exa)), decide(parse_scenario(exb))
-            groups.append(DiffGroup(op, oa, ob, tuple(conds), exb, (va, vb), sum(w for _, w in items)))
+            groups.append(DiffGroup(op, oa, ob, tuple(conds), exb, (va, vb), sum(w for _, w in items), unminimized))
     return DiffResult(ka.name, kb.name, tuple(groups), total, changed, nleaves, time.perf_counter() - t0)
 
 
@@ -671,7 +730,7 @@ def _search(kernel: Kernel, ops, views, start, violated, forces=None, want_min=T
             if violated(rs, a, op):
                 m = minimize(ctx, evs, a, tuple(outcome_of(x) for x in rs), keep=tuple(st)) if want_min else a
                 if best is None or len(m) < len(best[1]):
-                    best = (op, m, rs)
+                    best = (op, m, rs, ctx)
                 if first_only:
                     return total, best
     return total, best
@@ -691,9 +750,9 @@ def prop_lsm_non_authoritative(kernel: Kernel) -> PropertyResult:
     if best is None:
         return PropertyResult(NON_AUTH, kernel.name, True, total,
                               "every configuration allowed with the LSM stack is also allowed with no LSM at all")
-    op, m, (ra, rb) = best
-    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}")
-    cmp_ = to_scenario(m, op, kernel, f"compared-{kernel.name}-no-lsm", view=_no_lsm)
+    op, m, (ra, rb), ctx = best
+    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}", ctx=ctx)
+    cmp_ = to_scenario(m, op, kernel, f"compared-{kernel.name}-no-lsm", view=_no_lsm, ctx=ctx)
     return PropertyResult(NON_AUTH, kernel.name, False, total,
                           f"{op_text(op)} is allowed with the LSM stack but the kernel's own checks deny it "
                           f"({outcome_of(rb)} with no LSM) when: {describe(m)}",
@@ -731,10 +790,10 @@ def prop_stacking(kernel: Kernel) -> PropertyResult:
     if best is None:
         return PropertyResult(STACKING, kernel.name, True, total,
                               "whatever one module denies alone stays denied when another module is stacked with it. " + restricted)
-    solo, (op, m, (ra, rb, _)) = best
+    solo, (op, m, (ra, rb, _), ctx) = best
     stack = m["stack"]
-    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}")
-    cmp_ = to_scenario(m, op, kernel, f"compared-{kernel.name}-{stack[solo]}-alone", view=_solo(solo))
+    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}", ctx=ctx)
+    cmp_ = to_scenario(m, op, kernel, f"compared-{kernel.name}-{stack[solo]}-alone", view=_solo(solo), ctx=ctx)
     other = stack[1 - solo]
     return PropertyResult(STACKING, kernel.name, False, total,
                           f"{op_text(op)}: {stack[solo]} alone denies ({outcome_of(rb)}) but stacked as "
@@ -753,8 +812,8 @@ def prop_child_no_capbpf_map(kernel: Kernel) -> PropertyResult:
     if best is None:
         return PropertyResult(CHILD_MAP, kernel.name, True, total,
                               "every child-namespace task is denied, whatever its namespaced capabilities, the sysctl and the LSM returns")
-    op, m, _ = best
-    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}")
+    op, m, _, ctx = best
+    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}", ctx=ctx)
     return PropertyResult(CHILD_MAP, kernel.name, False, total,
                           f"{op_text(op)} is allowed for a child-namespace task without a token when: {describe(m)}",
                           ce, (decide(parse_scenario(ce)),))
@@ -784,9 +843,9 @@ def prop_token_bounded(kernel: Kernel) -> PropertyResult:
         return PropertyResult(TOKEN_BOUND, kernel.name, True, total,
                               "whenever passing the token turns a denial into an allow, the delegation options name the "
                               "command and its map/program/attach type")
-    op, a, _ = best
-    ce = to_scenario(a, op, kernel, f"counterexample-{kernel.name}")
-    cmp_ = to_scenario(a, op, kernel, f"compared-{kernel.name}", force={"with_token": False})
+    op, a, _, ctx = best
+    ce = to_scenario(a, op, kernel, f"counterexample-{kernel.name}", ctx=ctx)
+    cmp_ = to_scenario(a, op, kernel, f"compared-{kernel.name}", force={"with_token": False}, ctx=ctx)
     return PropertyResult(TOKEN_BOUND, kernel.name, False, total, f"{op_text(op)} allowed beyond the delegation: {describe(a)}",
                           ce, (decide(parse_scenario(ce)), decide(parse_scenario(cmp_))), cmp_)
 
@@ -797,8 +856,8 @@ def prop_sysctl_one_way(kernel: Kernel) -> PropertyResult:
     if best is None:
         return PropertyResult(SYSCTL_ONE_WAY, kernel.name, True, total,
                               "from 1, every write of another value fails (-EPERM), whoever writes and whatever the LSMs return")
-    op, m, _ = best
-    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}")
+    op, m, _, ctx = best
+    ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}", ctx=ctx)
     return PropertyResult(SYSCTL_ONE_WAY, kernel.name, False, total, f"write allowed when {describe(m)}", ce,
                           (decide(parse_scenario(ce)),))
 
