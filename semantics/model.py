@@ -90,6 +90,11 @@ def decide(scenario: Scenario, kernel: str | None = None) -> Verdict:
     if s.sysctl_value(SYSCTL_BPF, -1) == -1 and s.op.call == "bpf":
         tr.add("sysctl kernel.unprivileged_bpf_disabled not given", "sysctl_unprivileged_bpf_disabled kernel/bpf/syscall.c",
                f"default {w.sysctl()}: {k.extra.get('sysctl_defaults_note', '')}")
+    for ns, caps in s.task.caps:
+        if ns != s.task.userns and caps:
+            tr.add(f"task.caps.{ns} given", "cap_capable() security/commoncap.c",
+                   f"ignored: a task's effective set belongs to its own user namespace ({s.task.userns}); "
+                   f"elsewhere it has only what the namespace walk gives")
     rc = evaluate(w, k, tr)
     return Verdict(s.id, k.name, outcome_of(rc), tuple(tr.steps))
 

@@ -324,8 +324,9 @@ def parse_scenario(obj: Any) -> "Scenario":
     if not isinstance(uid, int) or isinstance(uid, bool) or uid < 0:
         _fail("task.uid", f"unknown value {uid!r}")
     owns = _bool(t.get("owns_child_userns", False), "task.owns_child_userns")
-    if owns and userns != "init":
-        _fail("task.owns_child_userns", "only a task of the init namespace can own the child namespace (it was created by a user of the init namespace)")
+    # A task inside the child namespace may own it too (it ran unshare(CLONE_NEWUSER));
+    # cap_capable() only uses ownership when walking up from a namespace below the task's,
+    # so for such a task it changes nothing.
     task = Task(userns=userns, uid=uid, caps=_caps(t.get("caps", {}), "task.caps"), owns_child_userns=owns)
 
     sysctl_obj = obj.get("sysctl") or {}
