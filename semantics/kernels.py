@@ -34,7 +34,7 @@ class Kernel:
     call_int_hook_models: str
     token_support: bool
     bpffs_delegation: bool
-    int_hooks: dict               # hook name -> default return (int, or errno name string)
+    int_hooks: dict               # hook name -> default return (int)
     void_hooks: frozenset
     bpf_cmds: frozenset
     map_types: frozenset
@@ -50,12 +50,7 @@ class Kernel:
     extra: dict = field(default_factory=dict, compare=False)
 
     def hook_default(self, hook: str) -> int:
-        from semantics.vocab import ERRNO
-
-        d = self.int_hooks[hook]
-        if isinstance(d, str):
-            return -ERRNO[d.lstrip("-")]
-        return d
+        return self.int_hooks[hook]
 
     def group(self, name_or_list) -> frozenset:
         if isinstance(name_or_list, str):
@@ -108,8 +103,12 @@ def _raw(name: str, seen=()) -> dict:
 def load_kernel(name: str) -> Kernel:
     raw = _raw(name)
     facts = json.loads((data_dir() / "kernels" / raw["facts"]).read_text())
+    from semantics.vocab import ERRNO
+
     int_hooks = dict(facts["int_hooks"])
     int_hooks.update(raw.get("hooks_add", {}))
+    # defaults such as "-EOPNOTSUPP" become their integer values
+    int_hooks = {h: (-ERRNO[d.lstrip("-")] if isinstance(d, str) else d) for h, d in int_hooks.items()}
     groups = {k: frozenset(v) for k, v in raw.get("groups", {}).items()}
     return Kernel(
         name=raw["name"],
