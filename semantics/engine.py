@@ -259,13 +259,14 @@ def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
         elif key == "flag":
             ok = val in op.map_flags
         elif key == "map_type_supported":
-            ok = (op.map_type in kernel.map_types) == val
+            # enum value 0 (UNSPEC) has no ops: bpf_map_types[0] is NULL
+            ok = (op.map_type in kernel.map_types and not op.map_type.endswith("_UNSPEC")) == val
         elif key == "map_type_in":
             ok = op.map_type in kernel.group(val)
         elif key == "map_type_not_in":
             ok = op.map_type not in kernel.group(val)
         elif key == "prog_type_supported":
-            ok = (op.prog_type in kernel.prog_types) == val
+            ok = (op.prog_type in kernel.prog_types and not op.prog_type.endswith("_UNSPEC")) == val
         elif key == "prog_type_in":
             ok = attach_prog_type(kernel, op) in kernel.group(val)
         elif key == "prog_type_not_in":

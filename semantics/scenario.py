@@ -16,6 +16,10 @@ from semantics.errors import ScenarioError
 from semantics.kernels import kernel_names, universe
 
 ALL = "ALL"   # the full capability set / "any" delegation
+MAP_TYPE_ALIASES = {
+    "BPF_MAP_TYPE_CGROUP_STORAGE_DEPRECATED": "BPF_MAP_TYPE_CGROUP_STORAGE",
+    "BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE_DEPRECATED": "BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE",
+}
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,9 @@ def _op(obj: Any) -> Op:
             _fail("op.cmd", f"value {obj['cmd']!r} is not modeled (modeled: {', '.join(vocab.BPF_CMDS_MODELED)})")
         kw["cmd"] = cmd
         if obj.get("map_type") is not None:
-            kw["map_type"] = _name(obj["map_type"], u["map_types"], "BPF_MAP_TYPE_", "op.map_type")
+            mt = _name(obj["map_type"], u["map_types"], "BPF_MAP_TYPE_", "op.map_type")
+            # the uapi's *_DEPRECATED names are aliases of the same enum value
+            kw["map_type"] = MAP_TYPE_ALIASES.get(mt, mt)
         if obj.get("prog_type") is not None:
             kw["prog_type"] = _name(obj["prog_type"], u["prog_types"], "BPF_PROG_TYPE_", "op.prog_type")
         if obj.get("attach_type") is not None:

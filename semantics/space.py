@@ -214,13 +214,13 @@ class LazyWorld:
         return self.get("token")
 
     def with_token(self):
-        t = self.get("token")
-        if t is None:
-            return False
         v = self.get("with_token")
-        if v and t == "init":
-            raise Invalid()
-        return v
+        if not v:
+            return False
+        t = self.get("token")
+        if t is None or t == "init":
+            raise Invalid()    # no token can be made from no bpffs or an init bpffs
+        return True
 
     def delegated(self, kind, name):
         d = self.get(("deleg", kind))
