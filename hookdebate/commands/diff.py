@@ -45,7 +45,9 @@ def run(args) -> int:
             print(f"\n{current}")
         conds = g.condition_texts()
         shown = conds if args.limit == 0 else conds[: args.limit]
-        print(f"  {g.from_outcome} -> {g.to_outcome}   ({g.configurations:,} configurations, {len(conds)} minimal condition sets)")
+        n_min = len(conds) - g.unminimized
+        extra = f", {g.unminimized} more cubes not minimized" if g.unminimized else ""
+        print(f"  {g.from_outcome} -> {g.to_outcome}   ({g.configurations:,} configurations, {n_min} minimal condition sets{extra})")
         for c in shown:
             print(f"    when {c}")
         if len(shown) < len(conds):
