@@ -58,6 +58,8 @@ def run(args) -> int:
         return 0
     from semantics import ScenarioError
 
+    if args.kernel and args.kernel not in kernel_names():
+        raise ScenarioError(f"unknown kernel {args.kernel!r} (known: {', '.join(kernel_names())})")
     scenarios = _scenarios(args)
     whole_catalog = not args.file and (args.all or not args.id)
     verdicts = []
