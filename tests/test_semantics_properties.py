@@ -183,3 +183,36 @@ def test_check_v69():
     r = _results("v6.9")
     assert r[NON_AUTH].holds and r[CHILD].holds and r[TOKEN].holds
     assert not r[STACKING].holds and "still fails" in r[STACKING].detail
+
+
+def test_enumeration_agrees_with_decide():
+    """The lazy enumeration (space.py, hook returns grouped into blocks) and decide() on the
+    scenario built from a cube give the same outcome, for a spread of cubes of every kernel."""
+    import random
+
+    from semantics.engine import outcome_of
+    from semantics.space import Context, _same, enumerate_space, to_scenario
+
+    rnd = random.Random(7)
+    for k in KERNELS:
+        kern = load_kernel(k)
+        leaves = enumerate_space(k)
+        sample = rnd.sample(leaves, min(400, len(leaves)))
+        for op, a, rc, w in sample:
+            ctx = Context(op, ((k, _same),))
+            obj = to_scenario(a, op, kern, "cube", ctx=ctx)
+            assert outcome(obj) == outcome_of(rc), (k, obj)
+            assert w >= 1
+
+
+def test_diff_groups_examples_reproduce_the_change():
+    """diff(): every group's example scenario shows exactly the group's outcome change under both kernels,
+    and the group sizes add up to the changed count."""
+    from semantics import diff
+
+    r = diff("v6.3", "proposal-2023-04")
+    assert r.groups and sum(g.configurations for g in r.groups) == r.changed
+    for g in r.groups:
+        va, vb = g.example_verdicts
+        assert (va.outcome, vb.outcome) == (g.from_outcome, g.to_outcome), g.op_text()
+        assert g.conditions and g.unminimized == 0
