@@ -11,12 +11,12 @@ from semantics.errors import ScenarioError
 from semantics.kernels import Kernel, data_dir, kernel_names, load_kernel
 from semantics.model import Verdict, decide, outcome, replay
 from semantics.scenario import LsmModule, Op, Scenario, Task, Token, load_scenarios, parse_scenario
-from semantics.catalog import CatalogEntry, catalog
+from semantics.catalog import CatalogEntry, by_concept, by_id, catalog
 from semantics.space import DiffResult, PropertyResult, check, diff, enumerate_space
 
 __all__ = [
     "ScenarioError", "Scenario", "Task", "LsmModule", "Token", "Op", "TraceStep", "Verdict",
     "parse_scenario", "load_scenarios", "decide", "replay", "outcome", "kernel_names",
     "load_kernel", "Kernel", "data_dir", "catalog", "CatalogEntry", "diff", "DiffResult",
-    "check", "PropertyResult", "enumerate_space",
+    "check", "PropertyResult", "enumerate_space", "by_concept", "by_id",
 ]
