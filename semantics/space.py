@@ -797,9 +797,11 @@ def prop_stacking(kernel: Kernel) -> PropertyResult:
     other = stack[1 - solo]
     return PropertyResult(STACKING, kernel.name, False, total,
                           f"{op_text(op)}: {stack[solo]} alone denies ({outcome_of(rb)}) but stacked as "
-                          f"[{', '.join(stack)}] the call is allowed: call_int_hook() stops at the first return that is "
-                          f"not the stop value, so {other}'s return ends the walk before {stack[solo]} is asked "
-                          f"(or drops the token whose check {stack[solo]} refused); when: {describe(m)}. " + restricted,
+                          f"[{', '.join(stack)}] the call is allowed, and with no LSM it is allowed too, so the denial "
+                          f"was {stack[solo]}'s: {other}'s return takes effect first (call_int_hook() stops at the first "
+                          f"return that is not the stop value; a positive return is ignored by restrictive callers, "
+                          f"bypasses the remaining checks under the proposal, and a refused security_bpf_token_cmd() "
+                          f"makes bpf() drop the token); when: {describe(m)}. " + restricted,
                           ce, (decide(parse_scenario(ce)), decide(parse_scenario(cmp_))), cmp_)
 
 
