@@ -1,0 +1,287 @@
+"""Claim -> scenario(s) -> verdict.
+
+A claim that cites kernel semantics (concepts listed as `semantic` in
+data/link/rules.json) is linked to scenarios of the semantics catalog chosen by
+its concepts (the rules in data/link/rules.json, then any catalog entry sharing
+concepts), replayed under the kernel variant the claim is about (the thread's
+date picks the kernel current then; a claim about the proposal picks the
+proposal's variant), and judged: the model supports it, contradicts it, or
+cannot judge it, with the reason. Nothing here is keyed to a person or a
+Message-ID.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date as _date
+from pathlib import Path
+
+from analysis.lexicon import data_dir
+from analysis.model import Claim, ThreadAnalysis
+
+DENY_OUTCOMES_NOTE = "any errno (EPERM, EACCES, ENOMEM, EINVAL, ...) counts as a denial"
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    claim_id: str
+    scenario_id: str
+    kernel: str
+    outcome: str
+    supports_claim: bool | None
+    reason: str
+    trace: tuple = ()  # ((check, models, result), ...)
+
+    def to_json(self) -> dict:
+        return {"claim_id": self.claim_id, "scenario": self.scenario_id, "kernel": self.kernel,
+                "outcome": self.outcome, "supports_claim": self.supports_claim, "reason": self.reason,
+                "trace": [{"check": c, "models": m, "result": r} for c, m, r in self.trace]}
+
+
+@dataclass(frozen=True)
+class ClaimLink:
+    claim_id: str
+    semantic: bool
+    concepts: tuple[str, ...]
+    kernel: str | None
+    kernel_reason: str
+    rule: str | None
+    question: str | None
+    explicit: bool  # the participant raises the scenario explicitly ("if ...", "a container in ...")
+    predicts: str | None  # "allow" | "deny" | None: what the claim says happens
+    verdicts: tuple[ClaimVerdict, ...] = ()
+    unjudged_reason: str | None = None  # why no scenario could be built
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    links: tuple[ClaimLink, ...]
+    scenarios: dict = field(default_factory=dict)  # scenario_id -> (source, scenario JSON)
+    kernel: str = ""
+    kernel_note: str = ""
+
+    def link(self, claim_id: str) -> ClaimLink | None:
+        for link in self.links:
+            if link.claim_id == claim_id:
+                return link
+        return None
+
+    def summary(self) -> dict:
+        sem = [x for x in self.links if x.semantic]
+        with_v = [x for x in sem if x.verdicts]
+        counts = {"supports": 0, "contradicts": 0, "cannot_judge": 0}
+        for x in with_v:
+            s = x.verdicts[0].supports_claim
+            counts["supports" if s is True else "contradicts" if s is False else "cannot_judge"] += 1
+        return {"claims": len(self.links), "semantic_claims": len(sem), "with_verdict": len(with_v),
+                "share_with_verdict": round(len(with_v) / len(sem), 3) if sem else 0.0,
+                "explicit_scenarios": sum(1 for x in sem if x.explicit), **counts}
+
+
+@functools.lru_cache(maxsize=4)
+def load_rules(path: str | None = None) -> dict:
+    p = Path(path) if path else data_dir() / "link" / "rules.json"
+    from analysis.errors import AnalysisError
+
+    try:
+        raw = json.loads(p.read_text())
+    except OSError as e:
+        raise AnalysisError(f"cannot read link rules {p}: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise AnalysisError(f"{p}: invalid JSON: {e}") from None
+    comp = lambda xs: tuple(re.compile(x, re.I) for x in xs)  # noqa: E731
+    rules = []
+    for r in raw.get("rules", []):
+        rules.append({**r, "allow_re": comp(r.get("allow_cues", [])), "deny_re": comp(r.get("deny_cues", []))})
+    return {**raw, "rules": rules, "generic_deny_re": comp(raw.get("generic_deny_cues", [])),
+            "generic_allow_re": comp(raw.get("generic_allow_cues", [])),
+            "proposal_re": comp(raw.get("proposal_cues", [])),
+            "explicit_re": comp(raw.get("explicit_scenario_cues", []))}
+
+
+def _concepts(claim: Claim, rules: dict) -> tuple[str, ...]:
+    aliases = rules.get("aliases", {})
+    out: list[str] = []
+    for c in claim.cites:
+        for x in (c, aliases.get(c)):
+            if x and x not in out:
+                out.append(x)
+    return tuple(out)
+
+
+def thread_date(analysis: ThreadAnalysis) -> _date | None:
+    dates = [m.date for m in analysis.messages if m.date]
+    return min(dates).date() if dates else None
+
+
+def kernel_for_date(d: _date | None, rules: dict) -> tuple[str, str]:
+    ks = rules.get("kernels", [])
+    if not ks:
+        return "v6.3", "no kernel table"
+    if d is None:
+        return ks[0]["kernel"], "thread has no dates; earliest modeled kernel"
+    iso = d.isoformat()
+    for k in ks:
+        if iso <= k["until"]:
+            return k["kernel"], f"thread dated {iso}: {k['kernel']} was current" + (f" ({k['note']})" if k.get("note") else "")
+    return ks[-1]["kernel"], f"thread dated {iso}"
+
+
+def _proposal_kernel(d: _date | None, rules: dict) -> str | None:
+    if d is None:
+        return None
+    iso = d.isoformat()
+    for p in rules.get("proposals", []):
+        if p["from"] <= iso <= p["until"]:
+            return p["kernel"]
+    return None
+
+
+def _predicts(text: str, rule: dict | None, rules: dict) -> str | None:
+    if rule is not None:
+        deny = any(r.search(text) for r in rule["deny_re"])
+        allow = any(r.search(text) for r in rule["allow_re"])
+        if deny != allow:
+            return "deny" if deny else "allow"
+    deny = any(r.search(text) for r in rules["generic_deny_re"])
+    allow = any(r.search(text) for r in rules["generic_allow_re"])
+    if deny:
+        return "deny"
+    if allow:
+        return "allow"
+    return None
+
+
+def _rule_for(concepts: tuple[str, ...], rules: dict) -> dict | None:
+    cs = set(concepts)
+    for r in rules["rules"]:
+        if not set(r.get("all", [])) <= cs:
+            continue
+        if r.get("any") and not cs & set(r["any"]):
+            continue
+        return r
+    return None
+
+
+def _catalog():
+    import semantics
+
+    return {e.id: e for e in semantics.catalog()}
+
+
+def _replay(entry, kernel: str):
+    """Verdict of a catalog scenario under `kernel`, or None when that kernel lacks what it needs."""
+    from semantics import ScenarioError, replay
+
+    try:
+        return replay(entry.scenario, kernel)
+    except ScenarioError:
+        return None
+
+
+def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> LinkResult:
+    rules = load_rules(rules_path)
+    cat = _catalog()
+    semantic = set(rules.get("semantic", []))
+    d = thread_date(analysis)
+    base_kernel, kernel_note = kernel_for_date(d, rules)
+    prop_kernel = _proposal_kernel(d, rules)
+    links: list[ClaimLink] = []
+    scenarios: dict = {}
+    for claim in analysis.claims:
+        concepts = _concepts(claim, rules)
+        is_sem = bool(set(claim.cites) & semantic)
+        explicit = any(r.search(claim.text) for r in rules["explicit_re"])
+        if not is_sem:
+            links.append(ClaimLink(claim.claim_id, False, concepts, None, "", None, None, explicit, None,
+                                   unjudged_reason="cites no concept the kernel model covers"))
+            continue
+        kernel, kreason = base_kernel, kernel_note
+        about_proposal = claim.type == "proposal" or any(r.search(claim.text) for r in rules["proposal_re"])
+        if prop_kernel and about_proposal:
+            kernel, kreason = prop_kernel, f"the claim is about the series under debate: {prop_kernel}"
+        rule = _rule_for(concepts, rules)
+        candidates = list(rule["scenarios"]) if rule else []
+        if not candidates:  # any catalog entry sharing concepts, most shared first
+            scored = sorted(((len(set(e.concepts) & set(concepts)), i, e.id) for i, e in enumerate(cat.values())),
+                            key=lambda t: (-t[0], t[1]))
+            candidates = [sid for n, _, sid in scored if n >= 2][:3]
+        # the scenario written for the claim's kernel first
+        candidates = [s for s in candidates if s in cat]
+        candidates.sort(key=lambda s: 0 if cat[s].scenario.kernel == kernel else 1)
+        predicts = _predicts(claim.text, rule, rules)
+        verdicts = []
+        for sid in candidates:
+            v = _replay(cat[sid], kernel)
+            if v is None:
+                continue
+            scenarios[sid] = (cat[sid].source, cat[sid].scenario_json())
+            verdicts.append(_judge(claim, sid, v, predicts, rule))
+            if len(verdicts) == 2:
+                break
+        unjudged = None if verdicts else "no catalog scenario covers these concepts under " + kernel
+        links.append(ClaimLink(claim.claim_id, True, concepts, kernel, kreason, rule["name"] if rule else None,
+                               rule.get("question") if rule else None, explicit, predicts, tuple(verdicts), unjudged))
+    return LinkResult(tuple(links), scenarios, base_kernel, kernel_note)
+
+
+def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None) -> ClaimVerdict:
+    trace = tuple((t.check, t.models, t.result) for t in v.trace)
+    allowed = v.outcome == "allow" or v.outcome.startswith("ret=")
+    what = f"{sid} under {v.kernel}: {v.outcome}"
+    if claim.type in ("normative", "question"):
+        s, reason = None, (f"{claim.type} claim: the model decides what the kernel does, not what it should do; "
+                           f"replayed for context ({what})")
+    elif predicts is None:
+        s, reason = None, f"the claim states no outcome (allow or deny) the model could check; replayed {what}"
+    else:
+        s = allowed == (predicts == "allow")
+        reason = (f"claim says the operation is {'allowed' if predicts == 'allow' else 'denied'}; "
+                  f"model: {what}")
+    return ClaimVerdict(claim.claim_id, sid, v.kernel, v.outcome, s, reason, trace)
+
+
+def claims_with_verdicts(analysis: ThreadAnalysis, result: LinkResult) -> list[dict]:
+    """claims --json entries (DESIGN.md contract) with `scenarios` and `verdicts` filled."""
+    from analysis.output import claims_json
+
+    out = claims_json(analysis)
+    for entry in out:
+        link = result.link(entry["id"])
+        vs = link.verdicts if link else ()
+        entry["scenarios"] = [v.scenario_id for v in vs]
+        entry["verdicts"] = [{"scenario": v.scenario_id, "kernel": v.kernel, "outcome": v.outcome,
+                              "supports_claim": v.supports_claim} for v in vs]
+    return out
+
+
+def verdict_rows(result: LinkResult) -> tuple[list, list]:
+    """(scenarios, verdicts) in the shape Store.save_verdicts takes."""
+    scen = [(sid, src, body) for sid, (src, body) in sorted(result.scenarios.items())]
+    rows = []
+    for link in result.links:
+        for v in link.verdicts:
+            j = v.to_json()
+            rows.append({"claim_id": v.claim_id, "scenario_id": v.scenario_id, "kernel": v.kernel,
+                         "outcome": v.outcome, "supports_claim": v.supports_claim, "reason": v.reason,
+                         "trace": j["trace"]})
+    return scen, rows
+
+
+def change_impact(kernels=None) -> list[dict]:
+    """Each catalog scenario's outcome under every kernel variant, where they differ:
+    a cheap, checkable change-impact summary (semantics.diff enumerates the full space)."""
+    import semantics
+
+    names = list(kernels or semantics.kernel_names())
+    rows = []
+    for e in semantics.catalog():
+        outs = {}
+        for k in names:
+            v = _replay(e, k)
+            outs[k] = v.outcome if v else "n/a"
+        if len({o for o in outs.values() if o != "n/a"}) > 1:
+            rows.append({"scenario": e.id, "claim": e.claim, "outcomes": outs})
+    return rows
