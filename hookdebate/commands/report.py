@@ -1,0 +1,103 @@
+"""`hookdebate report`: the debate as a fair summary (Markdown, HTML or JSON).
+
+With no arguments: a fresh database gets the embedded thread, and the Markdown
+report goes to stdout (the README's first command)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from hookdebate.cli import add_db_option, resolve_db
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "report", help="report a stored thread: proposal, positions, timeline, replayed claims",
+        description="Report a stored thread as Markdown (default), one self-contained HTML file, or JSON: "
+        "what was proposed, who argued what (with quotes linking to lore), the timeline, the key claims "
+        "with their verdicts and replay traces in the kernel model, the change impact between kernel "
+        "variants, the argument map and the outcome. An empty database first gets the embedded thread.")
+    p.add_argument("--thread", help="any Message-ID of the thread (needed when the database holds several)")
+    p.add_argument("--format", choices=("md", "html", "json"), default=None,
+                   help="output format (default: from -o's suffix, else md)")
+    p.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    p.add_argument("--map", type=Path, metavar="PREFIX",
+                   help="also write the argument map as PREFIX.json, .graphml, .dot, .aif.json")
+    p.add_argument("--pictures", action="store_true",
+                   help="draw the map and timeline pictures (always on for HTML; for md, written next to -o)")
+    add_db_option(p)
+    p.set_defaults(run=run)
+
+
+def _format(args) -> str:
+    if args.format:
+        return args.format
+    if args.output:
+        return {".html": "html", ".htm": "html", ".json": "json"}.get(args.output.suffix.lower(), "md")
+    return "md"
+
+
+def build_report(store, thread=None, pictures: bool = False):
+    """(report dict, ThreadAnalysis, LinkResult, pictures {name: svg bytes})."""
+    from analysis import argmap  # noqa: F401  (keeps the import error close to the cause)
+    from analysis.link import change_impact, link_claims, verdict_rows
+    from hookdebate.pipeline import analyze_thread
+    from hookdebate.report import build
+
+    analysis = analyze_thread(store, thread)
+    linked = link_claims(analysis)
+    scen, rows = verdict_rows(linked)
+    store.save_verdicts(analysis.tree.root_id, scen, rows)
+    report = build(analysis, linked, change_impact())
+    pics = {}
+    if pictures:
+        from hookdebate.report import pictures as P
+
+        pics = {"argument-map": P.argument_map(report), "timeline": P.timeline(report)}
+    return report, analysis, linked, pics
+
+
+def run(args) -> int:
+    from hookdebate.errors import HookdebateError
+    from hookdebate.pipeline import ingest_default_if_empty
+    from hookdebate.report import render_html, render_markdown
+    from hookdebate.store import Store
+
+    fmt = _format(args)
+    store = Store(resolve_db(args))
+    ingest_default_if_empty(store)
+    want_pics = fmt == "html" or (args.pictures and fmt == "md")
+    if want_pics and fmt == "md" and not args.output:
+        raise HookdebateError("--pictures with Markdown needs -o FILE (the pictures go next to it)")
+    report, analysis, linked, pics = build_report(store, args.thread, want_pics)
+    if args.map:
+        _write_map(analysis, linked, args.map)
+    if fmt == "json":
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = render_html(report, pics)
+    else:
+        links = {}
+        if pics:
+            for name, data in pics.items():
+                path = args.output.with_name(f"{args.output.stem}-{name}.svg")
+                path.write_bytes(data)
+                links[name] = path.name
+        text = render_markdown(report, links) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _write_map(analysis, linked, prefix: Path) -> None:
+    from analysis import argmap
+
+    g = argmap.build_map(analysis, linked)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{prefix}.json").write_text(argmap.dumps_json(argmap.to_json(g)))
+    argmap.to_graphml(g, f"{prefix}.graphml")
+    Path(f"{prefix}.dot").write_text(argmap.to_dot(g))
+    Path(f"{prefix}.aif.json").write_text(argmap.dumps_json(argmap.to_aif(g)))

@@ -1,0 +1,13 @@
+"""The report: a fair summary of one debate (Markdown, HTML, JSON) with pictures.
+
+build(analysis, linked) gathers everything into one plain dict (the JSON
+report); the renderers turn that dict into Markdown or one self-contained
+HTML file. matplotlib is imported only by pictures.py, only when asked for.
+"""
+from __future__ import annotations
+
+from hookdebate.report.data import build, lore_url
+from hookdebate.report.markdown import render_markdown
+from hookdebate.report.html import render_html
+
+__all__ = ["build", "lore_url", "render_markdown", "render_html"]

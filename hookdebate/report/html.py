@@ -1,0 +1,95 @@
+"""One self-contained HTML file. Every piece of mail text goes through html.escape,
+so markup or script in a message stays inert; pictures are inlined (SVG as a
+base64 data URI, so even SVG text cannot inject markup)."""
+from __future__ import annotations
+
+import base64
+import html
+
+from hookdebate.report.markdown import STANCE_WORDS
+
+CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
+.supports{color:#1a7f37}.contradicts{color:#b42318}.cannot{color:#666}
+.trace{font-family:monospace;font-size:.85em;color:#444}blockquote{margin:.3em 1em;color:#444}
+img.pic{max-width:100%;border:1px solid #ddd}"""
+
+
+def e(x) -> str:
+    return html.escape(" ".join(str(x).split()), quote=True)
+
+
+def _cls(s) -> str:
+    return "supports" if s is True else "contradicts" if s is False else "cannot"
+
+
+def _word(s) -> str:
+    return "supports" if s is True else "contradicts" if s is False else "cannot judge"
+
+
+def render_html(r: dict, pictures: dict | None = None) -> str:
+    H: list[str] = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+                    f"<title>{e(r['subject'])}</title><style>{CSS}</style></head><body>"]
+    H.append(f"<h1>{e(r['subject'])}</h1>")
+    if r["date_range"]:
+        H.append(f"<p>Thread <a href=\"{e(r['thread_url'])}\">{e(r['thread'])}</a>: {r['messages']} messages, "
+                 f"{e(r['date_range'][0][:10])} to {e(r['date_range'][1][:10])}.</p>")
+    H.append(f"<h2>What was proposed</h2><p>{e(r['proposer'])} proposed: {e(r['proposal'])}</p>")
+    H.append("<h2>Who argued what</h2><table id=\"positions\"><thead><tr><th>Participant</th><th>Messages</th>"
+             "<th>Stance</th><th>Evidence</th></tr></thead><tbody>")
+    for p in r["participants"]:
+        ev = "".join(f"<blockquote>\u201c{e(x['quote'])}\u201d <a href=\"{e(x['url'])}\">message</a></blockquote>"
+                     for x in p["evidence"])
+        H.append(f"<tr><td>{e(p['name'])}</td><td>{p['messages']}</td><td>{e(p['stance'])} "
+                 f"({p['confidence']:.2f})</td><td>{ev}</td></tr>")
+    H.append("</tbody></table>")
+    H.append("<h2>Timeline</h2><ol id=\"timeline\">")
+    for t in r["timeline"]:
+        H.append(f"<li>{e(t['date'][:16].replace('T', ' '))} <b>{e(t['author'])}</b> ({e(t['stance'])}): "
+                 f"<a href=\"{e(t['url'])}\">{e(t['subject'])}</a></li>")
+    H.append("</ol>")
+    s = r["link_summary"]
+    H.append("<h2>Key claims, replayed in the kernel model</h2>")
+    if s:
+        H.append(f"<p>{s['semantic_claims']} of {s['claims']} claims cite kernel semantics; {s['with_verdict']} "
+                 f"({s['share_with_verdict']:.0%}) got a scenario and a verdict: the model supports {s['supports']}, "
+                 f"contradicts {s['contradicts']}, cannot judge {s['cannot_judge']}. Kernel: {e(r['kernel_note'])}.</p>")
+    by_id = {c["id"]: c for c in r["claims"]}
+    H.append("<div id=\"claims\">")
+    for cid in r["key_claim_ids"]:
+        c = by_id[cid]
+        H.append(f"<div class=\"claim\"><p><b>{e(c['author'])}</b> (<a href=\"{e(c['url'])}\">message</a>, "
+                 f"{e(c['type'])}): \u201c{e(c['text'])}\u201d</p>")
+        if c["question"]:
+            H.append(f"<p>Question the model answers: {e(c['question'])}</p>")
+        for v in c["verdicts"][:1]:
+            H.append(f"<p class=\"{_cls(v['supports_claim'])}\">Replay <code>{e(v['scenario'])}</code> under "
+                     f"<code>{e(v['kernel'])}</code> \u21d2 <b>{e(v['outcome'])}</b>: the model "
+                     f"{_word(v['supports_claim'])} the claim ({e(v['reason'])})</p><ol class=\"trace\">")
+            for t in v["trace"]:
+                H.append(f"<li>{e(t['check'])} \u2192 {e(t['result'])} <i>(models {e(t['models'])})</i></li>")
+            H.append("</ol>")
+        H.append("</div>")
+    H.append("</div>")
+    if r["cannot_judge_reasons"]:
+        H.append("<h2>What the model cannot judge</h2><ul>")
+        for reason, n in sorted(r["cannot_judge_reasons"].items(), key=lambda kv: -kv[1]):
+            H.append(f"<li>{n} claims: {e(reason)}</li>")
+        H.append("</ul>")
+    if r["change_impact"]:
+        ks = list(r["change_impact"][0]["outcomes"])
+        H.append("<h2>Change impact between kernel variants</h2><table id=\"impact\"><tr><th>Scenario</th>"
+                 + "".join(f"<th>{e(k)}</th>" for k in ks) + "</tr>")
+        for row in r["change_impact"]:
+            H.append(f"<tr><td title=\"{e(row['claim'])}\"><code>{e(row['scenario'])}</code></td>"
+                     + "".join(f"<td>{e(row['outcomes'][k])}</td>" for k in ks) + "</tr>")
+        H.append("</table>")
+    if pictures:
+        H.append("<h2>Pictures</h2>")
+        for name, data in pictures.items():
+            b64 = base64.b64encode(data).decode()
+            H.append(f"<figure><img class=\"pic\" id=\"{e(name)}\" alt=\"{e(name)}\" "
+                     f"src=\"data:image/svg+xml;base64,{b64}\"><figcaption>{e(name)}</figcaption></figure>")
+    H.append(f"<h2>Outcome</h2><p id=\"outcome\">{e(r['outcome'])}</p>")
+    H.append("</body></html>")
+    return "\n".join(H) + "\n"

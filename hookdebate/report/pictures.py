@@ -1,0 +1,86 @@
+"""Pictures with matplotlib (imported here only): the argument map between people
+and the thread timeline (who posted when, replies as arcs). Return SVG/PNG bytes."""
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import datetime
+
+
+def _fig_bytes(fig, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.fonttype"] = "none"
+    return plt
+
+
+def timeline(r: dict, fmt: str = "svg") -> bytes:
+    plt = _plt()
+    people = []
+    for t in r["timeline"]:
+        if t["author"] not in people:
+            people.append(t["author"])
+    y = {p: i for i, p in enumerate(people)}
+    when = {t["message_id"]: datetime.fromisoformat(t["date"]) for t in r["timeline"]}
+    fig, ax = plt.subplots(figsize=(10, 1 + 0.5 * len(people)))
+    colors = {"support": "tab:green", "oppose": "tab:red", "mixed": "tab:orange", "neutral": "tab:gray"}
+    for t in r["timeline"]:
+        if t["parent"] in when:
+            p = next(x for x in r["timeline"] if x["message_id"] == t["parent"])
+            ax.annotate("", xy=(when[t["message_id"]], y[t["author"]]), xytext=(when[p["message_id"]], y[p["author"]]),
+                        arrowprops=dict(arrowstyle="->", color="0.6", lw=0.7, connectionstyle="arc3,rad=0.25"))
+    for t in r["timeline"]:
+        ax.scatter([when[t["message_id"]]], [y[t["author"]]], color=colors.get(t["stance"], "k"), s=30, zorder=3)
+    ax.set_yticks(range(len(people)), people)
+    ax.set_title("Who posted when (colour: stance of the message; arcs: replies)")
+    fig.autofmt_xdate()
+    return _fig_bytes(fig, fmt)
+
+
+def argument_map(r: dict, fmt: str = "svg") -> bytes:
+    """People as nodes; an arrow A->B for each claim of A answering B, red attack / green support;
+    each node lists the verdicts on that person's semantic claims."""
+    import networkx as nx
+
+    plt = _plt()
+    g = nx.DiGraph()
+    att, sup = Counter(), Counter()
+    verd: dict[str, Counter] = {}
+    for c in r["claims"]:
+        g.add_node(c["author"])
+        if c["verdict"]:
+            verd.setdefault(c["author"], Counter())[c["verdict"]] += 1
+        rt = c["responds_to"]
+        if rt and rt.get("author") and rt["author"] != c["author"] and c["relation"]:
+            (att if c["relation"] == "attack" else sup)[(c["author"], rt["author"])] += 1
+            g.add_edge(c["author"], rt["author"])
+    pos = nx.circular_layout(g)
+    fig, ax = plt.subplots(figsize=(9, 7))
+    for (a, b), n in att.items():
+        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="-|>", color="tab:red", lw=0.6 + n * 0.25,
+                    connectionstyle="arc3,rad=0.15", shrinkA=25, shrinkB=25))
+    for (a, b), n in sup.items():
+        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="-|>", color="tab:green", lw=0.6 + n * 0.25,
+                    connectionstyle="arc3,rad=-0.15", shrinkA=25, shrinkB=25))
+    for n, (x, y) in pos.items():
+        v = verd.get(n, Counter())
+        label = n + ("\n" + ", ".join(f"{k} {c}" for k, c in sorted(v.items())) if v else "")
+        ax.text(x, y, label, ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round", fc="lightyellow", ec="0.5"))
+    ax.set_title("Argument map: red = attacks, green = supports (width: number of claims); model verdicts per person")
+    ax.axis("off")
+    ax.set_xlim(-1.4, 1.4)
+    ax.set_ylim(-1.3, 1.3)
+    return _fig_bytes(fig, fmt)
