@@ -98,7 +98,8 @@ def load_rules(path: str | None = None) -> dict:
     return {**raw, "rules": rules, "generic_deny_re": comp(raw.get("generic_deny_cues", [])),
             "generic_allow_re": comp(raw.get("generic_allow_cues", [])),
             "proposal_re": comp(raw.get("proposal_cues", [])),
-            "explicit_re": comp(raw.get("explicit_scenario_cues", []))}
+            "explicit_re": comp(raw.get("explicit_scenario_cues", [])),
+            "counterfactual_re": comp(raw.get("counterfactual_cues", []))}
 
 
 def _concepts(claim: Claim, rules: dict) -> tuple[str, ...]:
@@ -212,13 +213,14 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
         candidates = [s for s in candidates if s in cat]
         candidates.sort(key=lambda s: 0 if cat[s].scenario.kernel == kernel else 1)
         predicts = _predicts(claim.text, rule, rules)
+        hedged = any(r.search(claim.text) for r in rules["counterfactual_re"])
         verdicts = []
         for sid in candidates:
             v = _replay(cat[sid], kernel)
             if v is None:
                 continue
             scenarios[sid] = (cat[sid].source, cat[sid].scenario_json())
-            verdicts.append(_judge(claim, sid, v, predicts, rule))
+            verdicts.append(_judge(claim, sid, v, predicts, rule, hedged))
             if len(verdicts) == 2:
                 break
         unjudged = None if verdicts else "no catalog scenario covers these concepts under " + kernel
@@ -227,13 +229,15 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
     return LinkResult(tuple(links), scenarios, base_kernel, kernel_note)
 
 
-def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None) -> ClaimVerdict:
+def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, hedged: bool = False) -> ClaimVerdict:
     trace = tuple((t.check, t.models, t.result) for t in v.trace)
     allowed = v.outcome == "allow" or v.outcome.startswith("ret=")
     what = f"{sid} under {v.kernel}: {v.outcome}"
     if claim.type in ("normative", "question"):
         s, reason = None, (f"{claim.type} claim: the model decides what the kernel does, not what it should do; "
                            f"replayed for context ({what})")
+    elif hedged:
+        s, reason = None, f"conditional or hedged claim (a counterfactual the model cannot check); replayed {what}"
     elif predicts is None:
         s, reason = None, f"the claim states no outcome (allow or deny) the model could check; replayed {what}"
     else:

@@ -66,7 +66,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12) -> dict:
     cannot = Counter()
     for c in claims:
         if c["semantic"] and c["verdict"] == "cannot judge":
-            r = c["verdicts"][0]["reason"].split(":")[0]
+            r = c["verdicts"][0]["reason"].split(";")[0].split(":")[0]
             cannot[r] += 1
         elif c["semantic"] and not c["verdicts"]:
             cannot[c["unjudged_reason"]] += 1

@@ -1,0 +1,60 @@
+"""`hookdebate verify-quotes ARTICLE`: find each passage an LWN article quotes in the
+stored thread's messages (exact, then fuzzy), with the message, whether the person
+the article attributes it to wrote it, and the passages that match nothing."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hookdebate.cli import add_db_option, add_json_option, resolve_db
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "verify-quotes", help="check an LWN article's quotes against the stored thread",
+        description="ARTICLE is a text/Markdown rendering of an LWN article ('>' block quotes and "
+        "quoted runs are its quotes). Each quote is looked up in the thread's messages: exactly, then "
+        "fuzzily (rapidfuzz); the output names the message (lore URL), its author, whether the article's "
+        "attributed speaker is that author, and the quotes that match nothing in the thread.")
+    p.add_argument("article", type=Path, help="the article as text")
+    p.add_argument("--thread", help="any Message-ID of the thread")
+    p.add_argument("--threshold", type=float, default=88.0, help="fuzzy score needed (0-100, default 88)")
+    add_db_option(p)
+    add_json_option(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from analysis import merge_identities
+    from analysis.quotes import check_quotes, quotes_from_text
+    from hookdebate.errors import HookdebateError
+    from hookdebate.pipeline import ingest_default_if_empty, select_thread
+    from hookdebate.report import lore_url
+    from hookdebate.store import Store
+
+    text = args.article.read_text(encoding="utf-8", errors="replace")
+    store = Store(resolve_db(args))
+    ingest_default_if_empty(store)
+    messages = select_thread(store, args.thread)
+    people, author_of = merge_identities(messages)
+    names = {p.person_id: p.name for p in people}
+    quotes = quotes_from_text(text, sorted(set(names.values())))
+    if not quotes:
+        raise HookdebateError(f"{args.article}: no quoted passages found")
+    results = check_quotes(quotes, messages, author_of, names, args.threshold)
+    if args.json:
+        print(json.dumps([dict(r.to_json(), url=lore_url(r.message_id) if r.message_id else None)
+                          for r in results], indent=2))
+        return 0
+    for r in results:
+        where = (f"{r.method} ({r.score:.0f}) in {lore_url(r.message_id)} by {r.author}" if r.message_id
+                 else f"NOT in this thread (best fuzzy score {r.score:.0f}): from an earlier thread or paraphrase")
+        who = "" if r.speaker is None else (f"; article attributes it to {r.speaker}: "
+                                             + ("matches" if r.speaker_is_author else
+                                                "unverified" if r.speaker_is_author is None else "DOES NOT match"))
+        print(f"- \u201c{' '.join(r.text.split())[:100]}\u201d\n    {where}{who}")
+    found = sum(1 for r in results if r.message_id)
+    print(f"\n{found} of {len(results)} quotes found in the thread; "
+          f"{sum(1 for r in results if r.speaker_is_author)} attributed correctly, "
+          f"{sum(1 for r in results if r.speaker_is_author is False)} misattributed")
+    return 0
