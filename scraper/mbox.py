@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+import zlib
 import re
 from pathlib import Path
 from typing import Iterator
@@ -33,27 +35,36 @@ def iter_raw_mbox(path: str | Path) -> Iterator[bytes]:
         raise ScrapeError(f"{path}: no such file")
     if path.is_dir():
         raise ScrapeError(f"{path}: is a directory, not an mbox")
-    current: list[bytes] | None = None
-    prev_blank = True
     try:
         with _open(path) as fh:
-            for line in fh:
-                if prev_blank and _FROM_LINE.match(line):
-                    if current is not None:
-                        yield _finish(current)
-                    current = []
-                    prev_blank = False
-                    continue
-                if current is None:
-                    if line.strip():
-                        raise ScrapeError(f"{path}: not an mbox (no 'From ' line before the first message)")
-                    continue
-                if _MBOXRD_QUOTED.match(line):
-                    line = line[1:]
-                current.append(line)
-                prev_blank = line in (b"\n", b"\r\n")
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            yield from _iter_lines(fh, str(path))
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise ScrapeError(f"{path}: cannot read: {exc}") from None
+
+
+def iter_raw_mbox_bytes(data: bytes, name: str = "mbox") -> Iterator[bytes]:
+    """Same as iter_raw_mbox for an mbox already in memory (e.g. a fetched t.mbox.gz)."""
+    yield from _iter_lines(io.BytesIO(data), name)
+
+
+def _iter_lines(fh, name: str) -> Iterator[bytes]:
+    current: list[bytes] | None = None
+    prev_blank = True
+    for line in fh:
+        if prev_blank and _FROM_LINE.match(line):
+            if current is not None:
+                yield _finish(current)
+            current = []
+            prev_blank = False
+            continue
+        if current is None:
+            if line.strip():
+                raise ScrapeError(f"{name}: not an mbox (no 'From ' line before the first message)")
+            continue
+        if _MBOXRD_QUOTED.match(line):
+            line = line[1:]
+        current.append(line)
+        prev_blank = line in (b"\n", b"\r\n")
     if current is not None:
         yield _finish(current)
 

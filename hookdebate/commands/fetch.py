@@ -1,0 +1,42 @@
+"""`hookdebate fetch MSGID|URL -o FILE.mbox`: a whole thread from lore as an mbox (like b4 mbox)."""
+from __future__ import annotations
+
+import time
+from email.utils import formatdate
+
+
+def register(subparsers) -> None:
+    from hookdebate.commands.ingest import add_lore_options
+
+    p = subparsers.add_parser("fetch", help="write a lore thread to an mbox file",
+                              description="Fetch the whole thread of MSGID or a lore URL and write it as an mboxrd file.")
+    p.add_argument("source", metavar="MSGID|URL")
+    p.add_argument("-o", "--output", required=True, help="mbox file to write")
+    add_lore_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    import os
+    import re
+
+    from hookdebate.commands.ingest import make_client
+    from scraper.lore import parse_lore_ref
+
+    client = make_client(args)
+    ref = parse_lore_ref(args.source, args.lore_url)
+    raws = client.thread_raws(ref)
+    quote = re.compile(rb"^(>*From )", re.M)
+    tmp = f"{args.output}.tmp{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        stamp = time.asctime(time.gmtime())
+        for raw in raws:
+            fh.write(f"From mboxrd@z {stamp}\n".encode())
+            body = quote.sub(rb">\1", raw)
+            fh.write(body)
+            if not body.endswith(b"\n"):
+                fh.write(b"\n")
+            fh.write(b"\n")
+    os.replace(tmp, args.output)
+    print(f"{args.output}: {len(raws)} messages")
+    return 0

@@ -1,0 +1,132 @@
+"""`hookdebate ingest SOURCE...`: mbox, mbox.gz, maildir, public-inbox epochs, lore, LWN.
+
+Every source is read and parsed completely before anything is written; then all
+its messages go to the store in one transaction. A bad message (no Message-ID,
+not mail) aborts that source with a one-line error and stores nothing of it;
+sources named earlier on the command line stay stored. Re-ingesting is a no-op
+(messages are keyed by Message-ID).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+
+
+def register(subparsers) -> None:
+    from hookdebate.cli import add_db_option, add_json_option
+
+    p = subparsers.add_parser(
+        "ingest", help="store the messages of mboxes, maildirs, public-inbox epochs, lore threads, LWN articles",
+        description="SOURCE is a path (mbox, mbox.gz, maildir, public-inbox git epoch(s), saved LWN "
+                    "page), a lore/public-inbox URL, an LWN article URL, or a Message-ID.")
+    p.add_argument("sources", nargs="+", metavar="SOURCE")
+    p.add_argument("--since", help="only messages dated on or after DATE (YYYY-MM-DD)")
+    add_lore_options(p)
+    add_db_option(p)
+    add_json_option(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def add_lore_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lore-url", help="public-inbox base for bare Message-IDs "
+                   "(default: $HOOKDEBATE_LORE_URL, git config b4.midmask, https://lore.kernel.org/all/)")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the HTTP cache")
+    p.add_argument("--cache-dir", help="HTTP cache directory (default ~/.cache/hookdebate/lore)")
+    p.add_argument("--cache-ttl", type=float, default=600.0, help="seconds a cached answer stays fresh")
+
+
+def make_client(args):
+    from scraper.lore import LoreClient
+
+    return LoreClient(cache_dir=args.cache_dir, ttl=args.cache_ttl, use_cache=not args.no_cache)
+
+
+def _parse_since(text: str | None):
+    if not text:
+        return None
+    from scraper.errors import ScrapeError
+
+    try:
+        d = datetime.fromisoformat(text)
+    except ValueError:
+        raise ScrapeError(f"--since {text}: expected a date like 2023-04-01") from None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def _progress(iterable, total, desc, disable):
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit="msg", disable=disable or None,
+                file=sys.stderr, leave=False, mininterval=0.5)
+
+
+def collect(source: str, args, client, store, disable_progress: bool):
+    """→ (list of messages, state updates) for one source, fully parsed, nothing written."""
+    from scraper import iter_mbox
+    from scraper.epochs import (EpochProgress, count_new_commits, epoch_key, iter_epoch,
+                                iter_maildir)
+    from scraper.lore import iter_thread
+    from scraper.lwn import fetch_article, parse_article
+    from scraper.sources import classify
+
+    kind, detail = classify(source)
+    state: dict[str, str] = {}
+    if kind == "mbox":
+        msgs = list(_progress(iter_mbox(detail), None, str(detail), disable_progress))
+    elif kind == "maildir":
+        msgs = list(iter_maildir(detail))
+    elif kind == "epochs":
+        prog = EpochProgress(last_commit={})
+        msgs, seen = [], set()
+        for repo in detail:
+            last = store.get_state(epoch_key(repo))
+            total = count_new_commits(repo, last) if last is None else None
+            msgs.extend(_progress(iter_epoch(repo, last, prog, seen), total, repo.name, disable_progress))
+        state.update(prog.last_commit)
+    elif kind in ("article-file", "article-url"):
+        if kind == "article-file":
+            article = parse_article(detail.read_bytes(), url=str(detail))
+        else:
+            article = fetch_article(client, detail)
+        msgs, seen = [], set()
+        lore_url = args.lore_url
+        for mid in article.message_ids:
+            if mid in seen:
+                continue
+            for m in iter_thread(mid, client, lore_url):
+                if m.message_id not in seen:
+                    seen.add(m.message_id)
+                    msgs.append(m)
+    else:
+        msgs = list(iter_thread(detail, client, args.lore_url))
+    return kind, msgs, state
+
+
+def run(args) -> int:
+    from hookdebate.cli import resolve_db
+    from hookdebate.store import Store
+
+    since = _parse_since(args.since)
+    store = Store(resolve_db(args))
+    client = make_client(args)
+    disable = args.no_progress or not sys.stderr.isatty()
+    report = []
+    for source in args.sources:
+        kind, msgs, state = collect(source, args, client, store, disable)
+        if since is not None:
+            msgs = [m for m in msgs if m.date is None or m.date >= since]
+        result = store.add_messages(msgs)
+        for key, value in state.items():
+            store.set_state(key, value)
+        report.append({"source": source, "kind": kind, "read": len(msgs), "added": result.added,
+                       "skipped": result.skipped, "duplicates": result.duplicates})
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for r in report:
+            print(f"{r['source']}: {r['kind']}, {r['read']} read, {r['added']} added, "
+                  f"{r['skipped']} already stored, {r['duplicates']} archive duplicates")
+    return 0
