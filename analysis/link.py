@@ -124,6 +124,10 @@ def kernel_for_date(d: _date | None, rules: dict) -> tuple[str, str]:
     if d is None:
         return ks[0]["kernel"], "thread has no dates; earliest modeled kernel"
     iso = d.isoformat()
+    first = ks[0]
+    if first.get("from") and iso < first["from"]:
+        return first["kernel"], (f"thread dated {iso} predates {first['kernel']} ({first.get('note', '')}); "
+                                 f"judged against {first['kernel']}, the nearest modeled kernel")
     for k in ks:
         if iso <= k["until"]:
             return k["kernel"], f"thread dated {iso}: {k['kernel']} was current" + (f" ({k['note']})" if k.get("note") else "")
@@ -142,10 +146,10 @@ def _proposal_kernel(d: _date | None, rules: dict) -> str | None:
 
 def _predicts(text: str, rule: dict | None, rules: dict) -> str | None:
     if rule is not None:
-        deny = any(r.search(text) for r in rule["deny_re"])
-        allow = any(r.search(text) for r in rule["allow_re"])
-        if deny != allow:
-            return "deny" if deny else "allow"
+        deny = min((m.start() for r in rule["deny_re"] if (m := r.search(text))), default=None)
+        allow = min((m.start() for r in rule["allow_re"] if (m := r.search(text))), default=None)
+        if deny is not None or allow is not None:  # both: the cue said first governs
+            return "deny" if allow is None or (deny is not None and deny < allow) else "allow"
     deny = any(r.search(text) for r in rules["generic_deny_re"])
     allow = any(r.search(text) for r in rules["generic_allow_re"])
     if deny:

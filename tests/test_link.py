@@ -1,0 +1,125 @@
+"""Claim -> scenario -> verdict on the embedded thread and on a 2022 thread."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import analysis
+from analysis.link import kernel_for_date, link_claims, load_rules, verdict_rows
+from analysis.model import Claim
+from scraper import iter_mbox
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    a = analysis.analyze(list(iter_mbox(ROOT / "data/threads/authoritative-hooks.mbox")))
+    return a, link_claims(a)
+
+
+@pytest.fixture(scope="module")
+def loophole():
+    a = analysis.analyze(list(iter_mbox(ROOT / "tests/data/bpf-map-loophole-2022.mbox")))
+    return a, link_claims(a)
+
+
+def _claim(a, needle):
+    for c in a.claims:
+        if needle in c.text:
+            return c
+    raise AssertionError(f"no claim containing {needle!r}")
+
+
+def test_most_semantic_claims_get_a_verdict_with_trace(embedded):
+    a, r = embedded
+    s = r.summary()
+    assert s["semantic_claims"] >= 50
+    assert s["share_with_verdict"] >= 0.8
+    for link in r.links:
+        for v in link.verdicts:
+            assert v.trace, f"{v.scenario_id} has no trace"
+            assert v.reason
+
+
+def test_namespaced_capbpf_claim_is_supported(embedded):
+    a, r = embedded
+    c = _claim(a, "CAP_BPF in non-init namespace is not enough for bpf() syscall")
+    link = r.link(c.claim_id)
+    assert link.kernel == "v6.3" and link.predicts == "deny"
+    v = link.verdicts[0]
+    assert v.outcome == "EPERM" and v.supports_claim is True
+    assert any("cap_capable" in step[0] for step in v.trace)
+
+
+def test_vm_enough_memory_precedent_is_replayed_and_contradicted(embedded):
+    a, r = embedded
+    c = _claim(a, "security_vm_enough_memory_mm(), which seems to be granting")
+    v = r.link(c.claim_id).verdicts[0]
+    assert "vm-enough-memory" in v.scenario_id
+    assert v.outcome == "ENOMEM" and v.supports_claim is False
+    rebut = _claim(a, "CAP_SYS_ADMIN will not be granted regardless")
+    assert r.link(rebut.claim_id).verdicts[0].supports_claim is True
+
+
+def test_claim_about_the_series_uses_the_proposal_kernel(embedded):
+    a, r = embedded
+    c = _claim(a, "which when it returns a positive value")
+    link = r.link(c.claim_id)
+    assert link.kernel == "proposal-2023-04"
+    assert link.verdicts[0].outcome == "allow" and link.verdicts[0].supports_claim is True
+
+
+def test_normative_claims_are_not_judged(embedded):
+    a, r = embedded
+    c = _claim(a, "a LSM hook should never be allowed to overrule")
+    v = r.link(c.claim_id).verdicts[0]
+    assert v.supports_claim is None and "normative" in v.reason
+
+
+def test_linking_is_by_concept_not_message_id(embedded):
+    a, r = embedded
+    c = _claim(a, "CAP_BPF in non-init namespace is not enough")
+    moved = replace(a, claims=(replace(c, claim_id="x@y#1", message_id="x@y", author="someone@else"),))
+    v = link_claims(moved).links[0].verdicts[0]
+    assert v.scenario_id == r.link(c.claim_id).verdicts[0].scenario_id and v.supports_claim is True
+    # same sentence turned around: the model now contradicts it
+    flipped = replace(moved.claims[0], text="A container with CAP_BPF in its user namespace can use bpf() maps.")
+    v2 = link_claims(replace(a, claims=(flipped,))).links[0].verdicts[0]
+    assert v2.supports_claim is False
+
+
+def test_kernel_by_date():
+    from datetime import date
+
+    rules = load_rules()
+    assert kernel_for_date(date(2023, 4, 12), rules)[0] == "v6.3"
+    assert kernel_for_date(date(2024, 6, 1), rules)[0] == "v6.9"
+    k, why = kernel_for_date(date(2022, 9, 28), rules)
+    assert k == "v6.3" and "predates" in why
+
+
+def test_verdict_rows_round_trip_through_store(embedded, tmp_path):
+    from hookdebate.store import Store
+
+    a, r = embedded
+    scen, rows = verdict_rows(r)
+    st = Store(tmp_path / "t.db")
+    st.save_verdicts(a.tree.root_id, scen, rows)
+    n = st.db.execute("select count(*) from verdicts where root_id = ?", [a.tree.root_id]).fetchone()[0]
+    assert n == len(rows) > 0
+    trace = json.loads(st.db.execute("select trace from verdicts limit 1").fetchone()[0])
+    assert trace and {"check", "models", "result"} <= set(trace[0])
+
+
+def test_second_thread_2022(loophole):
+    a, r = loophole
+    s = r.summary()
+    assert s["semantic_claims"] >= 5 and s["share_with_verdict"] >= 0.8
+    assert r.kernel == "v6.3" and "predates" in r.kernel_note
+    c = _claim(a, "LSMs by design are not authoritative")
+    v = r.link(c.claim_id).verdicts[0]
+    assert v.supports_claim is True and v.outcome != "allow"
