@@ -84,7 +84,26 @@ def build(analysis, linked, impact=None, key_claims: int = 12) -> dict:
                       for sid, (src, body) in (linked.scenarios.items() if linked else ())},
         "change_impact": impact or [],
         "outcome": _outcome(analysis, names, timeline),
+        "in_brief": _in_brief(participants, names.get(analysis.author_of.get(analysis.tree.root_id), ""), summary),
     }
+
+
+def _in_brief(participants, proposer, summary) -> str:
+    """One paragraph: who stood where (by the stance analysis) and what the model found."""
+    groups: dict[str, list[str]] = {}
+    for p in participants:
+        if p["name"] != proposer:
+            groups.setdefault(p["stance"], []).append(p["name"])
+    words = {"support": "backed it", "oppose": "opposed it", "mixed": "took a mixed position",
+             "neutral": "took no side"}
+    parts = [f"{', '.join(v)} {words.get(k, k)}" for k, v in sorted(groups.items(), key=lambda kv: list(words).index(kv[0]) if kv[0] in words else 9)]
+    text = f"{proposer} made the proposal" + ("; " + "; ".join(parts) if parts else "") + "."
+    if summary and summary.get("with_verdict"):
+        text += (f" Of the {summary['semantic_claims']} claims about kernel behaviour, the permission model could "
+                 f"replay {summary['with_verdict']}: it supports {summary['supports']}, contradicts "
+                 f"{summary['contradicts']}, and cannot judge {summary['cannot_judge']} (mostly claims about "
+                 f"what should be, not what the kernel does).")
+    return text
 
 
 def _outcome(analysis, names, timeline) -> str:

@@ -34,6 +34,7 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
     if r["date_range"]:
         H.append(f"<p>Thread <a href=\"{e(r['thread_url'])}\">{e(r['thread'])}</a>: {r['messages']} messages, "
                  f"{e(r['date_range'][0][:10])} to {e(r['date_range'][1][:10])}.</p>")
+    H.append(f"<p id=\"in-brief\"><b>In brief.</b> {e(r['in_brief'])}</p>")
     H.append(f"<h2>What was proposed</h2><p>{e(r['proposer'])} proposed: {e(r['proposal'])}</p>")
     H.append("<h2>Who argued what</h2><table id=\"positions\"><thead><tr><th>Participant</th><th>Messages</th>"
              "<th>Stance</th><th>Evidence</th></tr></thead><tbody>")

@@ -28,6 +28,7 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
     L.append("")
     L.append(f"Thread: <{r['thread_url']}> \u2014 {r['messages']} messages, "
              f"{r['date_range'][0][:10]} to {r['date_range'][1][:10]}." if r["date_range"] else "")
+    L += ["", "**In brief.** " + _md(r["in_brief"])]
     L += ["", "## What was proposed", "", f"{_md(r['proposer'])} proposed: {_md(r['proposal'])}", ""]
     L += ["## Who argued what", "", "| Participant | Messages | Stance | Confidence |", "|---|---|---|---|"]
     for p in r["participants"]:

@@ -69,10 +69,10 @@ def argument_map(r: dict, fmt: str = "svg") -> bytes:
     pos = nx.circular_layout(g)
     fig, ax = plt.subplots(figsize=(9, 7))
     for (a, b), n in att.items():
-        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="-|>", color="tab:red", lw=0.6 + n * 0.25,
+        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="-|>", color="tab:red", lw=min(5.0, 0.6 + n * 0.12),
                     connectionstyle="arc3,rad=0.15", shrinkA=25, shrinkB=25))
     for (a, b), n in sup.items():
-        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="-|>", color="tab:green", lw=0.6 + n * 0.25,
+        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="-|>", color="tab:green", lw=min(5.0, 0.6 + n * 0.12),
                     connectionstyle="arc3,rad=-0.15", shrinkA=25, shrinkB=25))
     for n, (x, y) in pos.items():
         v = verd.get(n, Counter())
