@@ -83,6 +83,10 @@ def collect(source: str, args, client, store, disable_progress: bool):
         msgs, seen = [], set()
         for repo in detail:
             last = store.get_state(epoch_key(repo))
+            if last and not seen:
+                # an incremental read: a Message-ID already stored from this archive is
+                # a second copy the archive keeps; flag it (the store keeps it aside)
+                seen.update(store.message_ids())
             total = count_new_commits(repo, last) if last is None else None
             msgs.extend(_progress(iter_epoch(repo, last, prog, seen), total, repo.name, disable_progress))
         state.update(prog.last_commit)

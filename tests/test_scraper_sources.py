@@ -1,0 +1,186 @@
+"""Local sources: mbox(.gz), maildir, public-inbox git epochs, LWN pages; source detection."""
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pytest
+
+from conftest import ROOT_MSGID, THREAD_MBOX
+from hookdebate.cli import main
+from hookdebate.store import Store
+from pi_server import fast_import_epoch
+from scraper.epochs import EpochProgress, find_epochs, iter_epoch
+from scraper.errors import ScrapeError
+from scraper.lwn import parse_article, resolve_ml_link
+from scraper.mbox import iter_raw_mbox
+from scraper.sources import classify
+
+from pathlib import Path
+
+RAWS = list(iter_raw_mbox(THREAD_MBOX))
+LWN_PAGE = Path(__file__).parent / "data" / "lwn" / "authoritative-hooks.html"
+
+
+def ingest(db, *argv):
+    return main(["ingest", *argv, "--db", str(db), "--no-progress", "--no-cache"])
+
+
+def stored_raws(db):
+    return {m.message_id: m.raw for m in Store(db).messages()}
+
+
+def test_mbox_gz_same_as_mbox(tmp_path):
+    gz = tmp_path / "t.mbox.gz"
+    gz.write_bytes(gzip.compress(THREAD_MBOX.read_bytes()))
+    assert ingest(tmp_path / "a.db", str(THREAD_MBOX)) == 0
+    assert ingest(tmp_path / "b.db", str(gz)) == 0
+    assert stored_raws(tmp_path / "a.db") == stored_raws(tmp_path / "b.db")
+    assert len(stored_raws(tmp_path / "a.db")) == 52
+
+
+def test_maildir(tmp_path):
+    md = tmp_path / "md"
+    for d in ("cur", "new", "tmp"):
+        (md / d).mkdir(parents=True)
+    for i, raw in enumerate(RAWS):
+        (md / ("new" if i % 2 else "cur") / f"{i}.host").write_bytes(raw)
+    assert classify(str(md))[0] == "maildir"
+    assert ingest(tmp_path / "h.db", str(md)) == 0
+    assert set(stored_raws(tmp_path / "h.db").values()) == set(RAWS)
+
+
+def test_epoch_incremental_and_duplicates(tmp_path):
+    inbox = tmp_path / "inbox"
+    epoch = inbox / "git" / "0.git"
+    fast_import_epoch(epoch, RAWS[:30])
+    db = tmp_path / "h.db"
+    assert classify(str(inbox)) == ("epochs", [epoch])
+    assert ingest(db, str(inbox)) == 0
+    assert len(stored_raws(db)) == 30
+    # the list grows; one message is archived twice (public-inbox does that)
+    fast_import_epoch(epoch, RAWS[30:] + [RAWS[3]])
+    prog = EpochProgress(last_commit={})
+    assert ingest(db, str(inbox), "--json") == 0
+    assert stored_raws(db) == {m.message_id: m.raw for m in map(_parse, RAWS)}
+    dups = list(Store(db).db.execute("select message_id from message_duplicates"))
+    assert [d[0] for d in dups] == [_parse(RAWS[3]).message_id]
+    # nothing new: a third ingest reads no commit
+    key_count = Store(db).count_messages()
+    assert ingest(db, str(inbox)) == 0 and Store(db).count_messages() == key_count
+    assert prog.last_commit == {}
+
+
+def test_epoch_duplicate_within_one_read(tmp_path):
+    epoch = tmp_path / "0.git"
+    fast_import_epoch(epoch, [RAWS[0], RAWS[1], RAWS[0]])
+    msgs = list(iter_epoch(epoch))
+    assert [m.duplicate_of_archive for m in msgs] == [False, False, True]
+    assert find_epochs(tmp_path) == [epoch]
+
+
+def test_epoch_clone_with_worktree(tmp_path):
+    bare = tmp_path / "src.git"
+    fast_import_epoch(bare, RAWS[:5])
+    import subprocess
+    subprocess.run(["git", "clone", "-q", str(bare), str(tmp_path / "lists" / "0")], check=True)
+    assert ingest(tmp_path / "h.db", str(tmp_path / "lists")) == 0
+    assert len(stored_raws(tmp_path / "h.db")) == 5
+
+
+def _parse(raw):
+    from scraper.mail import parse_message
+    return parse_message(raw, "t")
+
+
+def test_bad_mbox_stores_nothing(tmp_path, capsys):
+    db = tmp_path / "h.db"
+    assert ingest(db, str(THREAD_MBOX)) == 0
+    bad = tmp_path / "bad.mbox"
+    good = b"From x Mon Jan  1 00:00:00 2024\n" + RAWS[0].replace(b"Message-ID", b"X-Old-ID").replace(b"Message-Id", b"X-Old-ID")
+    other = b"From x Mon Jan  1 00:00:00 2024\nMessage-ID: <new@x>\nFrom: a@b\nSubject: s\n\nbody\n"
+    bad.write_bytes(other + b"\n" + good)
+    rc = ingest(db, str(bad))
+    err = capsys.readouterr().err
+    assert rc == 2 and "Message-ID" in err and len(err.strip().splitlines()) == 1
+    assert len(stored_raws(db)) == 52 and not Store(db).has_message("new@x")
+
+
+@pytest.mark.parametrize("content,name", [(b"hello, not mail\n", "x.txt"), (b"\x1f\x8bgarbage", "x.gz")])
+def test_not_mail_clean_error(tmp_path, capsys, content, name):
+    f = tmp_path / name
+    f.write_bytes(content)
+    assert ingest(tmp_path / "h.db", str(f)) == 2
+    assert capsys.readouterr().err.startswith("hookdebate: error:")
+
+
+def test_missing_path_and_garbage(tmp_path, capsys):
+    assert ingest(tmp_path / "h.db", str(tmp_path / "nope.mbox")) == 2
+    assert "expected" in capsys.readouterr().err
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    assert ingest(tmp_path / "h.db", str(empty)) == 2
+
+
+def test_since_filters(tmp_path):
+    db = tmp_path / "h.db"
+    assert ingest(db, str(THREAD_MBOX), "--since", "2023-04-14") == 0
+    msgs = Store(db).messages()
+    assert 0 < len(msgs) < 52
+    assert all(m.date.year == 2023 and (m.date.month, m.date.day) >= (4, 13) for m in msgs)
+
+
+# -- LWN ------------------------------------------------------------------------------
+def test_lwn_parse():
+    a = parse_article(LWN_PAGE.read_bytes(), "https://lwn.net/Articles/930000/")
+    assert a.title == "Unprivileged BPF and authoritative security hooks"
+    assert (a.byline, a.date) == ("Jonathan Corbet", "April 27, 2023")
+    assert a.subheads == ("Authoritative hooks", "Unprivileged BPF")
+    assert [q.kind for q in a.quotes] == ["block", "block", "inline", "inline"]
+    assert a.quotes[2].text == "fine-grained access control"
+    assert a.quotes[2].message_id == "6436eea2.170a0220.97ead.52a8@mx.google.com"
+    assert a.quotes[1].message_id == "CAHC9VhQHmdZYnR=+rX-3FcRh127mhJt=jAnototfTiuSoOTptg@mail.gmail.com"
+    assert ROOT_MSGID in a.message_ids and len(a.message_ids) == 7
+    assert any("Kernel Summit" in p for p in a.paragraphs)
+
+
+@pytest.mark.parametrize("href,mid,lst", [
+    ("https://lwn.net/ml/bpf/a@b/", "a@b", "bpf"),
+    ("https://lwn.net/ml/all/a@b", "a@b", None),
+    ("https://lore.kernel.org/linux-security-module/a@b/T/", "a@b", "linux-security-module"),
+    ("https://patch.msgid.link/a@b", "a@b", None),
+    ("https://lwn.net/Articles/796328/", None, None),
+])
+def test_resolve_ml_link(href, mid, lst):
+    assert resolve_ml_link(href) == (mid, lst)
+
+
+def test_lwn_tolerant_old_layout_no_byline():
+    html = ("<html><head><title>Old thing [LWN.net]</title></head><body><table><tr>"
+            "<td class='MidColumn'><p>Text with <a href='/ml/lkml/x@y/'>a link</a>.</p></td></tr></table></body></html>")
+    a = parse_article(html)
+    assert a.title == "Old thing" and a.byline is None and a.quotes == ()
+    assert a.message_ids == ("x@y",)
+
+
+def test_lwn_paywall():
+    html = "<html><head><title>X [LWN.net]</title></head><body><div class='ArticleText'><h2>Subscription required</h2><p>The page you have tried to view is available to LWN subscribers.</p></div></body></html>"
+    with pytest.raises(ScrapeError, match="Subscription required"):
+        parse_article(html, "https://lwn.net/Articles/1/")
+
+
+def test_lwn_file_ingests_its_threads(lore_server, tmp_path):
+    db = tmp_path / "h.db"
+    assert classify(str(LWN_PAGE))[0] == "article-file"
+    rc = main(["ingest", str(LWN_PAGE), "--lore-url", lore_server.base, "--db", str(db),
+               "--no-progress", "--cache-dir", str(tmp_path / "c")])
+    assert rc == 0
+    assert set(stored_raws(db).values()) == set(RAWS)
+
+
+def test_classify_urls():
+    assert classify("https://lwn.net/Articles/930000/")[0] == "article-url"
+    assert classify("https://lore.kernel.org/bpf/a@b/")[0] == "lore"
+    assert classify("<a@b>")[0] == "lore"
+    with pytest.raises(ScrapeError):
+        classify("not-a-thing")
