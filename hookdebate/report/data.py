@@ -80,6 +80,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12) -> dict:
         "explicit_scenario_claim_ids": [c["id"] for c in claims if c["explicit_scenario"] and c["verdicts"]],
         "kernel": linked.kernel if linked else None, "kernel_note": linked.kernel_note if linked else "",
         "link_summary": summary, "cannot_judge_reasons": dict(cannot),
+        "unlinked_claim_ids": [c["id"] for c in claims if c["semantic"] and not c["verdicts"]],
         "scenarios": {sid: {"source": src, "url": lore_url(src) if src else None, "scenario": body}
                       for sid, (src, body) in (linked.scenarios.items() if linked else ())},
         "change_impact": impact or [],
@@ -101,7 +102,7 @@ def _in_brief(participants, proposer, summary) -> str:
     if summary and summary.get("with_verdict"):
         text += (f" Of the {summary['semantic_claims']} claims about kernel behaviour, the permission model could "
                  f"replay {summary['with_verdict']}: it supports {summary['supports']}, contradicts "
-                 f"{summary['contradicts']}, and cannot judge {summary['cannot_judge']} (mostly claims about "
+                 f"{summary['contradicts']}, and cannot judge {summary['cannot_judge']} XX
                  f"what should be, not what the kernel does).")
     return text
 

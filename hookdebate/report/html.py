@@ -76,6 +76,9 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
         H.append("<h2>What the model cannot judge</h2><ul>")
         for reason, n in sorted(r["cannot_judge_reasons"].items(), key=lambda kv: -kv[1]):
             H.append(f"<li>{n} claims: {e(reason)}</li>")
+        for cid in r.get("unlinked_claim_ids", []):
+            c = by_id[cid]
+            H.append(f"<li>no scenario: {e(c['author'])}, \u201c{e(c['text'])}\u201d (cites {e(', '.join(c['cites']))})</li>")
         H.append("</ul>")
     if r["change_impact"]:
         ks = list(r["change_impact"][0]["outcomes"])

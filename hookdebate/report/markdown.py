@@ -69,6 +69,9 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
         L += ["", "## What the model cannot judge", ""]
         for reason, n in sorted(r["cannot_judge_reasons"].items(), key=lambda kv: -kv[1]):
             L.append(f"- {n} claims: {_md(reason)}")
+        for cid in r.get("unlinked_claim_ids", []):
+            c = by_id[cid]
+            L.append(f"  - no scenario: {_md(c['author'])}, \u201c{_md(c['text'])}\u201d (cites {_md(', '.join(c['cites']))})")
     if r["change_impact"]:
         L += ["", "## Change impact between kernel variants", "",
               "Catalog scenarios whose outcome differs between variants:", ""]
