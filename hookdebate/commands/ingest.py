@@ -65,7 +65,10 @@ def _progress(iterable, total, desc, disable):
 
 def collect(source: str, args, client, store, disable_progress: bool):
     """→ (list of messages, state updates) for one source, fully parsed, nothing written."""
+    import itertools
+
     from scraper import iter_mbox
+    from scraper.mbox import validate_mbox
     from scraper.epochs import (EpochProgress, count_new_commits, epoch_key, iter_epoch,
                                 iter_maildir)
     from scraper.lore import iter_thread
@@ -75,7 +78,11 @@ def collect(source: str, args, client, store, disable_progress: bool):
     kind, detail = classify(source)
     state: dict[str, str] = {}
     if kind == "mbox":
-        msgs = list(_progress(iter_mbox(detail), None, str(detail), disable_progress))
+        # Validate every message first (streaming, nothing kept), then stream the
+        # parsed messages into the store: a bad mbox stores nothing, and a list-year
+        # never sits in memory whole.
+        total = validate_mbox(detail)
+        msgs = _progress(iter_mbox(detail), total, str(detail.name), disable_progress)
     elif kind == "maildir":
         msgs = list(iter_maildir(detail))
     elif kind == "epochs":
@@ -88,7 +95,9 @@ def collect(source: str, args, client, store, disable_progress: bool):
                 # a second copy the archive keeps; flag it (the store keeps it aside)
                 seen.update(store.message_ids())
             total = count_new_commits(repo, last) if last is None else None
-            msgs.extend(_progress(iter_epoch(repo, last, prog, seen), total, repo.name, disable_progress))
+            msgs.append(_progress(iter_epoch(repo, last, prog, seen), total, repo.name, disable_progress))
+        # streamed: public-inbox gives every archived message a Message-ID
+        msgs = itertools.chain.from_iterable(msgs)
         state.update(prog.last_commit)
     elif kind in ("article-file", "article-url"):
         if kind == "article-file":
@@ -109,6 +118,16 @@ def collect(source: str, args, client, store, disable_progress: bool):
     return kind, msgs, state
 
 
+class _Counter:
+    def __init__(self):
+        self.n = 0
+
+    def wrap(self, iterable):
+        for item in iterable:
+            self.n += 1
+            yield item
+
+
 def run(args) -> int:
     from hookdebate.cli import resolve_db
     from hookdebate.store import Store
@@ -120,12 +139,14 @@ def run(args) -> int:
     report = []
     for source in args.sources:
         kind, msgs, state = collect(source, args, client, store, disable)
+        counter = _Counter()
+        msgs = counter.wrap(msgs)
         if since is not None:
-            msgs = [m for m in msgs if m.date is None or m.date >= since]
+            msgs = (m for m in msgs if m.date is None or m.date >= since)
         result = store.add_messages(msgs)
         for key, value in state.items():
             store.set_state(key, value)
-        report.append({"source": source, "kind": kind, "read": len(msgs), "added": result.added,
+        report.append({"source": source, "kind": kind, "read": counter.n, "added": result.added,
                        "skipped": result.skipped, "duplicates": result.duplicates})
     if args.json:
         print(json.dumps(report, indent=2))
