@@ -102,8 +102,8 @@ def _in_brief(participants, proposer, summary) -> str:
     if summary and summary.get("with_verdict"):
         text += (f" Of the {summary['semantic_claims']} claims about kernel behaviour, the permission model could "
                  f"replay {summary['with_verdict']}: it supports {summary['supports']}, contradicts "
-                 f"{summary['contradicts']}, and cannot judge {summary['cannot_judge']} XX
-                 f"what should be, not what the kernel does).")
+                 f"{summary['contradicts']}, and cannot judge {summary['cannot_judge']} (claims about what should be, "
+                 f"questions, hedged claims, and statements that name no allow/deny outcome).")
     return text
 
 
