@@ -1,6 +1,6 @@
 """A small, polite public-inbox (lore) HTTP client.
 
-Thin on purpose: requests + an on-disk cache with a TTL, timeouts, retries with
+Thin on purpose: http.client (stdlib) + an on-disk cache with a TTL, timeouts, retries with
 backoff on 429/5xx honouring Retry-After, a minimum interval between requests,
 and redirects followed only within the archive's own host. See README.md for
 why this is not liblore.
@@ -8,6 +8,7 @@ why this is not liblore.
 from __future__ import annotations
 
 import gzip
+import http.client
 import hashlib
 import os
 import re
@@ -20,15 +21,13 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-import requests
-
 from scraper.errors import ScrapeError
 from scraper.mail import parse_message
 from scraper.model import Message
 from scraper.mbox import iter_raw_mbox_bytes
 
 DEFAULT_LORE_URL = "https://lore.kernel.org/all/"
-USER_AGENT = "hookdebate/0.1 (+https://github.com/hookdebate; kernel mailing-list debate checker) python-requests"
+USER_AGENT = "hookdebate/0.1 (+https://github.com/hookdebate; kernel mailing-list debate checker)"
 
 # Path suffixes lore puts after /<list>/<msgid>/
 _SUFFIXES = {"", "T", "t", "raw", "t.mbox.gz", "t.atom", "#r", "#u"}
@@ -104,7 +103,7 @@ class LoreClient:
     def __init__(self, cache_dir: str | Path | None = None, ttl: float = 600.0,
                  use_cache: bool = True, timeout: float = 30.0, retries: int = 4,
                  min_interval: float = 0.1, backoff: float = 1.0, max_retry_after: float = 60.0,
-                 session: requests.Session | None = None):
+                 session=None):
         if cache_dir is None:
             base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
             cache_dir = Path(base) / "hookdebate" / "lore"
@@ -116,8 +115,7 @@ class LoreClient:
         self.min_interval = min_interval
         self.backoff = backoff
         self.max_retry_after = max_retry_after
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self._conns: dict[tuple[str, str], http.client.HTTPConnection] = {}
         self._last_request = 0.0
         self.stats = {"requests": 0, "cache_hits": 0, "retries": 0}
 
@@ -157,8 +155,41 @@ class LoreClient:
             time.sleep(wait)
         self._last_request = time.monotonic()
 
-    def _retry_after(self, resp: requests.Response, attempt: int) -> float:
-        value = resp.headers.get("Retry-After")
+    def _request(self, url: str) -> tuple[int, dict, bytes]:
+        """One GET over a kept-alive http.client connection (no redirects followed)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        for reuse in (True, False):
+            conn = self._conns.get(key) if reuse else None
+            if conn is None:
+                cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+                conn = cls(parts.netloc, timeout=self.timeout)
+                self._conns[key] = conn
+            try:
+                conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+                resp = conn.getresponse()
+                body = resp.read()
+                headers = {k.lower(): v for k, v in resp.getheaders()}
+                if resp.will_close:
+                    conn.close()
+                    self._conns.pop(key, None)
+                return resp.status, headers, body
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                self._conns.pop(key, None)
+                if not reuse:
+                    raise
+            except Exception:
+                conn.close()
+                self._conns.pop(key, None)
+                raise
+        raise AssertionError("unreachable")
+
+    def _retry_after(self, headers: dict, attempt: int) -> float:
+        value = headers.get("retry-after")
         delay = self.backoff * (2 ** attempt)
         if value:
             value = value.strip()
@@ -185,16 +216,16 @@ class LoreClient:
             self._pace()
             self.stats["requests"] += 1
             try:
-                resp = self.session.get(current, timeout=self.timeout, allow_redirects=False)
-            except requests.RequestException as exc:
+                status, headers, body = self._request(current)
+            except (OSError, http.client.HTTPException) as exc:
                 if attempt < self.retries:
                     attempt += 1
                     self.stats["retries"] += 1
                     time.sleep(self.backoff * (2 ** (attempt - 1)))
                     continue
                 raise ScrapeError(f"{url}: cannot fetch: {exc.__class__.__name__}: {exc}") from None
-            if resp.status_code in (301, 302, 303, 307, 308):
-                target = urljoin(current, resp.headers.get("Location", ""))
+            if status in (301, 302, 303, 307, 308):
+                target = urljoin(current, headers.get("location", ""))
                 if urlsplit(target).netloc != host:
                     raise ScrapeError(f"{url}: redirected to another host ({urlsplit(target).netloc}); refusing")
                 redirects += 1
@@ -202,19 +233,19 @@ class LoreClient:
                     raise ScrapeError(f"{url}: too many redirects")
                 current = target
                 continue
-            if resp.status_code == 429 or resp.status_code >= 500:
+            if status == 429 or status >= 500:
                 if attempt < self.retries:
-                    delay = self._retry_after(resp, attempt)
+                    delay = self._retry_after(headers, attempt)
                     attempt += 1
                     self.stats["retries"] += 1
                     time.sleep(delay)
                     continue
-                raise ScrapeError(f"{url}: server answered {resp.status_code} after {attempt + 1} tries")
-            if resp.status_code == 404:
-                raise NotFound(f"{url}: not found (404)")
-            if resp.status_code != 200:
-                raise ScrapeError(f"{url}: server answered {resp.status_code}")
-            data = resp.content
+                raise ScrapeError(f"{url}: server answered {status} after {attempt + 1} tries")
+            if status in (404, 410):
+                raise NotFound(f"{url}: not found ({status})")
+            if status != 200:
+                raise ScrapeError(f"{url}: server answered {status}")
+            data = body
             if cache:
                 self._cache_put(url, data)
             return data
