@@ -144,12 +144,27 @@ def _proposal_kernel(d: _date | None, rules: dict) -> str | None:
     return None
 
 
+_NEG_BEFORE = re.compile(r"(\bnot|n't|\bnever|\bno)\s+(\w+\s+){0,2}$", re.I)
+
+
 def _predicts(text: str, rule: dict | None, rules: dict) -> str | None:
+    """What the claim says happens: "allow", "deny" or None. With a rule, only its own cues
+    count (the cue said first governs; an allow cue right after a negation counts as deny);
+    generic cues are used only for claims no rule covers."""
     if rule is not None:
         deny = min((m.start() for r in rule["deny_re"] if (m := r.search(text))), default=None)
-        allow = min((m.start() for r in rule["allow_re"] if (m := r.search(text))), default=None)
-        if deny is not None or allow is not None:  # both: the cue said first governs
-            return "deny" if allow is None or (deny is not None and deny < allow) else "allow"
+        allow = None
+        for r in rule["allow_re"]:
+            m = r.search(text)
+            if not m:
+                continue
+            if _NEG_BEFORE.search(text[max(0, m.start() - 25):m.start()]):
+                deny = m.start() if deny is None else min(deny, m.start())
+            else:
+                allow = m.start() if allow is None else min(allow, m.start())
+        if deny is None and allow is None:
+            return None
+        return "deny" if allow is None or (deny is not None and deny < allow) else "allow"
     deny = any(r.search(text) for r in rules["generic_deny_re"])
     allow = any(r.search(text) for r in rules["generic_allow_re"])
     if deny:
@@ -203,11 +218,13 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
             links.append(ClaimLink(claim.claim_id, False, concepts, None, "", None, None, explicit, None,
                                    unjudged_reason="cites no concept the kernel model covers"))
             continue
+        rule = _rule_for(concepts, rules)
         kernel, kreason = base_kernel, kernel_note
         about_proposal = claim.type == "proposal" or any(r.search(claim.text) for r in rules["proposal_re"])
         if prop_kernel and about_proposal:
             kernel, kreason = prop_kernel, f"the claim is about the series under debate: {prop_kernel}"
-        rule = _rule_for(concepts, rules)
+        if rule and rule.get("kernel") == "current":
+            kernel, kreason = base_kernel, kernel_note
         candidates = list(rule["scenarios"]) if rule else []
         if not candidates:  # any catalog entry sharing concepts, most shared first
             scored = sorted(((len(set(e.concepts) & set(concepts)), i, e.id) for i, e in enumerate(cat.values())),
@@ -237,7 +254,7 @@ def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, h
     trace = tuple((t.check, t.models, t.result) for t in v.trace)
     allowed = v.outcome == "allow" or v.outcome.startswith("ret=")
     what = f"{sid} under {v.kernel}: {v.outcome}"
-    if claim.type in ("normative", "question"):
+    if claim.type in ("normative", "question", "proposal"):
         s, reason = None, (f"{claim.type} claim: the model decides what the kernel does, not what it should do; "
                            f"replayed for context ({what})")
     elif hedged:

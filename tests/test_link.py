@@ -123,3 +123,21 @@ def test_second_thread_2022(loophole):
     c = _claim(a, "LSMs by design are not authoritative")
     v = r.link(c.claim_id).verdicts[0]
     assert v.supports_claim is True and v.outcome != "allow"
+
+
+def test_not_bypassing_claim_is_contradicted_under_the_proposal(embedded):
+    a, r = embedded
+    c = _claim(a, "So it's not bypassing kernel checks")
+    link = r.link(c.claim_id)
+    v = link.verdicts[0]
+    assert link.kernel == "proposal-2023-04" and link.predicts == "deny"
+    assert v.outcome == "allow" and v.supports_claim is False
+    assert any("bypass" in step[2] for step in v.trace)
+
+
+def test_proposal_and_normative_claims_never_get_true_or_false(embedded):
+    a, r = embedded
+    types = {c.claim_id: c.type for c in a.claims}
+    for link in r.links:
+        if types[link.claim_id] in ("normative", "question", "proposal"):
+            assert all(v.supports_claim is None for v in link.verdicts)
