@@ -123,6 +123,8 @@ def test_markdown_pictures_written(db, tmp_path):
     assert main(["report", "-o", str(out), "--pictures"]) == 0
     svg = tmp_path / "r-argument-map.svg"
     assert svg.exists() and b"<svg" in svg.read_bytes()
+    png = tmp_path / "r-timeline.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
     assert "![argument-map](r-argument-map.svg)" in out.read_text()
 
 

@@ -80,10 +80,14 @@ def run(args) -> int:
     else:
         links = {}
         if pics:
+            from hookdebate.report import pictures as P
+
             for name, data in pics.items():
                 path = args.output.with_name(f"{args.output.stem}-{name}.svg")
                 path.write_bytes(data)
                 links[name] = path.name
+                draw = P.argument_map if name == "argument-map" else P.timeline
+                path.with_suffix(".png").write_bytes(draw(report, "png"))
         text = render_markdown(report, links) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
