@@ -70,6 +70,8 @@ def run(args) -> int:
     want_pics = fmt == "html" or (args.pictures and fmt == "md")
     if want_pics and fmt == "md" and not args.output:
         raise HookdebateError("--pictures with Markdown needs -o FILE (the pictures go next to it)")
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
     report, analysis, linked, pics = build_report(store, args.thread, want_pics)
     if args.map:
         _write_map(analysis, linked, args.map)
