@@ -52,8 +52,9 @@ def build(analysis, linked, impact=None, key_claims: int = 12) -> dict:
     judged = [c for c in claims if c["verdict"] in ("supports", "contradicts") and c["type"] == "factual"]
     per_author: Counter = Counter()
     key = []
-    for c in sorted(judged, key=lambda c: (-len(c["cites"]), c["id"])):
-        if per_author[c["author"]] >= max(2, key_claims // max(1, len(participants))):
+    # contradicted claims first (the model disagrees with someone: the news), then the richest in concepts
+    for c in sorted(judged, key=lambda c: (c["verdict"] != "contradicts", -len(c["cites"]), c["id"])):
+        if per_author[c["author"]] >= max(3, key_claims // max(1, len(participants))):
             continue
         per_author[c["author"]] += 1
         key.append(c)
