@@ -1,9 +1,14 @@
 """Raw RFC 5322 bytes → scraper.model.Message."""
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.policy
+import quopri
 import re
+from email.parser import BytesHeaderParser
+from functools import lru_cache
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -27,6 +32,9 @@ def bare_msgid(value: str | None) -> str | None:
 def _header_text(value) -> str:
     if value is None:
         return ""
+    value = str(value)
+    if "=?" not in value:
+        return " ".join(value.split())
     try:
         text = str(make_header(decode_header(str(value))))
     except (UnicodeError, LookupError, email.errors.HeaderParseError):
@@ -60,16 +68,50 @@ def _body_text(msg: email.message.Message) -> str:
     return "\n".join(texts)
 
 
+@lru_cache(maxsize=4096)
+def _addresses(value: str) -> tuple[tuple[str, str], ...]:
+    # list mail repeats the same To/Cc lines over and over: parse each once
+    return tuple(getaddresses([value]))
+
+
+_HEADER_PARSER = BytesHeaderParser()
+_SPLIT = re.compile(rb"\r?\n\r?\n")
+
+
+def _fast_body(msg: email.message.Message, raw: bytes) -> str | None:
+    """The body of a single-part text/plain mail without running the full parser; None if not that."""
+    ctype = msg.get_content_type()
+    if msg.get("Content-Type") is not None and ctype != "text/plain":
+        return None
+    m = _SPLIT.search(raw)
+    body = raw[m.end():] if m else b""
+    cte = str(msg.get("Content-Transfer-Encoding") or "7bit").strip().lower()
+    if cte == "quoted-printable":
+        body = quopri.decodestring(body)
+    elif cte == "base64":
+        try:
+            body = base64.b64decode(body)
+        except (ValueError, binascii.Error):
+            return None
+    elif cte not in ("7bit", "8bit", "binary", ""):
+        return None
+    charset = msg.get_content_charset() or "utf-8"
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
 def parse_message(raw: bytes, origin: str) -> Message:
     """Parse one mail. Raises ScrapeError when it is not a mail or has no Message-ID."""
-    msg = email.message_from_bytes(raw)
+    msg = _HEADER_PARSER.parsebytes(raw)
     message_id = bare_msgid(msg.get("Message-ID") or msg.get("Message-Id"))
     if not message_id:
         if not any(msg.get(h) for h in ("From", "Date", "Subject")):
             raise ScrapeError(f"{origin}: not an email message")
         raise ScrapeError(f"{origin}: message has no Message-ID header")
     name, address = "", ""
-    from_pairs = getaddresses([_header_text(msg.get("From"))])
+    from_pairs = _addresses(_header_text(msg.get("From")))
     if from_pairs:
         name, address = from_pairs[0]
     date_raw = _header_text(msg.get("Date"))
@@ -79,6 +121,9 @@ def parse_message(raw: bytes, origin: str) -> Message:
             date = None
     except (TypeError, ValueError, IndexError):
         date = None
+    body = _fast_body(msg, raw)
+    if body is None:
+        body = _body_text(email.message_from_bytes(raw))
     references = tuple(_MSGID.findall(str(msg.get("References") or "")))
     return Message(
         message_id=message_id,
@@ -89,10 +134,10 @@ def parse_message(raw: bytes, origin: str) -> Message:
         date_raw=date_raw,
         in_reply_to=bare_msgid(str(msg.get("In-Reply-To") or "")),
         references=references,
-        body=_body_text(msg),
+        body=body,
         raw=raw,
         origin=origin,
-        to=tuple(a.lower() for _, a in getaddresses([_header_text(msg.get("To"))]) if a),
-        cc=tuple(a.lower() for _, a in getaddresses([_header_text(msg.get("Cc"))]) if a),
+        to=tuple(a.lower() for _, a in _addresses(_header_text(msg.get("To"))) if a),
+        cc=tuple(a.lower() for _, a in _addresses(_header_text(msg.get("Cc"))) if a),
         list_ids=tuple(_MSGID.findall(str(msg.get("List-Id") or msg.get("List-ID") or ""))),
     )

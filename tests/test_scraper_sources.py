@@ -184,3 +184,25 @@ def test_classify_urls():
     assert classify("<a@b>")[0] == "lore"
     with pytest.raises(ScrapeError):
         classify("not-a-thing")
+
+
+def test_fast_body_path_matches_full_parser():
+    import email
+    import glob
+
+    from scraper.mail import _body_text, parse_message
+    files = glob.glob(str(Path(__file__).parent / "data" / "*.mbox")) + [str(THREAD_MBOX)]
+    n = 0
+    for f in files:
+        for raw in iter_raw_mbox(f):
+            assert parse_message(raw, "t").body == _body_text(email.message_from_bytes(raw))
+            n += 1
+    assert n > 52
+
+
+def test_fetch_then_ingest_the_written_mbox(lore_server, tmp_path):
+    out = tmp_path / "t.mbox"
+    assert main(["fetch", f"<{ROOT_MSGID}>", "-o", str(out), "--lore-url", lore_server.base, "--no-cache"]) == 0
+    db = tmp_path / "h.db"
+    assert ingest(db, str(out)) == 0
+    assert set(stored_raws(db).values()) == set(RAWS)

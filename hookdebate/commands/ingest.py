@@ -98,7 +98,7 @@ def collect(source: str, args, client, store, disable_progress: bool):
             msgs.append(_progress(iter_epoch(repo, last, prog, seen), total, repo.name, disable_progress))
         # streamed: public-inbox gives every archived message a Message-ID
         msgs = itertools.chain.from_iterable(msgs)
-        state.update(prog.last_commit)
+        state = prog.last_commit  # filled while the messages stream into the store
     elif kind in ("article-file", "article-url"):
         if kind == "article-file":
             article = parse_article(detail.read_bytes(), url=str(detail))
