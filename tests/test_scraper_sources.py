@@ -50,7 +50,7 @@ def test_maildir(tmp_path):
     assert set(stored_raws(tmp_path / "h.db").values()) == set(RAWS)
 
 
-def test_epoch_incremental_and_duplicates(tmp_path):
+def test_epoch_incremental_and_duplicates(tmp_path, capsys):
     inbox = tmp_path / "inbox"
     epoch = inbox / "git" / "0.git"
     fast_import_epoch(epoch, RAWS[:30])
@@ -61,13 +61,18 @@ def test_epoch_incremental_and_duplicates(tmp_path):
     # the list grows; one message is archived twice (public-inbox does that)
     fast_import_epoch(epoch, RAWS[30:] + [RAWS[3]])
     prog = EpochProgress(last_commit={})
+    capsys.readouterr()
     assert ingest(db, str(inbox), "--json") == 0
+    import json
+    (rep,) = json.loads(capsys.readouterr().out)
+    assert (rep["read"], rep["added"], rep["duplicates"]) == (23, 22, 1)  # only the new commits
     assert stored_raws(db) == {m.message_id: m.raw for m in map(_parse, RAWS)}
     dups = list(Store(db).db.execute("select message_id from message_duplicates"))
     assert [d[0] for d in dups] == [_parse(RAWS[3]).message_id]
     # nothing new: a third ingest reads no commit
     key_count = Store(db).count_messages()
-    assert ingest(db, str(inbox)) == 0 and Store(db).count_messages() == key_count
+    assert ingest(db, str(inbox), "--json") == 0 and Store(db).count_messages() == key_count
+    assert json.loads(capsys.readouterr().out)[0]["read"] == 0
     assert prog.last_commit == {}
 
 
