@@ -211,3 +211,18 @@ def test_fetch_then_ingest_the_written_mbox(lore_server, tmp_path):
     db = tmp_path / "h.db"
     assert ingest(db, str(out)) == 0
     assert set(stored_raws(db).values()) == set(RAWS)
+
+
+def test_prefetch_order_and_errors():
+    from scraper.prefetch import prefetch
+
+    assert list(prefetch(range(1000), maxsize=64, chunk=8)) == list(range(1000))
+
+    def boom():
+        yield from range(10)
+        raise ScrapeError("bad message")
+    got = []
+    with pytest.raises(ScrapeError, match="bad message"):
+        for x in prefetch(boom(), chunk=3):
+            got.append(x)
+    assert got == list(range(10))

@@ -69,6 +69,7 @@ def collect(source: str, args, client, store, disable_progress: bool):
 
     from scraper import iter_mbox
     from scraper.mbox import validate_mbox
+    from scraper.prefetch import prefetch
     from scraper.epochs import (EpochProgress, count_new_commits, epoch_key, iter_epoch,
                                 iter_maildir)
     from scraper.lore import iter_thread
@@ -82,7 +83,7 @@ def collect(source: str, args, client, store, disable_progress: bool):
         # parsed messages into the store: a bad mbox stores nothing, and a list-year
         # never sits in memory whole.
         total = validate_mbox(detail)
-        msgs = _progress(iter_mbox(detail), total, str(detail.name), disable_progress)
+        msgs = _progress(prefetch(iter_mbox(detail)), total, str(detail.name), disable_progress)
     elif kind == "maildir":
         msgs = list(iter_maildir(detail))
     elif kind == "epochs":
@@ -95,7 +96,8 @@ def collect(source: str, args, client, store, disable_progress: bool):
                 # a second copy the archive keeps; flag it (the store keeps it aside)
                 seen.update(store.message_ids())
             total = count_new_commits(repo, last) if last is None else None
-            msgs.append(_progress(iter_epoch(repo, last, prog, seen), total, repo.name, disable_progress))
+            msgs.append(_progress(prefetch(iter_epoch(repo, last, prog, seen)), total, repo.name,
+                                  disable_progress))
         # streamed: public-inbox gives every archived message a Message-ID
         msgs = itertools.chain.from_iterable(msgs)
         state = prog.last_commit  # filled while the messages stream into the store
