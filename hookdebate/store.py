@@ -118,7 +118,12 @@ class Store:
         known = self.message_ids()
         batch: list[dict] = []
         dup_rows: list[dict] = []
-        with self.db.conn:
+        # sqlite-utils' insert_all commits after each chunk, which would leave half
+        # a failed ingest behind; plain executemany inside one explicit transaction
+        # keeps the whole call atomic (and is the faster path for bulk ingest).
+        conn = self.db.conn
+        conn.execute("SAVEPOINT add_messages")
+        try:
             for message in messages:
                 if message.message_id in known:
                     if message.duplicate_of_archive:
@@ -135,13 +140,27 @@ class Store:
                 batch.append(_message_row(message))
                 added += 1
                 if len(batch) >= batch_size:
-                    self.db["messages"].insert_all(batch)
+                    self._insert_rows("messages", batch)
                     batch.clear()
             if batch:
-                self.db["messages"].insert_all(batch)
+                self._insert_rows("messages", batch)
             if dup_rows:
-                self.db["message_duplicates"].insert_all(dup_rows, ignore=True)
+                self._insert_rows("message_duplicates", dup_rows, or_ignore=True)
+        except BaseException:
+            conn.execute("ROLLBACK TO add_messages")
+            conn.execute("RELEASE add_messages")
+            raise
+        conn.execute("RELEASE add_messages")
+        if conn.in_transaction:  # the savepoint nested in an open transaction: make it durable
+            conn.commit()
         return IngestResult(added=added, skipped=skipped, duplicates=duplicates)
+
+    def _insert_rows(self, table: str, rows: list[dict], or_ignore: bool = False) -> None:
+        columns = list(rows[0])
+        sql = "insert {}into [{}] ({}) values ({})".format(
+            "or ignore " if or_ignore else "", table,
+            ", ".join(f"[{c}]" for c in columns), ", ".join("?" * len(columns)))
+        self.db.conn.executemany(sql, ([row[c] for c in columns] for row in rows))
 
     def message_ids(self) -> set[str]:
         return {row[0] for row in self.db.execute("select message_id from messages")}

@@ -73,9 +73,14 @@ def test_failed_batch_stores_nothing_of_that_call(tmp_path, messages):
         yield from messages[10:20]
         raise ScrapeError("boom")
 
+    # A small batch size makes the store write several batches before the failure.
     with pytest.raises(ScrapeError):
-        store.add_messages(poisoned())
+        store.add_messages(poisoned(), batch_size=3)
     assert store.count_messages() == 10
+    assert len(store.search("authoritative", limit=100)) <= 10  # FTS rolled back too
+    # The store is still usable and a re-run of the same ingest stores the rest once.
+    assert store.add_messages(messages).added == len(messages) - 10
+    assert store.count_messages() == len(messages)
 
 
 def test_one_root_and_parents_match_the_headers(messages):
