@@ -155,3 +155,54 @@ def test_quote_check_finds_fuzzy_and_flags_misattribution():
                       "unilaterally grant access", "block", None, "Casey Schaufler")]
     r = check_quotes(q, msgs)[0]
     assert r.method == "fuzzy" and r.speaker_is_author is False and "paul" in (r.author or "").lower()
+
+
+def test_report_variant_diff_section(db, tmp_path, monkeypatch):
+    """The change-impact summary from the thread's kernel (v6.3) to the proposal's variant,
+    computed by semantics.diff, in JSON, Markdown and HTML; cached in the store."""
+    out = tmp_path / "r.json"
+    assert main(["report", "-o", str(out)]) == 0
+    d = json.loads(out.read_text())["variant_diff"]
+    assert (d["from"], d["to"]) == ("v6.3", "proposal-2023-04")
+    assert d["changed"] > 0 and d["configurations"] > d["changed"]
+    assert d["by_direction"]["newly allowed"] > 0 and d["by_direction"]["newly denied"] > 0
+    assert sum(g["configurations"] for g in d["groups"]) == d["changed"]
+    ops = {g["operation"] for g in d["groups"]}
+    assert {"bpf(BPF_MAP_CREATE)", "bpf(BPF_BTF_LOAD)"} <= ops
+    for g in d["groups"]:
+        assert g["conditions"] and len(g["conditions"]) <= g["condition_sets"]
+        ex = g["example_verdicts"]
+        assert ex["v6.3"]["outcome"] == g["from_outcome"] and ex["proposal-2023-04"]["outcome"] == g["to_outcome"]
+        assert ex["proposal-2023-04"]["trace"]
+    # the headline grant the debate is about: a positive bpf_map_create_security lets a task without caps in
+    grants = [g for g in d["groups"] if g["operation"] == "bpf(BPF_MAP_CREATE)" and g["direction"] == "newly allowed"]
+    assert any("bpf_map_create_security hook > 0" in c for g in grants for c in g["conditions"])
+    # cached: the next report does not enumerate again
+    import analysis.link as L
+
+    monkeypatch.setattr(L, "variant_diff", lambda *a, **k: (_ for _ in ()).throw(AssertionError("not cached")))
+    md = tmp_path / "r.md"
+    assert main(["report", "-o", str(md)]) == 0
+    text = md.read_text()
+    assert "## What the proposal changes: v6.3 \u2192 proposal-2023-04" in text
+    assert "| `bpf(BPF_MAP_CREATE)` |" in text and "newly allowed" in text
+    html = tmp_path / "r.html"
+    assert main(["report", "-o", str(html)]) == 0
+    h = html.read_text()
+    assert 'id="variant-diff"' in h and "bpf_map_create_security hook &gt; 0" in h
+
+
+def test_report_variant_diff_note_without_proposal(tmp_path):
+    """A 2022 thread has no modeled proposal variant: the section says so instead of enumerating."""
+    from hookdebate.commands.report import build_report
+    from hookdebate.store import Store
+    from scraper import iter_mbox
+
+    st = Store(tmp_path / "l.db")
+    st.add_messages(iter_mbox(ROOT / "tests/data/bpf-map-loophole-2022.mbox"))
+    rep, *_ = build_report(st)
+    d = rep["variant_diff"]
+    assert d["to"] is None and "No proposal variant" in d["note"]
+    from hookdebate.report import render_markdown
+
+    assert "No proposal variant" in render_markdown(rep, {})

@@ -49,13 +49,58 @@ def build_report(store, thread=None, pictures: bool = False):
     linked = link_claims(analysis)
     scen, rows = verdict_rows(linked)
     store.save_verdicts(analysis.tree.root_id, scen, rows)
-    report = build(analysis, linked, change_impact())
+    report = build(analysis, linked, change_impact(), variant_diff=variant_diff_for(store, analysis, linked))
     pics = {}
     if pictures:
         from hookdebate.report import pictures as P
 
         pics = {"argument-map": P.argument_map(report), "timeline": P.timeline(report)}
     return report, analysis, linked, pics
+
+
+def _semantics_fingerprint() -> str:
+    """Changes whenever the model's code or its kernel data changes (so a cached diff is never stale)."""
+    import hashlib
+
+    import semantics
+
+    h = hashlib.sha256()
+    roots = [Path(semantics.__file__).parent, semantics.data_dir() / "kernels"]
+    for root in roots:
+        if root.exists():
+            for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def variant_diff_for(store, analysis, linked) -> dict:
+    """The change-impact summary from the thread's current kernel to the variant of the series it
+    debates (analysis.link.variant_diff, i.e. semantics.diff), cached in the store's state table
+    under the pair and a fingerprint of the model. Only that one pair is enumerated: pairs that
+    involve v6.9 (the BPF token's larger space) take 10-16 s each, which is what made an earlier
+    all-pairs attempt look like a hang; v6.3 -> proposal-2023-04 takes about 0.5 s."""
+    from analysis.link import proposal_kernel_for, thread_date, variant_diff
+
+    frm, to = linked.kernel, proposal_kernel_for(analysis)
+    if not to:
+        d = thread_date(analysis)
+        return {"from": frm, "to": None,
+                "note": (f"No proposal variant is modeled for a thread dated {d.isoformat() if d else 'without dates'}, "
+                         f"so there is no change-impact summary for it; it is judged against {frm}. "
+                         "`hookdebate diff --from A --to B` compares any two variants.")}
+    key = f"report.variant_diff:{frm}->{to}"
+    fp = _semantics_fingerprint()
+    cached = store.get_state(key)
+    if cached:
+        try:
+            c = json.loads(cached)
+            if c.get("fingerprint") == fp:
+                return c["diff"]
+        except (ValueError, KeyError, AttributeError):
+            pass
+    result = variant_diff(frm, to)
+    store.set_state(key, json.dumps({"fingerprint": fp, "diff": result}))
+    return result
 
 
 def run(args) -> int:

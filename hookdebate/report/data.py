@@ -15,7 +15,9 @@ def _verdict_word(s) -> str:
     return "supports" if s is True else "contradicts" if s is False else "cannot judge"
 
 
-def build(analysis, linked, impact=None, key_claims: int = 12) -> dict:
+def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None) -> dict:
+    """variant_diff: analysis.link.variant_diff() from the thread's current kernel to the proposal's
+    variant, or {"note": why there is none}; None leaves the section out."""
     names = {p.person_id: p.name for p in analysis.people}
     msgs = {m.message_id: m for m in analysis.messages}
     root = msgs.get(analysis.tree.root_id)
@@ -85,6 +87,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12) -> dict:
         "scenarios": {sid: {"source": src, "url": lore_url(src) if src else None, "scenario": body}
                       for sid, (src, body) in (linked.scenarios.items() if linked else ())},
         "change_impact": impact or [],
+        "variant_diff": variant_diff,
         "outcome": _outcome(analysis, names, timeline),
         "in_brief": _in_brief(participants, names.get(analysis.author_of.get(analysis.tree.root_id), ""), summary),
     }

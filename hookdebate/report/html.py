@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import html
 
-from hookdebate.report.markdown import STANCE_WORDS
+from hookdebate.report.markdown import STANCE_WORDS, variant_diff_sentence  # noqa: F401
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
@@ -80,6 +80,23 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
             c = by_id[cid]
             H.append(f"<li>no scenario: {e(c['author'])}, \u201c{e(c['text'])}\u201d (cites {e(', '.join(c['cites']))})</li>")
         H.append("</ul>")
+    d = r.get("variant_diff")
+    if d:
+        head = f"What the proposal changes: {d['from']} \u2192 {d['to']}" if d.get("from") else "What the proposal changes"
+        H.append(f"<h2>{e(head)}</h2><div id=\"variant-diff\">")
+        if d.get("note"):
+            H.append(f"<p>{e(d['note'])}</p>")
+        else:
+            H.append(f"<p>{e(variant_diff_sentence(d))}</p><table><thead><tr><th>Operation</th><th>Map/program types</th>"
+                     "<th>Change</th><th>Configurations</th><th>When (minimal conditions)</th></tr></thead><tbody>")
+            for g in d["groups"]:
+                more = g["condition_sets"] - len(g["conditions"])
+                when = "<br>".join(e(c) for c in g["conditions"]) + (f"<br>\u2026 {more} more" if more > 0 else "")
+                H.append(f"<tr><td><code>{e(g['operation'])}</code></td><td>{e(', '.join(g['variants'])) or 'any'}</td>"
+                         f"<td>{e(g['from_outcome'])} \u2192 <b>{e(g['to_outcome'])}</b> ({e(g['direction'])})</td>"
+                         f"<td>{g['configurations']:,}</td><td>{when}</td></tr>")
+            H.append("</tbody></table>")
+        H.append("</div>")
     if r["change_impact"]:
         ks = list(r["change_impact"][0]["outcomes"])
         H.append("<h2>Change impact between kernel variants</h2><table id=\"impact\"><tr><th>Scenario</th>"

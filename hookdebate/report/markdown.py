@@ -10,6 +10,41 @@ def _md(text: str) -> str:
     return t.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
+def variant_diff_sentence(d: dict) -> str:
+    """The headline of the change-impact summary (shared by Markdown and HTML)."""
+    by = d["by_direction"]
+    return (f"Enumerating the model's bounded configuration space ({d['configurations']:,} configurations: "
+            f"capabilities per namespace, the task's namespace, the sysctl, each LSM's return per hook, token "
+            f"options, the operation), {d['changed']:,} ({d['share_changed']:.2%}) change outcome from "
+            f"{d['from']} to {d['to']}: {by['newly allowed']:,} become allowed that were denied, "
+            f"{by['newly denied']:,} become denied that were allowed"
+            + (f", {by['changed']:,} change otherwise" if by.get("changed") else "")
+            + f". Operations affected: {', '.join(d['operations'])}. "
+            + ("(ret=N: a positive LSM return that reaches user space as the syscall's result.) "
+               if any(g["to_outcome"].startswith("ret=") or g["from_outcome"].startswith("ret=") for g in d["groups"])
+               else "") +
+            f"Each row lists the fewest settings that make the difference (the first few of its minimal condition sets).")
+
+
+def _variant_diff(d) -> list[str]:
+    if not d:
+        return []
+    title = (f"## What the proposal changes: {d['from']} \u2192 {d['to']}" if d.get("from")
+             else "## What the proposal changes")
+    L = ["", title, ""]
+    if d.get("note"):
+        return L + [_md(d["note"])]
+    L += [_md(variant_diff_sentence(d)), "",
+          "| Operation | Map/program types | Change | Configurations | When (minimal conditions) |",
+          "|---|---|---|---|---|"]
+    for g in d["groups"]:
+        more = g["condition_sets"] - len(g["conditions"])
+        when = "<br>".join(_md(c) for c in g["conditions"]) + (f"<br>\u2026 {more} more" if more > 0 else "")
+        L.append(f"| `{g['operation']}` | {_md(', '.join(g['variants'])) or 'any'} | "
+                 f"{g['from_outcome']} \u2192 **{g['to_outcome']}** ({g['direction']}) | {g['configurations']:,} | {when} |")
+    return L
+
+
 def _trace(v: dict) -> list[str]:
     out = [f"  - replay `{v['scenario']}` under `{v['kernel']}` \u21d2 **{v['outcome']}**"
            f" (model {_verdict(v['supports_claim'])} the claim: {_md(v['reason'])})"]
@@ -72,6 +107,7 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
         for cid in r.get("unlinked_claim_ids", []):
             c = by_id[cid]
             L.append(f"  - no scenario: {_md(c['author'])}, \u201c{_md(c['text'])}\u201d (cites {_md(', '.join(c['cites']))})")
+    L += _variant_diff(r.get("variant_diff"))
     if r["change_impact"]:
         L += ["", "## Change impact between kernel variants", "",
               "Catalog scenarios whose outcome differs between variants:", ""]
