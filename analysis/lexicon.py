@@ -42,6 +42,17 @@ class Concept:
     aliases: tuple[str, ...]
     when_negated: str | None = None  # id to cite instead when the mention is negated/refused
     unless: re.Pattern | None = None  # not cited when the sentence matches this (a more specific concept)
+    unless_window: int | None = None  # ... only within this many characters of the mention
+    keep_when_negated: re.Pattern | None = None  # a refused mention matching this cites both ids
+    implies: tuple[str, ...] = ()  # ids cited along with this one ("ns_capable()" -> "user namespace")
+
+
+TERM_MAX_WORDS = 5  # a match of at most this many words is a term; longer ones are co-occurrence patterns
+_COOCCURRENCE = re.compile(r"\.[*+{]|\[\^[^\]]*\][*+{]")  # ".*", "[^.]*": words near each other, not a term
+
+
+def _is_term_pattern(p: re.Pattern) -> bool:
+    return not _COOCCURRENCE.search(p.pattern)
 
 
 class Lexicon:
@@ -59,18 +70,25 @@ class Lexicon:
             try:
                 pats = tuple(re.compile(p, re.I) for p in c.get("patterns", []))
                 pats += tuple(re.compile(r"(?<![\w])" + re.escape(t) + r"(?![\w])") for t in c.get("terms", []))
+                unless = re.compile(c["unless"]) if c.get("unless") else None
+                keep = re.compile(c["keep_when_negated"], re.I) if c.get("keep_when_negated") else None
             except re.error as e:
                 raise AnalysisError(f"{path}: concept {c['id']!r}: bad pattern: {e}") from None
             self.concepts.append(Concept(c["id"], c.get("kind", "concept"), tuple(c.get("terms", [])),
                                          tuple(c.get("phrases", [])), pats, tuple(c.get("aliases", [])),
-                                         c.get("when_negated"),
-                                         re.compile(c["unless"]) if c.get("unless") else None))
+                                         c.get("when_negated"), unless, c.get("unless_window"), keep,
+                                         tuple(c.get("implies", []))))
         self.symbols: list[tuple[re.Pattern, str, str]] = []
         for s in raw.get("symbol", []):
             try:
                 self.symbols.append((re.compile(s["regex"]), s["id"], s.get("kind", "symbol")))
             except (KeyError, re.error) as e:
                 raise AnalysisError(f"{path}: bad [[symbol]] rule {s!r}: {e}") from None
+        try:
+            ph = raw.get("placeholders", {}).get("regex")
+            self.placeholder = re.compile(ph) if ph else None
+        except re.error as e:
+            raise AnalysisError(f"{path}: bad [placeholders] regex: {e}") from None
         self.by_id = {c.id: c for c in self.concepts}
         self.alias = {a: c.id for c in self.concepts for a in c.aliases}
         self._matcher = None
@@ -99,51 +117,107 @@ class Lexicon:
         return self._matcher
 
     def find(self, text: str, doc=None) -> tuple[str, ...]:
-        """Concept ids cited in text, in order of first mention."""
-        hits: list[tuple[int, str]] = []
-        spans: list[tuple[int, int]] = []
+        """Concept ids cited in text, in order of first mention.
+
+        Every mention of every concept is found; a short mention (a term, not a
+        co-occurrence pattern) inside a longer term of another concept is that
+        concept's ("capabilities" inside "capability LSM", "vm_enough_memory"
+        inside "cap_vm_enough_memory()"). A concept with `when_negated` whose
+        mention is refused cites that id instead (see _refused)."""
+        found: list[tuple[int, int, Concept, bool]] = []  # (start, end, concept, is a term) of each mention
         for c in self.concepts:
-            if c.unless is not None and c.unless.search(text):
+            if c.unless is not None and c.unless_window is None and c.unless.search(text):
                 continue
+            seen_spans = set()
             for p in c.patterns:
-                m = p.search(text)
-                if m:
-                    cid = c.id
-                    if c.when_negated and _negated_mention(text, m.start(), doc):
-                        cid = c.when_negated
-                    hits.append((m.start(), cid))
-                    spans.append(m.span())
-                    break
+                term = _is_term_pattern(p)
+                for m in p.finditer(text):
+                    if m.end() > m.start() and m.span() not in seen_spans:
+                        seen_spans.add(m.span())
+                        found.append((m.start(), m.end(), c, term))
         if any(c.phrases for c in self.concepts):
             if doc is None:
                 doc = _nlp_for(None).make_doc(text)  # tokenizer only
             matcher = self.phrase_matcher(_nlp_for(doc))
-            for match_id, start, _end in matcher(doc):
+            base = doc[0].idx if len(doc) else 0
+            full = getattr(doc, "doc", doc)
+            for match_id, start, end in matcher(doc):
                 # match offsets are Doc-level even when matching a Span
-                hits.append((getattr(doc, "doc", doc)[start].idx - doc[0].idx, doc.vocab.strings[match_id]))
+                s0 = full[start].idx - base
+                e0 = full[end - 1].idx + len(full[end - 1].text) - base
+                c = self.by_id.get(doc.vocab.strings[match_id])
+                if c is not None:
+                    found.append((s0, e0, c, True))
+        found = [f for f in found if not _unless(f[2], text, f[0], f[1])]
+        terms = [(s, e, c) for s, e, c, term in found if term and len(text[s:e].split()) <= TERM_MAX_WORDS]
+        kept = [(s, e, c) for s, e, c, _t in found
+                if not any(c2 is not c and s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, c2 in terms)]
+        hits: list[tuple[int, str]] = []
+        spans: list[tuple[int, int]] = [(s, e) for s, e, _ in kept]
+        refused: dict[str, bool] = {}
+        for s, e, c in kept:
+            if c.when_negated:
+                r = _refused(text, s, doc)
+                refused[c.id] = refused.get(c.id, False) or r
+        for s, e, c in sorted(kept, key=lambda x: x[0]):
+            ids = [c.id]
+            if refused.get(c.id):
+                ids = [c.when_negated]
+                if c.keep_when_negated is not None and c.keep_when_negated.search(text[s:e]):
+                    ids.insert(0, c.id)
+            for cid in ids:
+                hits.append((s, cid))
+                hits.extend((s, x) for x in self.by_id[cid].implies if cid in self.by_id)
         for rx, fmt, _kind in self.symbols:
             for m in rx.finditer(text):
                 if any(s <= m.start() < e for s, e in spans):
                     continue
+                if self.placeholder is not None and self.placeholder.search(m.group(0)):
+                    continue  # CAP_WHATEVER, security_xxx: a stand-in, not a kernel symbol
                 cid = self.canonical(fmt.format(m.group(0), *m.groups()))
                 hits.append((m.start(), cid))
                 spans.append(m.span())
         out: dict[str, None] = {}
-        for _, cid in sorted(hits):
+        for _, cid in sorted(hits, key=lambda h: h[0]):
             out.setdefault(cid, None)
         return tuple(out)
+
+
+def _unless(c: Concept, text: str, start: int, end: int) -> bool:
+    """Does the concept's `unless` rule drop this mention (the whole sentence, or a window
+    around the mention when `unless_window` is set)?"""
+    if c.unless is None:
+        return False
+    if c.unless_window is None:
+        return bool(c.unless.search(text))
+    w = c.unless_window
+    return bool(c.unless.search(text[max(0, start - w): end + w]))
 
 
 _NEG_BEFORE = re.compile(r"\b(not|never|no|without|nor|against|opposed to)\b|n't\b", re.I)
 
 
-NEG_DEPTH = 2
-_REFUSAL = {"oppose", "opposed", "opposing", "reject", "rejected", "rejecting", "object", "objected"}
+REFUSAL_DEPTH = 6  # governors walked up from a mention looking for a refusal
+_REFUSAL = {"oppose", "opposed", "opposing", "reject", "rejected", "rejecting", "object", "objected",
+            "objecting", "refuse", "refused", "nak", "nack", "nacked", "veto", "vetoed"}
+# a negated verb of description denies that a description fits ("it's not bypassing",
+# "I wouldn't call this bypassing"): the writer still talks about the thing, not against it
+_DESCRIBE = {"be", "is", "are", "was", "were", "'s", "'re", "been", "being", "view", "call", "consider",
+             "describe", "characterize", "regard", "see", "think", "say", "seem", "look", "sound"}
+_NEG_CHILD = {"not", "n't", "never", "no"}
+_MODAL = {"can", "ca", "could", "should", "must", "may", "might", "shall", "sha"}
 
 
-def _negated_mention(text: str, start: int, doc) -> bool:
-    """Is the mention at text[start:] negated or refused? With a parse: a governor up
-    to NEG_DEPTH levels up has a negation child; without: a negation just before."""
+def _refused(text: str, start: int, doc) -> bool:
+    """Is the mention at text[start:] refused, i.e. argued against rather than described?
+
+    With a parse: walking up from the mention's token (at most REFUSAL_DEPTH governors,
+    not across coordinated or juxtaposed clauses), a governor that is a refusal word
+    ("opposed", "rejected") or that is negated ("should never be allowed to", "not by
+    modifying ... to bypass", "I'm not supportive of a hook which ...") refuses it. A
+    negation on the mention itself or on a verb of description ("it's not bypassing",
+    "I wouldn't view this as bypassing") denies a description instead: not refused.
+    Without a parse: a negation just before the mention."""
     if doc is None:
         return bool(_NEG_BEFORE.search(text[max(0, start - 24): start]))
     base = doc[0].idx
@@ -151,11 +225,17 @@ def _negated_mention(text: str, start: int, doc) -> bool:
     if tok is None:
         return False
     cur = tok
-    for _ in range(NEG_DEPTH):
-        if any(c.dep_ == "neg" or c.lower_ in ("never", "no") and c.dep_ in ("neg", "advmod", "det") for c in cur.children):
+    for depth in range(REFUSAL_DEPTH + 1):
+        if cur.lower_ in _REFUSAL:
             return True
-        if cur.lower_ in _REFUSAL or cur.head is cur:
-            return cur.lower_ in _REFUSAL
+        negated = any(c.dep_ == "neg" or (c.lower_ in _NEG_CHILD and c.dep_ in ("advmod", "det"))
+                      for c in cur.children)
+        if negated:
+            if depth == 0:  # "it cannot grant access" refuses; "it's not bypassing" describes
+                return any(c.lower_ in _MODAL and c.dep_ == "aux" for c in cur.children)
+            return cur.lower_ not in _DESCRIBE and cur.pos_ != "AUX"
+        if cur.head is cur or cur.dep_ in ("conj", "parataxis"):
+            return False
         cur = cur.head
     return False
 
