@@ -3,8 +3,9 @@
 Exact match first (on whitespace-collapsed, quote-normalized text of each
 message's own lines), then fuzzy (rapidfuzz partial_ratio). Reports the
 message, its author, whether the article's attributed speaker is that author,
-and the passages that match nothing. Works on the scraper's Article or on a
-plain-text/Markdown rendering of one (lines starting with '>' are block quotes;
+and the passages that match nothing. Works on the scraper's Article
+(quotes_from_article: its quotes, the messages it links them to, speakers from its paragraphs)
+or on a plain-text/Markdown rendering of one (lines starting with '>' are block quotes;
 \u201c...\u201d / "..." runs of 4+ words are inline quotes).
 """
 from __future__ import annotations
@@ -33,6 +34,8 @@ class QuoteMatch:
     score: float  # 100 for exact
     method: str  # "exact" | "fuzzy" | "none"
     speaker_is_author: bool | None
+    linked_message_id: str | None = None  # the message the article links the quote to (an Article's link)
+    link_matches: bool | None = None  # the quote was found in the message the article links to
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -79,6 +82,53 @@ def quotes_from_text(text: str, names=None, min_words: int = 3) -> list[ArticleQ
     return out
 
 
+def _link_paragraphs(article) -> list[int | None]:
+    """For each of the article's links (in order), the index of the paragraph it sits in: links and
+    paragraphs both come in document order, so each link is looked for from the previous link's
+    paragraph on (None for a link outside the paragraphs, e.g. in a block quote or the byline)."""
+    paras = [norm(p) for p in article.paragraphs]
+    out: list[int | None] = []
+    p = 0
+    for link in article.links:
+        t = norm(link.text)
+        hit = next((i for i in range(p, len(paras)) if t and t in paras[i]), None)
+        out.append(hit)
+        if hit is not None:
+            p = hit
+    return out
+
+
+def quotes_from_article(article, names=None) -> list[ArticleQuote]:
+    """The scraper's Article (scraper.lwn.parse_article) -> its quotes, each with the speaker the
+    article's own words attribute it to: for an inline quote, the known name mentioned last in its
+    paragraph before the quote (or in the paragraph before); for a block quote, the same in the
+    paragraph holding the link to the quoted message (the one LWN puts right before the quote)."""
+    paras = list(article.paragraphs)
+    where = _link_paragraphs(article)
+    link_para: dict[str, int] = {}
+    for link, i in zip(article.links, where):
+        if link.message_id and i is not None:
+            link_para[link.message_id] = i
+    out: list[ArticleQuote] = []
+    for q in article.quotes:
+        ctx = ""
+        if q.kind == "inline":
+            nq = norm(q.text)
+            for i, para in enumerate(paras):
+                k = norm(para).find(nq)
+                if k >= 0:
+                    # cut the raw paragraph where the quote starts (same words, so count them)
+                    words = len(norm(para)[:k].split())
+                    ctx = (paras[i - 1] + " " if i else "") + " ".join(para.split()[:words])
+                    break
+        if not ctx and q.message_id in link_para:
+            i = link_para[q.message_id]
+            ctx = (paras[i - 1] + " " if i else "") + paras[i]
+        speaker = q.speaker or (_speaker(ctx[-700:], names) if ctx else None)
+        out.append(ArticleQuote(text=q.text, kind=q.kind, message_id=q.message_id, speaker=speaker))
+    return out
+
+
 def _own_text(m: Message) -> str:
     # the message's own lines (quoted '>' lines dropped; mbox '>From' escapes kept)
     keep = [ln[1:] if ln.startswith(">From ") else ln for ln in m.body.splitlines()
@@ -114,6 +164,9 @@ def check_quotes(quotes, messages, author_of=None, names=None, threshold: float 
         if hit is not None and q.speaker:
             sp = q.speaker.lower().split()
             same = any(w in (author or "").lower() for w in sp) or sp[-1] in hit.from_address.lower()
+        link_ok = None
+        if q.message_id:
+            link_ok = hit is not None and hit.message_id == q.message_id
         out.append(QuoteMatch(q.text, q.kind, q.speaker, hit.message_id if hit else None, author,
-                              round(score, 1), method, same))
+                              round(score, 1), method, same, q.message_id, link_ok))
     return out

@@ -10,35 +10,63 @@ from hookdebate.cli import add_db_option, add_json_option, resolve_db
 
 
 def register(subparsers) -> None:
+    from hookdebate.commands.ingest import add_lore_options
+
     p = subparsers.add_parser(
         "verify-quotes", help="check an LWN article's quotes against the stored thread",
-        description="ARTICLE is a text/Markdown rendering of an LWN article ('>' block quotes and "
-        "quoted runs are its quotes). Each quote is looked up in the thread's messages: exactly, then "
-        "fuzzily (rapidfuzz); the output names the message (lore URL), its author, whether the article's "
-        "attributed speaker is that author, and the quotes that match nothing in the thread.")
-    p.add_argument("article", type=Path, help="the article as text")
+        description="ARTICLE is an LWN article: its URL (https://lwn.net/Articles/N/, fetched through the "
+        "scraper's HTTP client and cache, honouring robots.txt), a saved LWN HTML page (parsed by the "
+        "scraper's LWN parser: block and inline quotes, and the message each links to), or a text/Markdown "
+        "rendering of one ('>' block quotes and quoted runs are its quotes). Each quote is looked up in "
+        "the thread's messages: exactly, then fuzzily (rapidfuzz); the output names the message (lore URL), "
+        "its author, whether the article's attributed speaker is that author, whether it is the message "
+        "the article links to, and the quotes that match nothing in the thread.")
+    p.add_argument("article", help="the article: LWN URL, saved LWN HTML page, or text file")
     p.add_argument("--thread", help="any Message-ID of the thread")
     p.add_argument("--threshold", type=float, default=88.0, help="fuzzy score needed (0-100, default 88)")
+    add_lore_options(p)
     add_db_option(p)
     add_json_option(p)
     p.set_defaults(run=run)
 
 
+def load_article(source: str, args=None):
+    """→ (Article, None) for an LWN URL or a saved LWN HTML page, (None, text) for a text file."""
+    from hookdebate.errors import HookdebateError
+    from scraper.lwn import fetch_article, is_lwn_url, looks_like_html, parse_article
+
+    if is_lwn_url(source):
+        from hookdebate.commands.ingest import make_client
+
+        return fetch_article(make_client(args), source.strip()), None
+    path = Path(source)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise HookdebateError(f"{source}: cannot read the article: {e.strerror}") from None
+    if looks_like_html(raw):
+        return parse_article(raw, url=""), None
+    return None, raw.decode("utf-8", errors="replace")
+
+
 def run(args) -> int:
     from analysis import merge_identities
-    from analysis.quotes import check_quotes, quotes_from_text
+    from analysis.quotes import check_quotes, quotes_from_article, quotes_from_text
     from hookdebate.errors import HookdebateError
     from hookdebate.pipeline import ingest_default_if_empty, select_thread
     from hookdebate.report import lore_url
     from hookdebate.store import Store
 
-    text = args.article.read_text(encoding="utf-8", errors="replace")
+    article, text = load_article(args.article, args)
     store = Store(resolve_db(args))
     ingest_default_if_empty(store)
     messages = select_thread(store, args.thread)
     people, author_of = merge_identities(messages)
     names = {p.person_id: p.name for p in people}
-    quotes = quotes_from_text(text, sorted(set(names.values())))
+    if article is not None:
+        quotes = quotes_from_article(article, sorted(set(names.values())))
+    else:
+        quotes = quotes_from_text(text, sorted(set(names.values())))
     if not quotes:
         raise HookdebateError(f"{args.article}: no quoted passages found")
     results = check_quotes(quotes, messages, author_of, names, args.threshold)
@@ -46,15 +74,23 @@ def run(args) -> int:
         print(json.dumps([dict(r.to_json(), url=lore_url(r.message_id) if r.message_id else None)
                           for r in results], indent=2))
         return 0
+    ids = {m.message_id for m in messages}
     for r in results:
         where = (f"{r.method} ({r.score:.0f}) in {lore_url(r.message_id)} by {r.author}" if r.message_id
                  else f"NOT in this thread (best fuzzy score {r.score:.0f}): from an earlier thread or paraphrase")
         who = "" if r.speaker is None else (f"; article attributes it to {r.speaker}: "
                                              + ("matches" if r.speaker_is_author else
                                                 "unverified" if r.speaker_is_author is None else "DOES NOT match"))
-        print(f"- \u201c{' '.join(r.text.split())[:100]}\u201d\n    {where}{who}")
+        link = ""
+        if r.linked_message_id:
+            link = ("; it is the message the article links to" if r.link_matches else
+                    f"; the article links it to {lore_url(r.linked_message_id)}"
+                    + ("" if r.linked_message_id in ids else " (not in this thread)"))
+        print(f"- \u201c{' '.join(r.text.split())[:100]}\u201d\n    {where}{who}{link}")
     found = sum(1 for r in results if r.message_id)
     print(f"\n{found} of {len(results)} quotes found in the thread; "
           f"{sum(1 for r in results if r.speaker_is_author)} attributed correctly, "
-          f"{sum(1 for r in results if r.speaker_is_author is False)} misattributed")
+          f"{sum(1 for r in results if r.speaker_is_author is False)} misattributed"
+          + (f"; {sum(1 for r in results if r.link_matches)} of {sum(1 for r in results if r.linked_message_id)} "
+             "linked quotes are in the message the article links to" if any(r.linked_message_id for r in results) else ""))
     return 0
