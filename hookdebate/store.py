@@ -31,15 +31,24 @@ class IngestResult:
     duplicates: int = 0  # archive copies of a Message-ID already stored, kept aside
 
 
-def _message_row(message: Message) -> dict:
-    row = asdict(message)
-    row["date"] = message.date.isoformat() if message.date else None
-    # ISO strings with different offsets do not sort chronologically; UTC ones do.
-    row["date_utc"] = message.date.astimezone(timezone.utc).isoformat() if message.date else None
-    for column in _TUPLE_COLUMNS:
-        row[column] = json.dumps(list(row[column]))
-    row["duplicate_of_archive"] = int(message.duplicate_of_archive)
-    return row
+_MESSAGE_COLUMNS = tuple(Message.__dataclass_fields__)
+
+
+def _message_values(message: Message) -> tuple:
+    """The row of `messages` for a message, in _MESSAGE_COLUMNS order + date_utc.
+
+    (dataclasses.asdict deep-copies every field; this is the same row without that.)
+    """
+    date = message.date
+    return (
+        message.message_id, message.subject, message.from_name, message.from_address,
+        date.isoformat() if date else None, message.date_raw, message.in_reply_to,
+        json.dumps(list(message.references)), message.body, message.raw, message.origin,
+        json.dumps(list(message.to)), json.dumps(list(message.cc)),
+        json.dumps(list(message.list_ids)), int(message.duplicate_of_archive),
+        # ISO strings with different offsets do not sort chronologically; UTC ones do.
+        date.astimezone(timezone.utc).isoformat() if date else None,
+    )
 
 
 def _message_from_row(row: dict) -> Message:
@@ -49,6 +58,10 @@ def _message_from_row(row: dict) -> Message:
         values[column] = tuple(json.loads(row[column] or "[]"))
     values["duplicate_of_archive"] = bool(row["duplicate_of_archive"])
     return Message(**values)
+
+
+_INSERT_MESSAGE = "insert into messages ({}) values ({})".format(
+    ", ".join(f"[{c}]" for c in (*_MESSAGE_COLUMNS, "date_utc")), ", ".join("?" * (len(_MESSAGE_COLUMNS) + 1)))
 
 
 class Store:
@@ -111,17 +124,24 @@ class Store:
     def add_messages(self, messages: Iterable[Message], batch_size: int = 500) -> IngestResult:
         """Store messages not yet stored (by Message-ID). Idempotent.
 
-        The whole call is one transaction: if the iterable raises part way (a bad
-        message in an mbox), nothing of this call is stored.
+        The whole call is one transaction (a SAVEPOINT): if the iterable raises part
+        way (a bad message in an mbox), nothing of this call is stored.
+
+        Bulk path: once a call has more than batch_size new messages, the FTS insert
+        trigger is dropped for the rest of the call and the new rows are indexed with
+        one INSERT ... SELECT at the end, then the trigger is recreated, all inside the
+        same savepoint (a failure rolls the DDL back too). The index ends up with the
+        same content as row-by-row triggers give, at about half the cost.
         """
         added = skipped = duplicates = 0
         known = self.message_ids()
-        batch: list[dict] = []
+        batch: list[tuple] = []
         dup_rows: list[dict] = []
-        # sqlite-utils' insert_all commits after each chunk, which would leave half
-        # a failed ingest behind; plain executemany inside one explicit transaction
-        # keeps the whole call atomic (and is the faster path for bulk ingest).
         conn = self.db.conn
+        bulk: tuple[int, str] | None = None  # (max rowid before, trigger SQL) once bulk
+        # sqlite-utils' insert_all commits after each chunk, which would leave half
+        # a failed ingest behind; plain executemany inside one savepoint keeps the
+        # whole call atomic (and is the faster path for bulk ingest).
         conn.execute("SAVEPOINT add_messages")
         try:
             for message in messages:
@@ -137,13 +157,17 @@ class Store:
                         skipped += 1
                     continue
                 known.add(message.message_id)
-                batch.append(_message_row(message))
+                batch.append(_message_values(message))
                 added += 1
                 if len(batch) >= batch_size:
-                    self._insert_rows("messages", batch)
+                    if bulk is None:
+                        bulk = self._begin_bulk()
+                    conn.executemany(_INSERT_MESSAGE, batch)
                     batch.clear()
             if batch:
-                self._insert_rows("messages", batch)
+                conn.executemany(_INSERT_MESSAGE, batch)
+            if bulk is not None:
+                self._end_bulk(*bulk)
             if dup_rows:
                 self._insert_rows("message_duplicates", dup_rows, or_ignore=True)
         except BaseException:
@@ -154,6 +178,25 @@ class Store:
         if conn.in_transaction:  # the savepoint nested in an open transaction: make it durable
             conn.commit()
         return IngestResult(added=added, skipped=skipped, duplicates=duplicates)
+
+    def _begin_bulk(self) -> tuple[int, str] | None:
+        conn = self.db.conn
+        row = conn.execute(
+            "select sql from sqlite_master where type = 'trigger' and name = 'messages_ai'").fetchone()
+        if row is None:  # no FTS trigger (an older or hand-made schema): nothing to defer
+            return None
+        start = conn.execute("select coalesce(max(rowid), 0) from messages").fetchone()[0]
+        conn.execute("drop trigger messages_ai")
+        return start, row[0]
+
+    def _end_bulk(self, start: int, trigger_sql: str) -> None:
+        conn = self.db.conn
+        # rowids of a rowid table only grow while rows are appended (max+1), so the new
+        # rows of this call are exactly those above the maximum seen before it
+        conn.execute('insert into messages_fts (rowid, "subject", "body") '
+                     'select rowid, "subject", "body" from messages where rowid > ? order by rowid',
+                     [start])
+        conn.execute(trigger_sql)
 
     def _insert_rows(self, table: str, rows: list[dict], or_ignore: bool = False) -> None:
         columns = list(rows[0])

@@ -74,17 +74,39 @@ def _addresses(value: str) -> tuple[tuple[str, str], ...]:
     return tuple(getaddresses([value]))
 
 
+# One plain list member: `addr@dom` or `Display Name <addr@dom>`, the name free of
+# specials (no quotes, comments, groups, routes, a second @). For such a member the
+# address getaddresses() finds is exactly the addr-spec text, so it can be cut out
+# directly; any other form goes through getaddresses() for the whole header.
+_ATOM = r"[^\s()<>@,:;.\"\[\]\\]+"
+_ADDR_SPEC = rf"\.*{_ATOM}(?:\.+{_ATOM})*\.*@\.*{_ATOM}(?:\.+{_ATOM})*\.*"
+_PLAIN_MEMBER = re.compile(rf"\s*(?:[^()<>@,:;\"\[\]\\]*<({_ADDR_SPEC})>|({_ADDR_SPEC}))\s*")
+
+
+@lru_cache(maxsize=8192)
+def _address_list(value: str) -> tuple[str, ...]:
+    """The lower-cased addresses of a To/Cc header (its text after _header_text)."""
+    found = []
+    for member in value.split(","):
+        m = _PLAIN_MEMBER.fullmatch(member)
+        if m is None:
+            if member.strip():
+                return tuple(a.lower() for _, a in _addresses(value) if a)
+            continue
+        found.append((m.group(1) or m.group(2)).lower())
+    return tuple(found)
+
+
 _HEADER_PARSER = BytesHeaderParser()
 _SPLIT = re.compile(rb"\r?\n\r?\n")
 
 
-def _fast_body(msg: email.message.Message, raw: bytes) -> str | None:
+def _fast_body(msg: email.message.Message, raw: bytes, split: re.Match | None) -> str | None:
     """The body of a single-part text/plain mail without running the full parser; None if not that."""
     ctype = msg.get_content_type()
     if msg.get("Content-Type") is not None and ctype != "text/plain":
         return None
-    m = _SPLIT.search(raw)
-    body = raw[m.end():] if m else b""
+    body = raw[split.end():] if split else b""
     cte = str(msg.get("Content-Transfer-Encoding") or "7bit").strip().lower()
     if cte == "quoted-printable":
         body = quopri.decodestring(body)
@@ -104,7 +126,10 @@ def _fast_body(msg: email.message.Message, raw: bytes) -> str | None:
 
 def parse_message(raw: bytes, origin: str) -> Message:
     """Parse one mail. Raises ScrapeError when it is not a mail or has no Message-ID."""
-    msg = _HEADER_PARSER.parsebytes(raw)
+    # Only the header block goes to the (slow, line by line) email parser; it would stop
+    # at the first empty line anyway. The body is cut out of raw below.
+    split = _SPLIT.search(raw)
+    msg = _HEADER_PARSER.parsebytes(raw[:split.end()] if split else raw)
     message_id = bare_msgid(msg.get("Message-ID") or msg.get("Message-Id"))
     if not message_id:
         if not any(msg.get(h) for h in ("From", "Date", "Subject")):
@@ -121,7 +146,7 @@ def parse_message(raw: bytes, origin: str) -> Message:
             date = None
     except (TypeError, ValueError, IndexError):
         date = None
-    body = _fast_body(msg, raw)
+    body = _fast_body(msg, raw, split)
     if body is None:
         body = _body_text(email.message_from_bytes(raw))
     references = tuple(_MSGID.findall(str(msg.get("References") or "")))
@@ -137,7 +162,7 @@ def parse_message(raw: bytes, origin: str) -> Message:
         body=body,
         raw=raw,
         origin=origin,
-        to=tuple(a.lower() for _, a in _addresses(_header_text(msg.get("To"))) if a),
-        cc=tuple(a.lower() for _, a in _addresses(_header_text(msg.get("Cc"))) if a),
+        to=_address_list(_header_text(msg.get("To"))),
+        cc=_address_list(_header_text(msg.get("Cc"))),
         list_ids=tuple(_MSGID.findall(str(msg.get("List-Id") or msg.get("List-ID") or ""))),
     )

@@ -47,33 +47,97 @@ def iter_raw_mbox_bytes(data: bytes, name: str = "mbox") -> Iterator[bytes]:
     yield from _iter_lines(io.BytesIO(data), name)
 
 
+_CHUNK = 1 << 20
+_CANDIDATE = re.compile(rb"^From \S", re.M)  # a separator if the line before it is blank
+_QUOTED = re.compile(rb"^>(?=>*From )", re.M)
+_NOT_BLANK = re.compile(rb"[^ \t\r\n\x0b\x0c]")
+_WS = b" \t\n\r\x0b\x0c"  # what \\S excludes
+
+
 def _iter_lines(fh, name: str) -> Iterator[bytes]:
-    current: list[bytes] | None = None
-    prev_blank = True
-    for line in fh:
-        if prev_blank and _FROM_LINE.match(line):
-            if current is not None:
-                yield _finish(current)
-            current = []
-            prev_blank = False
+    """Split an mbox read in chunks (regex search, no per-line Python loop).
+
+    A message starts at a line matching ``From \\S`` that is the first non-blank line
+    of the file or follows a line that is exactly ``\\n`` / ``\\r\\n``; its bytes are the
+    lines after that ``From `` line, mboxrd ``>From `` unquoted, minus the one blank line
+    that separates it from the next message.
+    """
+    buf = b""
+    base = 0  # offset in buf of the current message's "From " line
+    eof = False
+
+    def more() -> int:
+        """Read a chunk, dropping what lies before `base`; → how far buf shifted."""
+        nonlocal buf, base, eof
+        data = fh.read(_CHUNK)
+        shift = base
+        buf = buf[base:] + data if data else buf[base:]
+        base = 0
+        eof = not data
+        return shift
+
+    # Before the first message: only whitespace-only lines; then a "From " line.
+    while True:
+        m = _NOT_BLANK.search(buf)
+        if m is None:
+            if eof:
+                return
+            more()
             continue
-        if current is None:
-            if line.strip():
-                raise ScrapeError(f"{name}: not an mbox (no 'From ' line before the first message)")
+        if len(buf) - m.start() < 6 and not eof:
+            more()
             continue
-        if _MBOXRD_QUOTED.match(line):
-            line = line[1:]
-        current.append(line)
-        prev_blank = line in (b"\n", b"\r\n")
-    if current is not None:
-        yield _finish(current)
+        break
+    base = m.start()
+    if buf.rfind(b"\n", 0, base) + 1 != base or not _CANDIDATE.match(buf, base):
+        raise ScrapeError(f"{name}: not an mbox (no 'From ' line before the first message)")
+    while True:
+        # buf[base:] starts with a message's "From " line
+        nl = buf.find(b"\n", base)
+        while nl < 0 and not eof:
+            more()
+            nl = buf.find(b"\n", base)
+        if nl < 0:  # the file ends on the "From " line: an empty message
+            yield b""
+            return
+        body = nl + 1
+        pos = body
+        while True:
+            sep = None
+            i = buf.find(b"\nFrom ", pos - 1)
+            while i >= 0:
+                p = i + 1  # a line starting "From ": a separator after a blank line, if "From \\S"
+                if ((buf[p - 2:p] == b"\n\n" or buf[p - 3:p] == b"\n\r\n")
+                        and p + 5 < len(buf) and buf[p + 5] not in _WS):
+                    sep = p
+                    break
+                i = buf.find(b"\nFrom ", p)
+            if sep is not None:
+                break
+            if eof:
+                sep = len(buf)
+                break
+            pos = max(body, len(buf) - 8)
+            shift = more()
+            body -= shift
+            pos -= shift
+        yield _finish(buf[body:sep])
+        if sep >= len(buf):
+            return
+        base = sep
 
 
-def _finish(lines: list[bytes]) -> bytes:
+def _finish(message: bytes) -> bytes:
     # The separator's preceding blank line belongs to the mbox, not the message.
-    if lines and lines[-1] in (b"\n", b"\r\n"):
-        lines = lines[:-1]
-    return b"".join(lines)
+    if message in (b"\n", b"\r\n"):
+        message = b""
+    elif message.endswith(b"\n\n"):
+        message = message[:-1]
+    elif message.endswith(b"\n\r\n"):
+        message = message[:-2]
+    if b">From " in message:
+        message = _QUOTED.sub(b"", message)
+    return message
 
 
 def iter_mbox(path: str | Path) -> Iterator[Message]:

@@ -1,7 +1,7 @@
 """`hookdebate ingest SOURCE...`: mbox, mbox.gz, maildir, public-inbox epochs, lore, LWN.
 
-Every source is read and parsed completely before anything is written; then all
-its messages go to the store in one transaction. A bad message (no Message-ID,
+Each source's messages go to the store in one transaction (mboxes and epochs are
+streamed into it, the others read fully first). A bad message (no Message-ID,
 not mail) aborts that source with a one-line error and stores nothing of it;
 sources named earlier on the command line stay stored. Re-ingesting is a no-op
 (messages are keyed by Message-ID).
@@ -68,7 +68,6 @@ def collect(source: str, args, client, store, disable_progress: bool):
     import itertools
 
     from scraper import iter_mbox
-    from scraper.mbox import validate_mbox
     from scraper.prefetch import prefetch
     from scraper.epochs import (EpochProgress, count_new_commits, epoch_key, iter_epoch,
                                 iter_maildir)
@@ -79,11 +78,10 @@ def collect(source: str, args, client, store, disable_progress: bool):
     kind, detail = classify(source)
     state: dict[str, str] = {}
     if kind == "mbox":
-        # Validate every message first (streaming, nothing kept), then stream the
-        # parsed messages into the store: a bad mbox stores nothing, and a list-year
-        # never sits in memory whole.
-        total = validate_mbox(detail)
-        msgs = _progress(prefetch(iter_mbox(detail)), total, str(detail.name), disable_progress)
+        # Streamed into the store (a list-year never sits in memory whole). A bad
+        # message raises part way and add_messages rolls the whole call back (one
+        # savepoint), so a bad mbox stores nothing without a validation pre-pass.
+        msgs = _progress(prefetch(iter_mbox(detail)), None, str(detail.name), disable_progress)
     elif kind == "maildir":
         msgs = list(iter_maildir(detail))
     elif kind == "epochs":
