@@ -272,7 +272,7 @@ def get_cues(path: str | None = None) -> dict:
         out["concession"] = [re.compile(x, re.I) for x in raw.get("concession", {}).get("patterns", [])]
         out["trailers"] = {k: [t.lower() for t in v] for k, v in raw.get("trailers", {}).items()}
         ct = raw.get("claim_types", {})
-        out["claim_types"] = {k: [re.compile(x, re.I) for x in ct.get(k, [])] for k in ("proposal", "normative")}
+        out["claim_types"] = {k: [re.compile(x, re.I) for x in ct.get(k, [])] for k in ("question", "proposal", "normative")}
     except KeyError as e:
         raise AnalysisError(f"{p}: missing section {e}") from None
     except re.error as e:

@@ -112,10 +112,19 @@ def proposal_text(root: Message, segments: Iterable[Segment]) -> str:
     return f"{subject}: {opening}" if opening else subject
 
 
+# "return sysctl_x ? -EPERM : 0" split after the "?": code, not a question
+_TERNARY_END = re.compile(r"(\breturn|[=:])\s+[A-Za-z_][\w.>-]*(\([^)]*\))?\s+\?$")
+
+_TERNARY_REST = re.compile(r"^\s*[-\w()>.]+\s*:\s*[-\w()>.]+\s*;?")
+
+
 def _claim_type(sent, cues: dict) -> str:
     text = sent.text.strip()
-    if text.endswith("?") or re.search(r"\?\s*(\)|\"|')?\s*$", text):
+    if (text.endswith("?") or re.search(r"\?\s*(\)|\"|')?\s*$", text)) and not _TERNARY_END.search(text):
         return "question"
+    for rx in cues["claim_types"].get("question", ()):
+        if rx.search(text):
+            return "question"
     for rx in cues["claim_types"]["proposal"]:
         if rx.search(text):
             return "proposal"
@@ -282,7 +291,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
                     a = sum(h.weight for h in own if h.side == "attack")
                     s_ = sum(h.weight for h in own if h.side == "support")
                     srel = "attack" if a > s_ else "support" if s_ > a else rel
-                cites = lex.find(text, sent)
+                cites = _specific_from_quote(lex.find(text, sent), text, b.target)
                 claims.append(Claim(f"{m.message_id}#{n}", m.message_id, author_of[m.message_id], text,
                                     _claim_type(sent, cues), cites, b.target, srel))
                 n += 1
@@ -339,12 +348,38 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     )
 
 
+_GENERIC_CHECK = "capable()"
+_LITERAL_CAPABLE = re.compile(r"(?<![\w.>])capable\s*\(")
+_SPECIFIC_CAPABLE = re.compile(r"\b([a-z][a-z0-9]*_capable(?:_noaudit)?)\s*\(")
+
+
+def _specific_from_quote(cites: tuple[str, ...], text: str, target: ReplyTarget | None) -> tuple[str, ...]:
+    """A sentence that speaks of "the capability check" in answer to quoted code doing one
+    specific kind of capability check (bpf_capable(), ns_capable(), perfmon_capable()) cites
+    that check, not the generic capable(): "capability checks should be last" under
+    `if (!bpf_capable()) ...`. Only when the quote names exactly one such function and the
+    sentence does not write capable( itself."""
+    if _GENERIC_CHECK not in cites or target is None or not target.quote or _LITERAL_CAPABLE.search(text):
+        return cites
+    found = set(_SPECIFIC_CAPABLE.findall(target.quote))
+    if len(found) != 1 or _LITERAL_CAPABLE.search(target.quote):
+        return cites
+    from analysis.lexicon import get_lexicon
+
+    specific = get_lexicon().canonical(found.pop() + "()")
+    out = [specific if c == _GENERIC_CHECK else c for c in cites]
+    return tuple(dict.fromkeys(out))
+
+
 def _merge_code(sents: list) -> list:
     """A sentence ending in ':' absorbs the code/example lines that follow it
-    ("we have things like: if (!x && !capable(...)) return -EPERM;")."""
+    ("we have things like: if (!x && !capable(...)) return -EPERM;"); code split at a
+    ternary's '?' ("return x ?" + "-EPERM : 0;") is joined again."""
     out: list = []
     for s in sents:
-        if out and out[-1].text.rstrip().endswith(":") and not _is_claim(s) and out[-1].end == s.start:
+        if out and out[-1].end == s.start and (
+                (out[-1].text.rstrip().endswith(":") and not _is_claim(s))
+                or (_TERNARY_END.search(out[-1].text.rstrip()) and _TERNARY_REST.match(s.text))):
             prev = out.pop()
             out.append(prev.doc[prev.start:s.end])
         else:
