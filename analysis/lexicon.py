@@ -154,17 +154,18 @@ class Lexicon:
                 if not any(c2 is not c and s2 <= s and e <= e2 and (s2, e2) != (s, e) for s2, e2, c2 in terms)]
         hits: list[tuple[int, str]] = []
         spans: list[tuple[int, int]] = [(s, e) for s, e, _ in kept]
-        refused: dict[str, bool] = {}
+        refused: dict[str, bool] = {}  # concept id -> some mention is refused or denied
+        keep: dict[str, bool] = {}  # concept id -> a refused mention names the idea itself
         for s, e, c in kept:
             if c.when_negated:
-                r = _refused(text, s, doc)
-                refused[c.id] = refused.get(c.id, False) or r
+                mode = _refused(text, s, doc)
+                refused[c.id] = refused.get(c.id, False) or mode is not None
+                keep[c.id] = keep.get(c.id, False) or (
+                    mode == "refused" and c.keep_when_negated is not None and bool(c.keep_when_negated.search(text[s:e])))
         for s, e, c in sorted(kept, key=lambda x: x[0]):
             ids = [c.id]
             if refused.get(c.id):
-                ids = [c.when_negated]
-                if c.keep_when_negated is not None and c.keep_when_negated.search(text[s:e]):
-                    ids.insert(0, c.id)
+                ids = [c.id, c.when_negated] if keep.get(c.id) else [c.when_negated]
             for cid in ids:
                 hits.append((s, cid))
                 hits.extend((s, x) for x in self.by_id[cid].implies if cid in self.by_id)
@@ -205,39 +206,46 @@ _REFUSAL = {"oppose", "opposed", "opposing", "reject", "rejected", "rejecting", 
 _DESCRIBE = {"be", "is", "are", "was", "were", "'s", "'re", "been", "being", "view", "call", "consider",
              "describe", "characterize", "regard", "see", "think", "say", "seem", "look", "sound"}
 _NEG_CHILD = {"not", "n't", "never", "no"}
+_COPULA = {"be", "is", "are", "was", "were", "'s", "'re", "been", "being", "am", "'m"}
 _MODAL = {"can", "ca", "could", "should", "must", "may", "might", "shall", "sha"}
 
 
-def _refused(text: str, start: int, doc) -> bool:
-    """Is the mention at text[start:] refused, i.e. argued against rather than described?
+def _refused(text: str, start: int, doc) -> str | None:
+    """Is the mention at text[start:] refused (argued against rather than described)?
+    Returns "refused", "predicate" (denied as a property: "LSMs are not authoritative",
+    i.e. the opposite holds) or None.
 
     With a parse: walking up from the mention's token (at most REFUSAL_DEPTH governors,
     not across coordinated or juxtaposed clauses), a governor that is a refusal word
     ("opposed", "rejected") or that is negated ("should never be allowed to", "not by
     modifying ... to bypass", "I'm not supportive of a hook which ...") refuses it. A
     negation on the mention itself or on a verb of description ("it's not bypassing",
-    "I wouldn't view this as bypassing") denies a description instead: not refused.
-    Without a parse: a negation just before the mention."""
+    "I wouldn't view this as bypassing") denies a description instead: not refused,
+    except for the predicate of a negated copula. Without a parse: a negation just before
+    the mention."""
     if doc is None:
-        return bool(_NEG_BEFORE.search(text[max(0, start - 24): start]))
+        return "refused" if _NEG_BEFORE.search(text[max(0, start - 24): start]) else None
     base = doc[0].idx
     tok = next((t for t in doc if t.idx - base >= start), None)
     if tok is None:
-        return False
-    cur = tok
+        return None
+    cur, prev = tok, None
     for depth in range(REFUSAL_DEPTH + 1):
         if cur.lower_ in _REFUSAL:
-            return True
+            return "refused"
         negated = any(c.dep_ == "neg" or (c.lower_ in _NEG_CHILD and c.dep_ in ("advmod", "det"))
                       for c in cur.children)
         if negated:
             if depth == 0:  # "it cannot grant access" refuses; "it's not bypassing" describes
-                return any(c.lower_ in _MODAL and c.dep_ == "aux" for c in cur.children)
-            return cur.lower_ not in _DESCRIBE and cur.pos_ != "AUX"
+                return "refused" if any(c.lower_ in _MODAL and c.dep_ == "aux" for c in cur.children) else None
+            if prev is not None and prev.dep_ in ("acomp", "attr") and cur.lemma_ in ("be", "") and \
+                    cur.lower_ in _COPULA:
+                return "predicate"
+            return "refused" if cur.lower_ not in _DESCRIBE and cur.pos_ != "AUX" else None
         if cur.head is cur or cur.dep_ in ("conj", "parataxis"):
-            return False
-        cur = cur.head
-    return False
+            return None
+        prev, cur = cur, cur.head
+    return None
 
 
 def _nlp_for(doc):

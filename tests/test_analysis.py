@@ -306,6 +306,90 @@ def test_lexicon_generic_symbols_and_negated_mentions(nlp):
     assert "capabilities" not in lex.find("Give it CAP_BPF and no other capabilities.")
 
 
+def _find(nlp, text):
+    from analysis.lexicon import get_lexicon
+
+    s = next(nlp(text).sents)
+    return get_lexicon().find(s.text, s)
+
+
+def test_lexicon_mentions_belong_to_the_longest_term(nlp):
+    # a general concept's mention inside a more specific term is that term's
+    assert "capabilities" not in _find(nlp, 'The "capabilities" LSM is always first in the stack.')
+    assert "capability LSM" in _find(nlp, 'The "capabilities" LSM is always first in the stack.')
+    c = _find(nlp, "The capability LSM just uses cap_vm_enough_memory() for that.")
+    assert "cap_vm_enough_memory()" in c and "security_vm_enough_memory_mm" not in c
+    c = _find(nlp, "Do the sanity checks first, then the capabilities/security checks.")
+    assert "capable()" in c and "capabilities" not in c
+    # ... but a co-occurrence pattern ("skips ... check") swallows nothing
+    assert "CAP_BPF" in _find(nlp, "A positive return skips the CAP_BPF check entirely.")
+    # the general concept gives way only to a capability named next to it
+    assert "capabilities" in _find(nlp, "The LSM layer predates CAP_BPF, and one of the reasons it exists is "
+                                        "that capability-based access controls are a poor fit.")
+
+
+def test_lexicon_refused_mentions_versus_denied_descriptions(nlp):
+    auth, non = "authoritative LSM hooks", "LSM non-authoritative"
+    # refusals: a negated or refusing governor
+    for text in ("I'm opposed to using a hook to bypass existing capability checks.",
+                 "I'm not supportive of a hook which allows a module to bypass a capability check.",
+                 "A module cannot grant access, it can only restrict it.",
+                 "LSMs by design are not authoritative."):
+        c = _find(nlp, text)
+        assert non in c and auth not in c, (text, c)
+    # a refusal that names the idea cites both
+    c = _find(nlp, "The idea of authoritative LSM hooks has been rejected for years.")
+    assert auth in c and non in c
+    # denying that a description fits is still talk about the idea
+    for text in ("So it's not bypassing kernel checks, but augmenting them.",
+                 "I wouldn't view this as bypassing capability enforcement."):
+        c = _find(nlp, text)
+        assert auth in c and non not in c, (text, c)
+    # the long-standing debate named as such is about the principle
+    c = _find(nlp, "The restrictive vs. authoritative debate was closed long ago.")
+    assert c == (non,)
+    # the everyday sense of the word is no LSM concept
+    assert auth not in _find(nlp, "The f_mode bits are the authoritative record of what is allowed.")
+
+
+def test_lexicon_implied_concepts_placeholders_and_host_names():
+    from analysis.lexicon import get_lexicon
+
+    lex = get_lexicon()
+    assert "user namespace" in lex.find("bpf() does not use ns_capable() there.")
+    c = lex.find("Grant CAP_BPF, CAP_WHATEVER and a security_xxx() hook; see foo_bar().")
+    assert "CAP_BPF" in c and not {"CAP_WHATEVER", "security_xxx()", "foo_bar()"} & set(c)
+    assert lex.find("See https://lore.kernel.org/all/x and Documentation/admin-guide/sysctl/net.rst.") == ()
+    assert "vm.overcommit_memory" in lex.find("With vm.overcommit_memory set to 2 it fails.")
+    # bpf commands are spelled in capitals; "bpf_map_create" is a hook name
+    assert "BPF_MAP_CREATE" not in lex.find('It can just be called "bpf_map_create".')
+    assert "security_bpf()" in lex.find("whatever is passed to the bpf* LSM hooks")
+
+
+def test_generic_capability_check_takes_the_quoted_specific_one():
+    root = msg("r", "This series moves the checks.\n", subject="[PATCH 0/1] checks", name="Ann Root",
+               addr="ann@example.org")
+    reply = msg("x", "On Sat, Apr 1, 2023, Ann Root wrote:\n> +\tif (!bpf_capable())\n> +\t\treturn -EPERM;\n\n"
+                "The capability check should come last, so audit stays quiet.\n", parent="r", refs=("r",),
+                name="Rev Iewer", addr="rev@example.org", minutes=1)
+    a = analyze([root, reply])
+    c = next(c for c in a.claims if c.message_id == "x")
+    assert "bpf_capable()" in c.cites and "capable()" not in c.cites
+
+
+def test_claim_types_requests_and_ternaries():
+    root = msg("r", "This series adds a hook.\n", subject="[PATCH 0/1] hook", name="Ann Root", addr="ann@example.org")
+    reply = msg("x", "On Sat, Apr 1, 2023, Ann Root wrote:\n> This series adds a hook.\n\n"
+                "If you believe that not to be the case, please let me know.\n\n"
+                "I would expect the default to be something like: return sysctl_foo_disabled ? -EPERM : 0;\n",
+                parent="r", refs=("r",), name="Rev Iewer", addr="rev@example.org", minutes=1)
+    a = analyze([root, reply])
+    types = {c.text: c.type for c in a.claims if c.message_id == "x"}
+    assert types["If you believe that not to be the case, please let me know."] == "question"
+    tern = next(t for t in types if "something like" in t)
+    assert tern.endswith("-EPERM : 0;") and types[tern] == "proposal"
+
+
 def test_lexicon_ids_cover_the_gold_vocabulary():
     from analysis.lexicon import get_lexicon
 
@@ -347,9 +431,15 @@ def test_message_stance_floor(scores):
 
 
 def test_cited_concept_floor(scores):
-    assert scores["cites_precision"] >= 0.8
-    assert scores["cites_recall"] >= 0.65
-    assert scores["cites_f1"] >= 0.75
+    # measured: precision 0.917, recall 0.743, F1 0.821 (per message: F1 0.841)
+    assert scores["cites_precision"] >= 0.89
+    assert scores["cites_recall"] >= 0.72
+    assert scores["cites_f1"] >= 0.80
+    assert scores["message_cites_f1"] >= 0.82
+
+
+def test_claim_type_floor(scores):
+    assert scores["claim_type_accuracy"] >= 0.74  # measured 0.766
 
 
 def test_reply_pair_attribution_floor(scores):
