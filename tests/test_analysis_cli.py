@@ -47,18 +47,39 @@ def test_claims_json_contract_and_stored(one_thread_db):
     r = _run(one_thread_db, "claims", "--json")
     assert r.returncode == 0, r.stderr
     claims = json.loads(r.stdout)
-    assert claims and all(c["scenarios"] == [] and c["verdicts"] == [] for c in claims)
+    keys = {"id", "message_id", "author", "text", "type", "cites", "responds_to", "relation", "scenarios", "verdicts"}
+    assert claims and all(set(c) == keys for c in claims)
+    for c in claims:
+        assert c["scenarios"] == [v["scenario"] for v in c["verdicts"]]
+        for v in c["verdicts"]:
+            assert set(v) == {"scenario", "kernel", "outcome", "supports_claim"}
+            assert v["supports_claim"] in (True, False, None) and v["outcome"]
+    judged = [c for c in claims if c["verdicts"]]
+    assert judged, "no claim of the embedded thread was linked to a verdict"
     import sqlite3
 
     con = sqlite3.connect(one_thread_db)
     assert con.execute("select count(*) from claims").fetchone()[0] == len(claims)
     assert con.execute("select count(*) from positions").fetchone()[0] == 6
+    # every verdict printed is stored, with the trace of modeled kernel checks behind it
+    stored = {(row[0], row[1]): json.loads(row[2]) for row in
+              con.execute("select claim_id, scenario_id, trace from verdicts")}
+    assert len(stored) == sum(len(c["verdicts"]) for c in claims)
+    for c in judged:
+        for v in c["verdicts"]:
+            trace = stored[(c["id"], v["scenario"])]
+            assert trace and all(set(t) == {"check", "models", "result"} for t in trace)
+    assert con.execute("select count(*) from scenarios").fetchone()[0] == len(
+        {v["scenario"] for c in claims for v in c["verdicts"]})
 
 
 def test_human_output_and_filters(one_thread_db):
     r = _run(one_thread_db, "claims", "--type", "question", "--cites", "CAP_BPF")
     assert r.returncode == 0, r.stderr
     assert "(question" in r.stdout and "claim(s)" in r.stdout
+    r = _run(one_thread_db, "claims")
+    assert r.returncode == 0, r.stderr
+    assert "model: " in r.stdout and " under " in r.stdout
     r = _run(one_thread_db, "positions")
     assert r.returncode == 0 and "stance: oppose" in r.stdout
 

@@ -14,8 +14,10 @@ def register(subparsers) -> None:
         description="Every claim (a sentence of a participant's own new text that asserts, "
         "demands, proposes or asks) with its type, the kernel concepts it cites, the quoted "
         "passage it answers (message and author where that passage first appeared) and whether "
-        "it attacks or supports it. The analysis is stored in the database. Without --thread "
-        "the database must hold one thread.",
+        "it attacks or supports it, and, for claims about kernel behaviour, the scenarios of the "
+        "semantics model they were linked to with each verdict (outcome, kernel version, whether "
+        "it supports the claim). The analysis and the verdicts (with their traces of modeled kernel "
+        "checks) are stored in the database. Without --thread the database must hold one thread.",
     )
     p.add_argument("--thread", metavar="MSGID", help="any Message-ID of the thread (with or without <>)")
     p.add_argument("--type", choices=("factual", "normative", "proposal", "question"),
@@ -27,12 +29,16 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from analysis import claims_json
+    from analysis.link import claims_with_verdicts, link_claims, verdict_rows
     from hookdebate.pipeline import analyze_thread
     from hookdebate.store import Store
 
-    analysis = analyze_thread(Store(resolve_db(args)), args.thread)
-    rows = claims_json(analysis)
+    store = Store(resolve_db(args))
+    analysis = analyze_thread(store, args.thread)
+    linked = link_claims(analysis)
+    scenarios, verdicts = verdict_rows(linked)
+    store.save_verdicts(analysis.tree.root_id, scenarios, verdicts)
+    rows = claims_with_verdicts(analysis, linked)
     if args.type:
         rows = [c for c in rows if c["type"] == args.type]
     if args.cites:
@@ -51,5 +57,9 @@ def run(args) -> int:
         cites = f"  [{', '.join(c['cites'])}]" if c["cites"] else ""
         print(textwrap.fill(f"({tag}) {c['text']}{cites}", width=100, initial_indent="  ",
                             subsequent_indent="    "))
+        for v in c["verdicts"]:
+            judged = {True: "supports the claim", False: "contradicts the claim"}.get(v["supports_claim"],
+                                                                                    "cannot judge the claim")
+            print(f"      model: {v['scenario']} under {v['kernel']}: {v['outcome']} ({judged})")
     print(f"\n{len(rows)} claim(s)")
     return 0
