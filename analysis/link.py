@@ -94,22 +94,98 @@ def load_rules(path: str | None = None) -> dict:
     comp = lambda xs: tuple(re.compile(x, re.I) for x in xs)  # noqa: E731
     rules = []
     for r in raw.get("rules", []):
-        rules.append({**r, "allow_re": comp(r.get("allow_cues", [])), "deny_re": comp(r.get("deny_cues", []))})
+        rules.append({**r, "allow_re": comp(r.get("allow_cues", [])), "deny_re": comp(r.get("deny_cues", [])),
+                      "defer_re": comp(r.get("defer_cues", []))})
+    features = {f: comp(xs) for f, xs in raw.get("scenario_features", {}).items() if not f.startswith("_")}
+    text_concepts = [(re.compile(t["pattern"], re.I), t["concept"]) for t in raw.get("text_concepts", [])]
     return {**raw, "rules": rules, "generic_deny_re": comp(raw.get("generic_deny_cues", [])),
+            "features_re": features, "text_concepts_re": text_concepts,
+            "actor_re": comp(raw.get("scenario_actor_cues", [])),
+            "condition_re": comp(raw.get("scenario_condition_cues", [])),
+            "anaphora_re": comp(raw.get("anaphora_cues", [])),
+            "patch_subject_re": comp(raw.get("patch_subject_cues", [])),
             "generic_allow_re": comp(raw.get("generic_allow_cues", [])),
             "proposal_re": comp(raw.get("proposal_cues", [])),
             "explicit_re": comp(raw.get("explicit_scenario_cues", [])),
             "counterfactual_re": comp(raw.get("counterfactual_cues", []))}
 
 
+def _text_concepts(text: str, rules: dict) -> tuple[str, ...]:
+    """Concepts the link rules spot in the text itself ('text_concepts': kernel notions the
+    analysis lexicon has no term for, such as an LSM hook's return value or a missing policy)."""
+    out: list[str] = []
+    for rx, concept in rules["text_concepts_re"]:
+        if concept not in out and rx.search(text):
+            out.append(concept)
+    return tuple(out)
+
+
 def _concepts(claim: Claim, rules: dict) -> tuple[str, ...]:
     aliases = rules.get("aliases", {})
     out: list[str] = []
-    for c in claim.cites:
+    for c in tuple(claim.cites) + _text_concepts(claim.text, rules):
         for x in (c, aliases.get(c)):
             if x and x not in out:
                 out.append(x)
     return tuple(out)
+
+
+def is_explicit_scenario(text: str, rules: dict, concepts=()) -> bool:
+    """A participant raising a scenario: a framing cue ("if ...", "let's say", "for example", "a
+    container in a user namespace") on a sentence with kernel content (a concept, or a condition
+    cue), or a concrete actor (a process, application, container, task, program ...) put in a
+    concrete kernel condition (holding or lacking a capability, in a user namespace, an LSM hook
+    returning a value, no policy loaded) within a few words of it."""
+    conds = [m.start() for r in rules["condition_re"] for m in r.finditer(text)]
+    if any(r.search(text) for r in rules["explicit_re"]):
+        return bool(concepts or _text_concepts(text, rules) or conds)
+    if not conds:
+        return False
+    actors = [m.start() for r in rules["actor_re"] for m in r.finditer(text)]
+    return any(abs(a - c) <= 80 for a in actors for c in conds)
+
+
+def scenario_features(scenario: dict) -> set[str]:
+    """What a catalog scenario sets up, in the vocabulary of 'scenario_features' (derived from the
+    scenario's JSON, never from its id)."""
+    task = scenario.get("task", {})
+    caps = task.get("caps", {}) or {}
+    f = {f"userns:{task.get('userns', 'init')}"}
+    held = [c for c in caps.values() if c]
+    f.add("caps:none" if not held else "caps:all" if any(c == "ALL" for c in held) else "caps:some")
+    rets = []
+    for m in scenario.get("lsm", []) or []:
+        for v in (m.get("returns") or {}).values():
+            n = v if isinstance(v, int) else (-1 if str(v).startswith("-") else 0)
+            rets.append(n)
+    if any(r > 0 for r in rets):
+        f.add("lsm:positive")
+    elif any(r < 0 for r in rets):
+        f.add("lsm:negative")
+    else:
+        f.add("lsm:none")
+    op = scenario.get("op", {})
+    f.add(f"op:{op.get('cmd') or op.get('call')}")
+    if scenario.get("token"):
+        f.add("token:yes")
+    return f
+
+
+def claim_features(text: str, rules: dict) -> set[str]:
+    return {f for f, rxs in rules["features_re"].items() if any(r.search(text) for r in rxs)}
+
+
+def _feature_score(claim_f: set[str], scen_f: set[str]) -> int:
+    """+1 per condition the claim states that the scenario sets up, -1 per one it contradicts
+    (same kind, other value: the claim says 'unprivileged', the scenario's task holds CAP_BPF)."""
+    score = 0
+    kinds = {x.split(":")[0] for x in scen_f}
+    for x in claim_f:
+        if x in scen_f:
+            score += 1
+        elif x.split(":")[0] in kinds and not x.startswith("op:"):
+            score -= 1
+    return score
 
 
 def thread_date(analysis: ThreadAnalysis) -> _date | None:
@@ -147,24 +223,41 @@ def _proposal_kernel(d: _date | None, rules: dict) -> str | None:
 _NEG_BEFORE = re.compile(r"(\bnot|n't|\bnever|\bno)\s+(\w+\s+){0,2}$", re.I)
 
 
+_VERSUS = re.compile(r"\b[\w-]+\s+(vs\.?|versus)\s+[\w-]+(\s+LSMs?|\s+hooks?)?", re.I)
+
+
+def _allow_or_deny(text: str, rule: dict) -> tuple[str | None, int]:
+    """(prediction, position of its first cue) from a rule's allow/deny cues: the cue said first
+    governs; an allow cue right after a negation counts as deny."""
+    deny = min((m.start() for r in rule["deny_re"] if (m := r.search(text))), default=None)
+    allow = None
+    for r in rule["allow_re"]:
+        m = r.search(text)
+        if not m:
+            continue
+        if _NEG_BEFORE.search(text[max(0, m.start() - 25):m.start()]):
+            deny = m.start() if deny is None else min(deny, m.start())
+        else:
+            allow = m.start() if allow is None else min(allow, m.start())
+    if deny is None and allow is None:
+        return None, len(text)
+    if allow is None or (deny is not None and deny < allow):
+        return "deny", deny
+    return "allow", allow
+
+
 def _predicts(text: str, rule: dict | None, rules: dict) -> str | None:
-    """What the claim says happens: "allow", "deny" or None. With a rule, only its own cues
-    count (the cue said first governs; an allow cue right after a negation counts as deny);
-    generic cues are used only for claims no rule covers."""
+    """What the claim says happens: "allow", "deny", "defer" (the kernel's own capability checks
+    decide: the hook says nothing) or None. With a rule, only its own cues count (the cue said
+    first governs); generic cues are used only for claims no rule covers. "A vs. B" names a
+    debate, not an outcome: it is left out."""
+    text = _VERSUS.sub(" ", text)
     if rule is not None:
-        deny = min((m.start() for r in rule["deny_re"] if (m := r.search(text))), default=None)
-        allow = None
-        for r in rule["allow_re"]:
-            m = r.search(text)
-            if not m:
-                continue
-            if _NEG_BEFORE.search(text[max(0, m.start() - 25):m.start()]):
-                deny = m.start() if deny is None else min(deny, m.start())
-            else:
-                allow = m.start() if allow is None else min(allow, m.start())
-        if deny is None and allow is None:
-            return None
-        return "deny" if allow is None or (deny is not None and deny < allow) else "allow"
+        said, at = _allow_or_deny(text, rule)
+        defer = min((m.start() for r in rule["defer_re"] if (m := r.search(text))), default=None)
+        if defer is not None and defer < at:
+            return "defer"
+        return said
     deny = any(r.search(text) for r in rules["generic_deny_re"])
     allow = any(r.search(text) for r in rules["generic_allow_re"])
     if deny:
@@ -183,6 +276,18 @@ def _rule_for(concepts: tuple[str, ...], rules: dict) -> dict | None:
             continue
         return r
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _new_hooks(base: str, proposal: str) -> frozenset:
+    """LSM hooks the proposal's variant adds to the current kernel (from the model's kernel data)."""
+    from semantics import ScenarioError, load_kernel
+
+    try:
+        a, b = load_kernel(base), load_kernel(proposal)
+    except ScenarioError:
+        return frozenset()
+    return frozenset(set(b.int_hooks) - set(a.int_hooks))
 
 
 def _catalog():
@@ -210,10 +315,12 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
     prop_kernel = _proposal_kernel(d, rules)
     links: list[ClaimLink] = []
     scenarios: dict = {}
+    subjects = {m.message_id: m.subject or "" for m in analysis.messages}
+    last_predicts: dict[str, str] = {}  # message_id -> the outcome its latest claim stated
     for claim in analysis.claims:
         concepts = _concepts(claim, rules)
-        is_sem = bool(set(claim.cites) & semantic)
-        explicit = any(r.search(claim.text) for r in rules["explicit_re"])
+        is_sem = bool(set(concepts) & semantic)
+        explicit = is_explicit_scenario(claim.text, rules, claim.cites)
         if not is_sem:
             links.append(ClaimLink(claim.claim_id, False, concepts, None, "", None, None, explicit, None,
                                    unjudged_reason="cites no concept the kernel model covers"))
@@ -221,8 +328,14 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
         rule = _rule_for(concepts, rules)
         kernel, kreason = base_kernel, kernel_note
         about_proposal = claim.type == "proposal" or any(r.search(claim.text) for r in rules["proposal_re"])
+        in_patch = any(r.search(subjects.get(claim.message_id, "")) for r in rules["patch_subject_re"])
         if prop_kernel and about_proposal:
             kernel, kreason = prop_kernel, f"the claim is about the series under debate: {prop_kernel}"
+        elif prop_kernel and in_patch:
+            kernel, kreason = prop_kernel, f"the claim describes a patch of the series under debate: {prop_kernel}"
+        elif prop_kernel and (new := _new_hooks(base_kernel, prop_kernel) & set(concepts)):
+            kernel, kreason = prop_kernel, (f"the claim names {', '.join(sorted(new))}, a hook only the series "
+                                            f"under debate has: {prop_kernel}")
         if rule and rule.get("kernel") == "current":
             kernel, kreason = base_kernel, kernel_note
         candidates = list(rule["scenarios"]) if rule else []
@@ -230,10 +343,27 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
             scored = sorted(((len(set(e.concepts) & set(concepts)), i, e.id) for i, e in enumerate(cat.values())),
                             key=lambda t: (-t[0], t[1]))
             candidates = [sid for n, _, sid in scored if n >= 2][:3]
-        # the scenario written for the claim's kernel first
         candidates = [s for s in candidates if s in cat]
-        candidates.sort(key=lambda s: 0 if cat[s].scenario.kernel == kernel else 1)
+        # the scenario whose set-up matches the conditions the claim states first (a claim about
+        # an LSM returning 0 gets the no-policy scenario, one about an unprivileged task the one
+        # without capabilities), then the one written for the claim's kernel, then the rule's order
         predicts = _predicts(claim.text, rule, rules)
+        cf = claim_features(claim.text, rules)
+        if predicts == "defer":  # the claim is about the LSM saying nothing
+            cf = {x for x in cf if not x.startswith("lsm:")} | {"lsm:none"}
+        if cf:
+            fscore = {sid: _feature_score(cf, _scen_features(cat[sid])) for sid in candidates}
+        else:
+            fscore = {}
+        order = {sid: i for i, sid in enumerate(candidates)}
+        candidates.sort(key=lambda s: (-fscore.get(s, 0), 0 if cat[s].scenario.kernel == kernel else 1, order[s]))
+        inherited = False
+        if predicts is None and any(r.search(claim.text) for r in rules["anaphora_re"]) \
+                and claim.message_id in last_predicts:
+            # "Similar approach ...", "This way ...": the outcome the previous claim stated
+            predicts, inherited = last_predicts[claim.message_id], True
+        elif predicts is not None:
+            last_predicts[claim.message_id] = predicts
         hedged = any(r.search(claim.text) for r in rules["counterfactual_re"])
         verdicts = []
         for sid in candidates:
@@ -241,7 +371,7 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
             if v is None:
                 continue
             scenarios[sid] = (cat[sid].source, cat[sid].scenario_json())
-            verdicts.append(_judge(claim, sid, v, predicts, rule, hedged))
+            verdicts.append(_judge(claim, sid, v, predicts, rule, hedged, inherited))
             if len(verdicts) == 2:
                 break
         unjudged = None if verdicts else "no catalog scenario covers these concepts under " + kernel
@@ -250,7 +380,17 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
     return LinkResult(tuple(links), scenarios, base_kernel, kernel_note)
 
 
-def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, hedged: bool = False) -> ClaimVerdict:
+@functools.lru_cache(maxsize=None)
+def _scen_features_by_id(sid: str, body: str) -> frozenset:
+    return frozenset(scenario_features(json.loads(body)))
+
+
+def _scen_features(entry) -> frozenset:
+    return _scen_features_by_id(entry.id, json.dumps(entry.scenario_json(), sort_keys=True))
+
+
+def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, hedged: bool = False,
+           inherited: bool = False) -> ClaimVerdict:
     trace = tuple((t.check, t.models, t.result) for t in v.trace)
     allowed = v.outcome == "allow" or v.outcome.startswith("ret=")
     what = f"{sid} under {v.kernel}: {v.outcome}"
@@ -261,10 +401,18 @@ def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, h
         s, reason = None, f"conditional or hedged claim (a counterfactual the model cannot check); replayed {what}"
     elif predicts is None:
         s, reason = None, f"the claim states no outcome (allow or deny) the model could check; replayed {what}"
+    elif predicts == "defer":
+        ran_caps = any("capable" in t.check for t in v.trace)
+        bypassed = any("bypass" in str(t.result) for t in v.trace)
+        s = ran_caps and not bypassed
+        reason = ("claim says the kernel's own capability checks decide when the LSM says nothing; model: "
+                  + (f"the capability checks ran and decided ({what})" if s else
+                     f"the capability checks were {'bypassed' if bypassed else 'not consulted'} ({what})"))
     else:
         s = allowed == (predicts == "allow")
-        reason = (f"claim says the operation is {'allowed' if predicts == 'allow' else 'denied'}; "
-                  f"model: {what}")
+        reason = (f"claim says the operation is {'allowed' if predicts == 'allow' else 'denied'}"
+                  + (" (by reference to the previous claim of the message)" if inherited else "")
+                  + f"; model: {what}")
     return ClaimVerdict(claim.claim_id, sid, v.kernel, v.outcome, s, reason, trace)
 
 
