@@ -74,39 +74,116 @@ def _addresses(value: str) -> tuple[tuple[str, str], ...]:
     return tuple(getaddresses([value]))
 
 
-# One plain list member: `addr@dom` or `Display Name <addr@dom>`, the name free of
-# specials (no quotes, comments, groups, routes, a second @). For such a member the
-# address getaddresses() finds is exactly the addr-spec text, so it can be cut out
-# directly; any other form goes through getaddresses() for the whole header.
+# One plain list member: `addr@dom` or `Display Name <addr@dom>`, the name made of
+# atoms, dots and quoted strings (no comments, groups, routes, an unquoted @). For such
+# a member the address getaddresses() finds is exactly the addr-spec text, so it is
+# cut out directly; a header with any other member (or an empty one) goes through
+# getaddresses() whole.
 _ATOM = r"[^\s()<>@,:;.\"\[\]\\]+"
 _ADDR_SPEC = rf"\.*{_ATOM}(?:\.+{_ATOM})*\.*@\.*{_ATOM}(?:\.+{_ATOM})*\.*"
-_PLAIN_MEMBER = re.compile(rf"\s*(?:[^()<>@,:;\"\[\]\\]*<({_ADDR_SPEC})>|({_ADDR_SPEC}))\s*")
+_NAME = r'(?:[^()<>@,:;"\[\]\\]|"(?:[^"\\\r]|\\.)*")*'
+_PLAIN_MEMBER = re.compile(rf"\s*(?:{_NAME}<({_ADDR_SPEC})>|({_ADDR_SPEC}))\s*")
 
 
 @lru_cache(maxsize=8192)
 def _address_list(value: str) -> tuple[str, ...]:
     """The lower-cased addresses of a To/Cc header (its text after _header_text)."""
     found = []
-    for member in value.split(","):
-        m = _PLAIN_MEMBER.fullmatch(member)
-        if m is None:
-            if member.strip():
-                return tuple(a.lower() for _, a in _addresses(value) if a)
-            continue
+    pos, end = 0, len(value)
+    while True:
+        m = _PLAIN_MEMBER.match(value, pos)
+        if m is None or (m.end() < end and value[m.end()] != ","):
+            return tuple(a.lower() for _, a in _addresses(value) if a)
         found.append((m.group(1) or m.group(2)).lower())
-    return tuple(found)
+        if m.end() == end:
+            return tuple(found)
+        pos = m.end() + 1
 
 
-_HEADER_PARSER = BytesHeaderParser()
-_SPLIT = re.compile(rb"\r?\n\r?\n")
+_HEADER_PARSER = BytesHeaderParser()  # the reference _parse_header_block follows
+_SPLIT = re.compile(rb"\r?\n\r?\n")  # the end of its first match = _header_end(raw)
 
 
-def _fast_body(msg: email.message.Message, raw: bytes, split: re.Match | None) -> str | None:
+def _header_end(raw: bytes) -> int | None:
+    """Where the body starts: after the first empty line (bytes.find, not a regex scan)."""
+    i = raw.find(b"\n\n")
+    j = raw.find(b"\n\r\n", 0, len(raw) if i < 0 else i + 2)
+    if j >= 0:
+        return j + 3
+    return i + 2 if i >= 0 else None
+
+# What email.feedparser (compat32, the BytesHeaderParser default) does with a header
+# block, without its line-by-line generator machinery: lines as StringIO(newline='')
+# cracks them, the header section up to the first line not matching its headerRE,
+# continuation lines, a leading unix-from, header_source_parse's value rule.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_HEADER_LINE = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
+
+
+class _HeaderBlock(email.message.Message):
+    """A compat32 Message of headers only, as BytesHeaderParser makes, with a dict get()."""
+
+    def __init__(self, headers: list[tuple[str, str]]):
+        super().__init__()
+        self._headers = headers
+        first: dict[str, tuple[str, str]] = {}
+        for name, value in headers:
+            first.setdefault(name.lower(), (name, value))
+        self._first = first
+
+    def get(self, name, failobj=None):
+        found = self._first.get(name.lower())
+        if found is None:
+            return failobj
+        return self.policy.header_fetch_parse(*found)
+
+
+# The common case in one regex: "Name: value" fields with continuation lines, \n line
+# ends only, then the empty line. Same (name, value) pairs as the loop below.
+_FIELD = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)")
+_PLAIN_BLOCK = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*\n")
+
+
+def _parse_header_block(head: bytes) -> _HeaderBlock:
+    text = head.decode("ascii", "surrogateescape")
+    if "\r" not in text and _PLAIN_BLOCK.fullmatch(text):
+        return _HeaderBlock([(name, value.rstrip("\r\n")) for name, value in _FIELD.findall(text)])
+    lines = []
+    for line in _LINE.findall(text):
+        if not _HEADER_LINE.match(line):
+            break
+        lines.append(line)
+    headers: list[tuple[str, str]] = []
+    value: list[str] = []
+    last = len(lines) - 1
+    for lineno, line in enumerate(lines):
+        if line[0] in " \t":
+            if value:  # (a leading continuation line is dropped, as a defect)
+                value.append(line)
+            continue
+        if value:
+            name, first = value[0].split(":", 1)
+            headers.append((name, (first.lstrip(" \t") + "".join(value[1:])).rstrip("\r\n")))
+            value = []
+        if line.startswith("From "):
+            if 0 < lineno == last:
+                break  # the first line of the body, really
+            continue  # a unix-from (first line) or a misplaced one: not a header
+        if line[0] == ":":
+            continue  # no header name: a defect, skipped
+        value = [line]
+    if value:
+        name, first = value[0].split(":", 1)
+        headers.append((name, (first.lstrip(" \t") + "".join(value[1:])).rstrip("\r\n")))
+    return _HeaderBlock(headers)
+
+
+def _fast_body(msg: email.message.Message, raw: bytes, split: int | None) -> str | None:
     """The body of a single-part text/plain mail without running the full parser; None if not that."""
     ctype = msg.get_content_type()
     if msg.get("Content-Type") is not None and ctype != "text/plain":
         return None
-    body = raw[split.end():] if split else b""
+    body = raw[split:] if split is not None else b""
     cte = str(msg.get("Content-Transfer-Encoding") or "7bit").strip().lower()
     if cte == "quoted-printable":
         body = quopri.decodestring(body)
@@ -126,11 +203,11 @@ def _fast_body(msg: email.message.Message, raw: bytes, split: re.Match | None) -
 
 def parse_message(raw: bytes, origin: str) -> Message:
     """Parse one mail. Raises ScrapeError when it is not a mail or has no Message-ID."""
-    # Only the header block goes to the (slow, line by line) email parser; it would stop
-    # at the first empty line anyway. The body is cut out of raw below.
-    split = _SPLIT.search(raw)
-    msg = _HEADER_PARSER.parsebytes(raw[:split.end()] if split else raw)
-    message_id = bare_msgid(msg.get("Message-ID") or msg.get("Message-Id"))
+    # Only the header block is parsed (the email parser would stop at the first empty
+    # line anyway); the body is cut out of raw below.
+    split = _header_end(raw)
+    msg = _parse_header_block(raw if split is None else raw[:split])
+    message_id = bare_msgid(msg.get("Message-ID"))
     if not message_id:
         if not any(msg.get(h) for h in ("From", "Date", "Subject")):
             raise ScrapeError(f"{origin}: not an email message")
@@ -164,5 +241,5 @@ def parse_message(raw: bytes, origin: str) -> Message:
         origin=origin,
         to=_address_list(_header_text(msg.get("To"))),
         cc=_address_list(_header_text(msg.get("Cc"))),
-        list_ids=tuple(_MSGID.findall(str(msg.get("List-Id") or msg.get("List-ID") or ""))),
+        list_ids=tuple(_MSGID.findall(str(msg.get("List-Id") or ""))),
     )
