@@ -104,6 +104,7 @@ def load_rules(path: str | None = None) -> dict:
             "condition_re": comp(raw.get("scenario_condition_cues", [])),
             "anaphora_re": comp(raw.get("anaphora_cues", [])),
             "patch_subject_re": comp(raw.get("patch_subject_cues", [])),
+            "current_re": comp(raw.get("current_cues", [])),
             "generic_allow_re": comp(raw.get("generic_allow_cues", [])),
             "proposal_re": comp(raw.get("proposal_cues", [])),
             "explicit_re": comp(raw.get("explicit_scenario_cues", [])),
@@ -328,6 +329,8 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
         rule = _rule_for(concepts, rules)
         kernel, kreason = base_kernel, kernel_note
         about_proposal = claim.type == "proposal" or any(r.search(claim.text) for r in rules["proposal_re"])
+        if about_proposal and claim.type != "proposal" and any(r.search(claim.text) for r in rules["current_re"]):
+            about_proposal = False  # "has always been", "currently": the kernel as it is
         in_patch = any(r.search(subjects.get(claim.message_id, "")) for r in rules["patch_subject_re"])
         if prop_kernel and about_proposal:
             kernel, kreason = prop_kernel, f"the claim is about the series under debate: {prop_kernel}"

@@ -118,3 +118,11 @@ def test_versus_names_a_debate_not_an_outcome(base):
     (link,) = _link(base, "The restrictive vs. authoritative argument happened long ago.",
                     cites=("LSM non-authoritative",))
     assert link.predicts is None and link.verdicts[0].supports_claim is None
+
+
+def test_has_always_been_is_about_the_current_kernel_and_relative_would_is_no_hedge(base):
+    (link,) = _link(base, "The LSM has always been non-authoritative: it can only restrict what would have "
+                          "been permitted otherwise, it cannot grant access.", cites=("LSM non-authoritative",))
+    v = link.verdicts[0]
+    assert link.kernel == "v6.3" and link.predicts == "deny"
+    assert v.supports_claim is True and v.outcome != "allow"
