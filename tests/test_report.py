@@ -75,12 +75,13 @@ def _hostile_analysis():
 
 
 def _html(tmp_path):
-    from analysis.link import change_impact, link_claims
+    from analysis.link import change_impact, link_claims, variant_diff
     from hookdebate.report import build, render_html
     from hookdebate.report import pictures as P
 
     a, evil = _hostile_analysis()
-    rep = build(a, link_claims(a), change_impact())
+    linked = link_claims(a)
+    rep = build(a, linked, change_impact(), variant_diff=variant_diff(linked.kernel, "proposal-2023-04"))
     # the hostile text reaches the report through a claim and a participant's evidence
     rep["participants"][0]["evidence"].append({"message_id": "x", "url": "https://x/", "quote": evil})
     html = render_html(rep, {"argument-map": P.argument_map(rep), "timeline": P.timeline(rep)})
@@ -110,7 +111,7 @@ def test_html_in_headless_chromium(tmp_path):
     dom = subprocess.run([chromium, *flags, "--dump-dom", path.as_uri()], capture_output=True, text=True,
                          timeout=180).stdout
     assert '<table id="positions">' in dom
-    assert 'id="argument-map"' in dom and 'id="timeline"' in dom
+    assert 'id="argument-map"' in dom and 'id="timeline"' in dom and 'id="variant-diff"' in dom
     assert "<script" not in dom.lower() and "PWNED" in dom  # present as text only
     shot = tmp_path / "report.png"
     subprocess.run([chromium, *flags, f"--screenshot={shot}", "--window-size=1280,2000", path.as_uri()],
