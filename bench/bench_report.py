@@ -5,7 +5,8 @@ ThreadAnalysis (link claims -> scenarios -> verdicts, the catalog change-impact 
 v6.3 -> proposal variant diff, the report dict, rendering; HTML adds the two pictures), best of
 --repeat runs, each with its ratio against the anchor measured in the same run: `analyze()` of the
 same thread alone (the analysis step, spaCy already loaded). The variant diff is timed uncached
-(as on a fresh database); `hookdebate report` caches it in the store.
+(as on a fresh database); `hookdebate report` caches it in the store. The CLI is timed too, in
+this process: on a fresh database (ingest + analysis + diff) and again with the store's caches.
 
 Coverage: claims citing kernel semantics, how many got a scenario and a verdict, and the verdicts
 (supports / contradicts / cannot judge, with the cannot-judge reasons); explicit participant-raised
@@ -79,6 +80,7 @@ def _report_steps(a, fmt: str):
 def _speed(a, repeat: int) -> None:
     t_an, _ = _best(lambda: analyze(a.messages), repeat)
     print(f"anchor: analyze() of the thread alone: {t_an:.3f}s (best of {repeat})")
+    _cli(t_an)
     _report_steps(a, "html")  # warm-up: imports, matplotlib, kernel data
     for fmt in ("md", "html"):
         runs = [_report_steps(a, fmt) for _ in range(repeat)]
@@ -86,6 +88,28 @@ def _speed(a, repeat: int) -> None:
         best = min(runs, key=lambda r: sum(r.values()))
         print(f"report {fmt:4s}: {total:.3f}s  = {total / t_an:.2f}x the analysis step   ("
               + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in best.items()) + ")")
+
+
+def _cli(t_an: float) -> None:
+    """`hookdebate report` in this process on a fresh database (ingest, analysis, diff all computed
+    and stored), then again (analysis and variant diff come from the store's cache)."""
+    import contextlib
+    import io
+    import os
+
+    from hookdebate.cli import main as cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["HOOKDEBATE_DB"] = str(Path(tmp) / "bench.db")
+        for label, fmt in (("fresh database", "md"), ("cached", "md"), ("cached", "html")):
+            out = Path(tmp) / f"r.{fmt}"
+            t = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()):
+                rc = cli(["report", "-o", str(out)])
+            el = time.perf_counter() - t
+            if rc != 0:
+                raise SystemExit(f"hookdebate report failed ({rc})")
+            print(f"hookdebate report -o r.{fmt:4s} ({label}): {el:.3f}s = {el / t_an:.2f}x the analysis step")
 
 
 def _load_link_module(rev: str | None):
