@@ -90,6 +90,7 @@ class Lexicon:
         except re.error as e:
             raise AnalysisError(f"{path}: bad [placeholders] regex: {e}") from None
         self.by_id = {c.id: c for c in self.concepts}
+        self._scan = [(c, tuple((p, _is_term_pattern(p)) for p in c.patterns)) for c in self.concepts]
         self.alias = {a: c.id for c in self.concepts for a in c.aliases}
         self._matcher = None
 
@@ -125,13 +126,15 @@ class Lexicon:
         inside "cap_vm_enough_memory()"). A concept with `when_negated` whose
         mention is refused cites that id instead (see _refused)."""
         found: list[tuple[int, int, Concept, bool]] = []  # (start, end, concept, is a term) of each mention
-        for c in self.concepts:
+        for c, pats in self._scan:
             if c.unless is not None and c.unless_window is None and c.unless.search(text):
                 continue
             seen_spans = set()
-            for p in c.patterns:
-                term = _is_term_pattern(p)
-                for m in p.finditer(text):
+            for p, term in pats:
+                first = p.search(text)
+                if first is None:
+                    continue
+                for m in p.finditer(text, first.start()):
                     if m.end() > m.start() and m.span() not in seen_spans:
                         seen_spans.add(m.span())
                         found.append((m.start(), m.end(), c, term))
