@@ -33,8 +33,18 @@ class TraceStep:
         return {"check": self.check, "models": self.models, "result": self.result}
 
 
+_OUTCOMES: dict = {}
+
+
 def outcome_of(rc: int) -> str:
     """What a syscall return looks like from user space."""
+    o = _OUTCOMES.get(rc)
+    if o is None:
+        o = _OUTCOMES[rc] = _outcome_of(rc)
+    return o
+
+
+def _outcome_of(rc: int) -> str:
     if rc == 0:
         return "allow"
     if rc > 0:
@@ -337,7 +347,12 @@ def token_get(w, kernel: Kernel, step: dict, st: State, tr) -> None:
 def run(w, kernel: Kernel, steps, tr) -> int:
     st = State()
     i, n = 0, len(steps)
+    # the enumeration's recording world marks step boundaries: what follows
+    # depends only on (step, state) and the fields it reads (space.TrieEval)
+    mark = getattr(w, "mark", None)
     while i < n:
+        if mark is not None:
+            mark(i, st)
         s = steps[i]
         i += 1
         do = s["do"]

@@ -20,9 +20,12 @@ from typing import Any
 from semantics.errors import ScenarioError
 
 
+_DEFAULT_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
 def data_dir() -> Path:
     env = os.environ.get("HOOKDEBATE_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "data"
+    return Path(env) if env else _DEFAULT_DATA
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,22 @@ class Kernel:
 
 
 def _variant_files() -> dict[str, Path]:
-    out = {}
     kdir = data_dir() / "kernels"
-    for p in sorted(kdir.glob("*.json")):
+    try:
+        stamp = kdir.stat().st_mtime_ns      # a variant added or removed changes the directory
+    except OSError:
+        stamp = None
+    return dict(_variant_files_in(str(kdir), stamp))
+
+
+@lru_cache(maxsize=16)
+def _variant_files_in(kdir: str, stamp) -> tuple:
+    out = {}
+    for p in sorted(Path(kdir).glob("*.json")):
         if p.name.startswith("facts-"):
             continue
         out[p.stem] = p
-    return out
+    return tuple(out.items())
 
 
 def kernel_names() -> list[str]:

@@ -17,7 +17,10 @@ benchmark counts configurations covered per second.
 """
 from __future__ import annotations
 
+import gc
+import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
@@ -36,10 +39,11 @@ BOOLS = (False, True)
 
 
 class Need(Exception):
-    __slots__ = ("field",)
+    __slots__ = ("field", "node")
 
     def __init__(self, f):
         self.field = f
+        self.node = None          # TrieEval: where to resume once f is assigned
 
 
 class Invalid(Exception):
@@ -284,7 +288,7 @@ class Context:
         for i, (kname, view) in enumerate(self.views):
             k = load_kernel(kname)
             force = forces[i] if forces else None
-            out.append(_make_eval(k, self.op, force, view, self.views, self.rets))
+            out.append(_make_eval(k, self.op, force, view, self.views, self.rets, self.domain))
         return out
 
     def concrete_stack(self, a: dict):
@@ -302,35 +306,187 @@ class Context:
         return b.rep if b is not None else (None,) * len(stack)
 
 
-def _make_eval(k, op, force, view, views, rets):
-    def ev(a):
-        w = LazyWorld(op, a, force, view, views, rets)
-        rc = evaluate(w, k, None)
-        # a call passing a token needs a token that can exist: from a child
-        # bpffs with at least one delegation option (bpf_token_create())
-        if a.get("with_token") is True and a.get("token") is not None and not w.token_has_delegation():
-            raise Invalid()
-        return rc
-    return ev
+class RecWorld(LazyWorld):
+    """LazyWorld that records every field it reads, in order (for the read
+    trie).  With ``fill``, a field not assigned yet is not a Need: it gets
+    the last value of its domain (the branch the depth-first search visits
+    first), so one run lays down a whole root-to-leaf path of the trie."""
+
+    __slots__ = ("path", "fill")
+
+    def __init__(self, op, a, force, view, views, rets, fill):
+        super().__init__(op, a, force, view, views, rets)
+        self.path = []
+        self.fill = fill
+
+    def get(self, f):
+        force = self.force
+        if force is not None and f in force:
+            return force[f]            # constant for this evaluator: not part of the path
+        v = self.a.get(f, _MISSING)
+        if v is _MISSING:
+            if self.fill is None:
+                raise Need(f)
+            v = self.a[f] = self.fill(f, self.a)[-1]
+        self.path.append((f, False, v))
+        return v
+
+    def peek(self, f):
+        """Read a field that may be unassigned (no Need, no fill): its value or _MISSING."""
+        v = self.a.get(f, _MISSING)
+        self.path.append((f, True, v))
+        return v
+
+    def mark(self, i, st):
+        """engine.run(): about to run step i with this interpreter state."""
+        self.path.append(("B", (i, st.token, tuple(sorted(st.vars.items())))))
+
+
+_INVALID = object()     # trie terminal: the configuration cannot exist
+_UNKNOWN = object()     # trie slot not explored yet
+
+
+class TrieEval:
+    """One kernel's evaluation of one op, memoized as the tree of the reads it makes.
+
+    The model is a pure function that reads fields one at a time, each read
+    depending only on the values read before it; so its runs form a tree whose
+    inner nodes are field reads and whose leaves are the return code, Invalid,
+    or "needs field f" (the partial assignment stops there).  Walking that tree
+    with an assignment answers exactly what running the model would (same rc,
+    same Need, same Invalid), without running it; a branch not seen yet is
+    run once from scratch with a recording world and added.
+
+    The tree is a DAG: at each boundary between two steps of a check program,
+    everything that follows depends only on (step index, interpreter state)
+    and on the fields it reads, so the continuation after a boundary is one
+    shared subtree per (step, state), whatever reads led there (e.g. every
+    LSM return that lets security_bpf() pass shares what comes after it).
+
+    Nodes: ``[field, peek, {value: child}]`` (a read; a Need when it has no
+    children yet for the value), ``("B", key)`` (a boundary: continue in
+    ``suffix[key]``), an int rc, or _INVALID."""
+
+    __slots__ = ("k", "op", "force", "view", "views", "rets", "top", "suffix", "runs", "fill")
+
+    def __init__(self, k, op, force, view, views, rets, fill=None):
+        self.k, self.op, self.force, self.view, self.views, self.rets = k, op, force, view, views, rets
+        self.fill = fill
+        self.top = {}            # "root" -> the first node
+        self.suffix = {}         # boundary key -> the shared continuation
+        self.runs = 0
+
+    def __call__(self, a, node=None):
+        """The model's answer for assignment a: rc, or raises Need / Invalid.
+        ``node``: resume at a Need node that a sub-assignment of a stopped at
+        (Need.node), instead of walking again from the root."""
+        if node is None:
+            node = self.top.get("root", _UNKNOWN)
+        get = a.get
+        suffix = self.suffix
+        resumable = True
+        while True:
+            t = type(node)
+            if t is list:
+                f, peek, kids = node
+                v = get(f, _MISSING)
+                if v is _MISSING:
+                    if not peek:
+                        need = Need(f)
+                        # resuming below a peek that saw f unassigned would be wrong once f is set
+                        need.node = node if resumable else None
+                        raise need
+                    resumable = False
+                node = kids.get(v, _UNKNOWN)
+            elif t is tuple:
+                node = suffix.get(node[1], _UNKNOWN)
+            elif t is int:
+                return node
+            elif node is _INVALID:
+                raise Invalid()
+            else:                    # _UNKNOWN: run the model once, then walk again
+                self._scratch(a)
+                node = self.top["root"]
+                resumable = True
+
+    def _scratch(self, a):
+        self.runs += 1
+        w = RecWorld(self.op, dict(a), self.force, self.view, self.views, self.rets, self.fill)
+        try:
+            rc = evaluate(w, self.k, None)
+            # a call passing a token needs a token that can exist: from a child
+            # bpffs with at least one delegation option (bpf_token_create())
+            if w.peek("with_token") is True and w.peek("token") not in (None, _MISSING) \
+                    and not w.token_has_delegation():
+                raise Invalid()
+        except Need as need:
+            self._insert(w.path, [need.field, False, {}])
+            return
+        except Invalid:
+            self._insert(w.path, _INVALID)
+            return
+        self._insert(w.path, rc)
+
+    def _insert(self, path, end):
+        cont, key = self.top, "root"
+        seen = set()          # fields read since the last boundary: a re-read's value is known
+        for e in path:
+            node = cont.get(key, _UNKNOWN)
+            if len(e) == 2:              # boundary
+                if node is _UNKNOWN:
+                    cont[key] = e
+                elif node != e:
+                    raise AssertionError(f"read trie: {node!r} and boundary {e!r} at the same point")
+                cont, key = self.suffix, e[1]
+                seen = set()
+                continue
+            f, peek, v = e
+            if not peek:
+                if f in seen:
+                    continue             # every walk reaching here read f already: one child, no node
+                seen.add(f)
+            if node is _UNKNOWN:
+                node = cont[key] = [f, peek, {}]
+            elif type(node) is not list or node[0] != f:
+                raise AssertionError(f"read trie: {node!r} and read of {f!r} at the same point")
+            cont, key = node[2], v
+        node = cont.get(key, _UNKNOWN)
+        if node is _UNKNOWN:
+            cont[key] = end
+        elif type(node) is list and type(end) is list and node[0] == end[0]:
+            pass                         # the same Need again
+        elif node != end:
+            raise AssertionError(f"read trie: {node!r} and {end!r} at the same point")
+
+
+def _make_eval(k, op, force, view, views, rets, fill=None):
+    return TrieEval(k, op, force, view, views, rets, fill)
 
 
 def iter_leaves(ctx: Context, evaluators, assign: dict):
     """Depth-first over the decision tree of several evaluators at once.
-    Yields (assign, (rc per evaluator)) per leaf; invalid cubes are dropped."""
-    stack = [(assign, ())]
+    Yields (assign, (rc per evaluator)) per leaf; invalid cubes are dropped.
+    Children resume the evaluator that needed the field at its read node."""
+    stack = [(assign, (), None)]
     n = len(evaluators)
+    domain = ctx.domain
+    pop, push = stack.pop, stack.append
     while stack:
-        a, done = stack.pop()
+        a, done, pos = pop()
         rcs = list(done)
         try:
             while len(rcs) < n:
-                rcs.append(evaluators[len(rcs)](a))
+                ev = evaluators[len(rcs)]
+                rcs.append(ev(a, pos) if pos is not None else ev(a))
+                pos = None
         except Need as need:
             f = need.field
-            for v in ctx.domain(f, a):
+            node = need.node
+            done = tuple(rcs)
+            for v in domain(f, a):
                 b = dict(a)
                 b[f] = v
-                stack.append((b, tuple(rcs)))
+                push((b, done, node))
             continue
         except Invalid:
             continue
@@ -364,16 +520,73 @@ def leaf_weight(ctx: Context, a: dict, regular_fields: set, hooks: set) -> int:
     return n * (len(ctx.rets) ** free_rets)
 
 
+def _iter_leaves_weighted(ctx: Context, evaluators, assign: dict):
+    """iter_leaves() that also carries, per leaf, what leaf_weight() needs:
+    the product of the domain sizes of its assigned regular fields, the
+    product of its blocks' weights, and how many hooks it reads."""
+    p0 = 1
+    for f in assign:
+        if f != "stack":
+            p0 *= len(ctx.domain(f, assign))
+    stack = [(assign, (), None, p0, 1, 0)]
+    n = len(evaluators)
+    domain = ctx.domain
+    pop, push = stack.pop, stack.append
+    while stack:
+        a, done, pos, p, dw, nd = pop()
+        rcs = list(done)
+        try:
+            while len(rcs) < n:
+                ev = evaluators[len(rcs)]
+                rcs.append(ev(a, pos) if pos is not None else ev(a))
+                pos = None
+        except Need as need:
+            f = need.field
+            node = need.node
+            done = tuple(rcs)
+            dom = domain(f, a)
+            if type(f) is tuple and f[0] == "disp":
+                for v in dom:           # a block of this stack: its own weight
+                    b = dict(a)
+                    b[f] = v
+                    push((b, done, node, p, dw * v.weight, nd + 1))
+            else:
+                p2 = p if f == "stack" else p * len(dom)
+                for v in dom:
+                    b = dict(a)
+                    b[f] = v
+                    push((b, done, node, p2, dw, nd))
+            continue
+        except Invalid:
+            continue
+        yield a, tuple(rcs), p, dw, nd
+
+
 def leaves_and_weights(ctx: Context, evaluators, start: dict):
-    leaves = explore(ctx, evaluators, start, [])
-    regular, hooks = set(), set()
-    for a, _ in leaves:
-        for f in a:
-            if isinstance(f, tuple) and f[0] == "disp":
-                hooks.add(f[1])
-            elif f != "stack":
-                regular.add(f)
-    return [(a, r, leaf_weight(ctx, a, regular, hooks)) for a, r in leaves]
+    """The leaves (assign, rcs, weight); weight as leaf_weight() computes it."""
+    leaves = list(_iter_leaves_weighted(ctx, evaluators, start))
+    seen = set()
+    for lf in leaves:
+        seen.update(lf[0])
+    hooks = {f[1] for f in seen if type(f) is tuple and f[0] == "disp"}
+    regular = [f for f in seen if f != "stack" and not (type(f) is tuple and f[0] == "disp")]
+    full = 1
+    for f in regular:
+        full *= len(ctx.domain(f, {}))
+    nrets = len(ctx.rets)
+    all_free = len(MODULES) * len(hooks)
+    nstacks = len(STACKS)
+    out = []
+    for a, r, p, dw, nd in leaves:
+        stack = a.get("stack")
+        if stack is not None:
+            w = (full // p) * dw * nrets ** (all_free - len(stack) * nd)
+        elif hooks:
+            w = (full // p) * nstacks * nrets ** all_free
+        else:
+            w = (full // p) * nrets ** all_free
+        out.append((a, r, w))
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -524,9 +737,7 @@ def block_text(hook: str, blk: Block, stack=()) -> str:
         witness = " (e.g. " + (", ".join(f"{m}={r}" for m, r in zip(stack, blk.rep) if r is not None) or "no module sets it") + ")"
     if hook == "vm_enough_memory#agree":
         return f"vm_enough_memory hook: {'every module > 0' if cls == 1 else 'some module <= 0'}{witness}"
-    rule = None
-    for k in kernel_names():
-        rule = rule or hook_rules(k).get(hook)
+    rule = _any_rule(hook, os.environ.get("HOOKDEBATE_DATA"))
     if rule == "zero_ok":
         what = "0" if cls == 0 else "non-zero"
     elif rule == "negative":
@@ -536,6 +747,16 @@ def block_text(hook: str, blk: Block, stack=()) -> str:
     else:
         what = "absent" if cls is None else f"{cls}"
     return f"{hook} hook {what}{witness}"
+
+
+@lru_cache(maxsize=None)
+def _any_rule(hook: str, data_env):
+    """The caller rule of hook in the first variant that has one (cached per data directory,
+    like load_kernel())."""
+    rule = None
+    for k in kernel_names():
+        rule = rule or hook_rules(k).get(hook)
+    return rule
 
 
 def describe(assign: dict, skip=("with_token",)) -> str:
@@ -576,10 +797,90 @@ def _in_cube(a: dict, cube: dict) -> bool:
     return all(a.get(f, _MISSING) == v for f, v in cube.items())
 
 
-def minimize(ctx, evaluators, assign: dict, want: tuple, keep=("with_token",)) -> dict:
+class LeafIndex:
+    """The leaves of one exploration as bit sets, to test a widened cube
+    without exploring it again.  The leaves partition every valid
+    configuration reachable from the exploration's start, so the
+    configurations of a cube b (a sub-assignment of a leaf, with the start's
+    fields) are exactly those of the leaves that agree with b on the fields
+    both assign; b is uniform iff all those leaves have one outcome tuple.
+    This is what _uniform() computes by re-exploring b, at the cost of a few
+    big-integer ANDs.  Per-field bit sets are built on first use."""
+
+    def __init__(self, leaves):
+        self.assigns = [a for a, _ in leaves]
+        self.outcomes = [tuple(outcome_of(x) for x in rcs) for _, rcs in leaves]
+        self.full = (1 << len(self.assigns)) - 1
+        self.fields: dict = {}        # field -> ({value: leaves with it}, leaves without the field)
+        self.by_outcome = self._masks(self.outcomes)
+
+    @staticmethod
+    def _masks(vals) -> dict:
+        """value -> bit set of the positions holding it (values hashed in C: no Blocks)."""
+        idmap = {v: i for i, v in enumerate(set(vals))}
+        code = "".join(map(chr, map(idmap.__getitem__, vals)))[::-1]
+        zeros = dict.fromkeys(range(len(idmap)), 48)
+        out = {}
+        for v, k in idmap.items():
+            table = dict(zeros)
+            table[k] = 49
+            out[v] = int(code.translate(table), 2)
+        return out
+
+    def field(self, f):
+        got = self.fields.get(f)
+        if got is None:
+            vals = [a.get(f, _MISSING) for a in self.assigns]
+            if type(f) is tuple and f[0] == "disp":     # Blocks compare by key: index the keys
+                vals = [_MISSING if v is _MISSING else v.key for v in vals]
+            masks = self._masks(vals)
+            got = self.fields[f] = (masks, masks.pop(_MISSING, 0))
+        return got
+
+    def compat(self, b: dict) -> int:
+        """Leaves that agree with b wherever both assign a field."""
+        m = self.full
+        for f, v in b.items():
+            masks, absent = self.field(f)
+            m &= masks.get(v.key if type(v) is Block else v, 0) | absent
+            if not m:
+                break
+        return m
+
+    def inside(self, b: dict) -> int:
+        """Leaves that assign every field of b as b does (the leaves b's cube contains)."""
+        m = self.full
+        for f, v in b.items():
+            m &= self.field(f)[0].get(v.key if type(v) is Block else v, 0)
+            if not m:
+                break
+        return m
+
+    @staticmethod
+    def members(mask: int) -> set:
+        """The leaf positions in a bit set."""
+        bits = bin(mask)[:1:-1]
+        out, i = set(), bits.find("1")
+        while i >= 0:
+            out.add(i)
+            i = bits.find("1", i + 1)
+        return out
+
+    def uniform(self, b: dict):
+        compat = self.compat(b)
+        if not compat:
+            return None
+        o = self.outcomes[(compat & -compat).bit_length() - 1]
+        return o if compat & ~self.by_outcome[o] == 0 else None
+
+
+def minimize(ctx, evaluators, assign: dict, want: tuple, keep=("with_token",), index: LeafIndex | None = None) -> dict:
     """Drop fields while the whole widened cube keeps the same outcomes: the
-    fewest distinguishing fields (greedy, LSM fields first)."""
+    fewest distinguishing fields (greedy, LSM fields first).  With ``index``
+    (the leaves of the exploration the cube comes from) a widened cube is
+    tested on the leaves' bit sets instead of being explored again."""
     a = dict(assign)
+    uniform = index.uniform if index is not None else (lambda b: _uniform(ctx, evaluators, b))
 
     def prio(f):
         if isinstance(f, tuple):
@@ -590,7 +891,7 @@ def minimize(ctx, evaluators, assign: dict, want: tuple, keep=("with_token",)) -
             continue
         b = dict(a)
         del b[f]
-        if _uniform(ctx, evaluators, b) == want:
+        if uniform(b) == want:
             a = b
     return a
 
@@ -615,8 +916,10 @@ class DiffGroup:
     def op_text(self) -> str:
         return op_text(self.op)
 
-    def condition_texts(self) -> list:
-        return [describe(dict(c)) for c in self.conditions]
+    def condition_texts(self, limit: int | None = None) -> list:
+        """The conditions in words (the first ``limit`` only, if given)."""
+        conds = self.conditions if limit is None else self.conditions[:limit]
+        return [describe(dict(c)) for c in conds]
 
 
 @dataclass(frozen=True)
@@ -640,10 +943,33 @@ class DiffResult:
                            for g in self.groups]}
 
 
+@contextmanager
+def _no_gc():
+    """The exploration allocates many small acyclic objects (assignments,
+    trie nodes): the cyclic collector would only rescan them (about a
+    quarter of a diff's time)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            # what survives (the result) goes to the oldest generation unscanned;
+            # otherwise the next young collection would walk all of it at once
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
+
+
 def diff(from_kernel: str, to_kernel: str, ops=None, minimal: bool = True) -> DiffResult:
     """Every configuration of the bounded space whose outcome differs between
     two kernels, grouped by operation and outcome change, each group with
     its conditions minimized to the fewest distinguishing fields."""
+    with _no_gc():
+        return _diff(from_kernel, to_kernel, ops, minimal)
+
+
+def _diff(from_kernel: str, to_kernel: str, ops, minimal: bool) -> DiffResult:
     t0 = time.perf_counter()
     ka, kb = load_kernel(from_kernel), load_kernel(to_kernel)
     ops = ops if ops is not None else space_ops((ka.name, kb.name))
@@ -655,23 +981,27 @@ def diff(from_kernel: str, to_kernel: str, ops=None, minimal: bool = True) -> Di
         leaves = leaves_and_weights(ctx, evs, _base_assign(op))
         nleaves += len(leaves)
         diffs: dict = {}
-        for a, (ra, rb), wgt in leaves:
+        index = None
+        for li, (a, (ra, rb), wgt) in enumerate(leaves):
             total += wgt
             oa, ob = outcome_of(ra), outcome_of(rb)
             if oa != ob:
                 changed += wgt
-                diffs.setdefault((oa, ob), []).append((a, wgt))
+                diffs.setdefault((oa, ob), []).append((a, wgt, li))
         for (oa, ob), items in sorted(diffs.items()):
             conds, seen = [], set()
             # greedy cover: minimize one leaf, drop every leaf its cube contains, repeat
             # (at most MINIMIZE_BUDGET minimizations per group; the rest stay as cubes)
-            remaining = [a for a, _ in items]
+            remaining = [(a, li) for a, _, li in items]
             budget = MINIMIZE_BUDGET if minimal else 0
+            if remaining and budget > 0 and index is None:
+                index = LeafIndex([(a, r) for a, r, _ in leaves])
             while remaining and budget > 0:
-                a = remaining.pop(0)
-                m = minimize(ctx, evs, a, (oa, ob))
+                a, _ = remaining.pop(0)
+                m = minimize(ctx, evs, a, (oa, ob), index=index)
                 budget -= 1
-                remaining = [r for r in remaining if not _in_cube(r, m)]
+                inside = index.members(index.inside(m))    # the leaves m's cube contains (as _in_cube)
+                remaining = [r for r in remaining if r[1] not in inside]
                 key = tuple(sorted(m.items(), key=lambda kv: str(kv[0])))
                 if key not in seen:
                     seen.add(key)
@@ -680,7 +1010,7 @@ def diff(from_kernel: str, to_kernel: str, ops=None, minimal: bool = True) -> Di
                 # a condition implied by a smaller one adds nothing
                 conds = [c for c in conds if not any(o != c and set(o) <= set(c) for o in conds)]
             unminimized = len(remaining)
-            for a in remaining:
+            for a, _ in remaining:
                 conds.append(tuple(sorted(a.items(), key=lambda kv: str(kv[0]))))
             head, tail = conds[:len(conds) - unminimized], conds[len(conds) - unminimized:]
             head.sort(key=lambda c: (len(c), describe(dict(c))))
@@ -689,7 +1019,7 @@ def diff(from_kernel: str, to_kernel: str, ops=None, minimal: bool = True) -> Di
             exb = to_scenario(ex_assign, op, kb, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
             exa = to_scenario(ex_assign, op, ka, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
             va, vb = decide(parse_scenario(exa)), decide(parse_scenario(exb))
-            groups.append(DiffGroup(op, oa, ob, tuple(conds), exb, (va, vb), sum(w for _, w in items), unminimized))
+            groups.append(DiffGroup(op, oa, ob, tuple(conds), exb, (va, vb), sum(w for _, w, _ in items), unminimized))
     return DiffResult(ka.name, kb.name, tuple(groups), total, changed, nleaves, time.perf_counter() - t0)
 
 

@@ -43,13 +43,13 @@ def run(args) -> int:
         if g.op_text() != current:
             current = g.op_text()
             print(f"\n{current}")
-        conds = g.condition_texts()
-        shown = conds if args.limit == 0 else conds[: args.limit]
-        n_min = len(conds) - g.unminimized
+        n_conds = len(g.conditions)
+        shown = g.condition_texts(None if args.limit == 0 else args.limit)   # describe only what is printed
+        n_min = n_conds - g.unminimized
         extra = f", {g.unminimized} more cubes not minimized" if g.unminimized else ""
         print(f"  {g.from_outcome} -> {g.to_outcome}   ({g.configurations:,} configurations, {n_min} minimal condition sets{extra})")
         for c in shown:
             print(f"    when {c}")
-        if len(shown) < len(conds):
-            print(f"    ... {len(conds) - len(shown)} more (--limit 0 or --json)")
+        if len(shown) < n_conds:
+            print(f"    ... {n_conds - len(shown)} more (--limit 0 or --json)")
     return 0
