@@ -16,6 +16,7 @@ import subprocess
 import time
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Iterator
@@ -155,8 +156,8 @@ class LoreClient:
             time.sleep(wait)
         self._last_request = time.monotonic()
 
-    def _request(self, url: str) -> tuple[int, dict, bytes]:
-        """One GET over a kept-alive http.client connection (no redirects followed)."""
+    def _request(self, url: str, method: str = "GET") -> tuple[int, dict, bytes]:
+        """One GET (or POST) over a kept-alive http.client connection (no redirects followed)."""
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc)
         path = parts.path or "/"
@@ -169,7 +170,8 @@ class LoreClient:
                 conn = cls(parts.netloc, timeout=self.timeout)
                 self._conns[key] = conn
             try:
-                conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+                conn.request(method, path, body=b"" if method == "POST" else None,
+                             headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
                 resp = conn.getresponse()
                 body = resp.read()
                 headers = {k.lower(): v for k, v in resp.getheaders()}
@@ -202,10 +204,15 @@ class LoreClient:
                     pass
         return max(0.0, min(delay, self.max_retry_after))
 
-    def get(self, url: str, *, cache: bool = True) -> bytes:
-        """GET url → body bytes (404 → ScrapeError with status 404 in the message)."""
+    def get(self, url: str, *, cache: bool = True, method: str = "GET") -> bytes:
+        """GET url → body bytes (404 → NotFound, 501 → NotAvailable, both ScrapeErrors).
+
+        method="POST" (an empty body) is for public-inbox's search-result mboxes, which
+        it serves to POST only; the cache key is then "POST <url>".
+        """
+        key = url if method == "GET" else f"{method} {url}"
         if cache:
-            hit = self._cache_get(url)
+            hit = self._cache_get(key)
             if hit is not None:
                 return hit
         host = urlsplit(url).netloc
@@ -216,7 +223,7 @@ class LoreClient:
             self._pace()
             self.stats["requests"] += 1
             try:
-                status, headers, body = self._request(current)
+                status, headers, body = self._request(current, method)
             except (OSError, http.client.HTTPException) as exc:
                 if attempt < self.retries:
                     attempt += 1
@@ -233,6 +240,8 @@ class LoreClient:
                     raise ScrapeError(f"{url}: too many redirects")
                 current = target
                 continue
+            if status == 501:  # public-inbox: "Search is not available for this public-inbox"
+                raise NotAvailable(f"{url}: not available on this server (501)")
             if status == 429 or status >= 500:
                 if attempt < self.retries:
                     delay = self._retry_after(headers, attempt)
@@ -247,7 +256,7 @@ class LoreClient:
                 raise ScrapeError(f"{url}: server answered {status}")
             data = body
             if cache:
-                self._cache_put(url, data)
+                self._cache_put(key, data)
             return data
 
     # -- threads ----------------------------------------------------------
@@ -305,8 +314,53 @@ class LoreClient:
         return msgs
 
 
+    def list_raws(self, base: str, since: datetime | None) -> list[bytes]:
+        """Every message of an inbox dated since `since` (a day), as raw bytes.
+
+        public-inbox's search mbox (POST <inbox>/?q=d:YYYYMMDD..&x=m, what b4 uses). A
+        server without a search index (indexlevel basic) answers 501: a clean error
+        that points to the list's git epochs instead.
+        """
+        if since is None:
+            raise ScrapeError(f"{base}: a whole list needs --since DATE (or clone its git epochs, "
+                              f"git clone --mirror {base}0, and ingest the clone)")
+        # a day early: the server reads d: in its own time zone; the exact cut is the caller's
+        day = since.astimezone(timezone.utc) - timedelta(days=1)
+        query = quote(f"d:{day:%Y%m%d}..", safe="")
+        try:
+            data = self.get(f"{base}?q={query}&x=m", method="POST")
+        except NotAvailable:
+            raise ScrapeError(f"{base}: this public-inbox has no search index, so it cannot list "
+                              f"messages by date; clone its git epochs (git clone --mirror {base}0) "
+                              "and ingest the clone with --since") from None
+        except NotFound:  # "No results found"
+            return []
+        try:
+            text = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            raise ScrapeError(f"{base}: truncated or corrupt search mbox") from None
+        return list(iter_raw_mbox_bytes(text, base))
+
+
 class NotFound(ScrapeError):
     pass
+
+
+class NotAvailable(ScrapeError):
+    pass
+
+
+def list_base(source: str) -> str | None:
+    """A public-inbox inbox URL (https://lore.kernel.org/<list>/) → its base; None otherwise."""
+    if not source.startswith(("http://", "https://")):
+        return None
+    parts = urlsplit(source.strip())
+    if parts.netloc == "patch.msgid.link" or parts.netloc.endswith(".msgid.link"):
+        return None
+    segs = [unquote(s) for s in parts.path.split("/") if s]
+    if not segs or any("@" in s for s in segs) or parts.query or parts.fragment:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/{'/'.join(segs)}/"
 
 
 _HDR_MID = re.compile(rb"^Message-I[dD]:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.M | re.I)

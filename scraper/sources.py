@@ -6,12 +6,12 @@ from pathlib import Path
 
 from scraper.epochs import find_epochs, is_maildir
 from scraper.errors import ScrapeError
-from scraper.lore import looks_like_msgid
+from scraper.lore import list_base, looks_like_msgid
 from scraper.lwn import is_lwn_url, looks_like_html
 
 
 def classify(source: str) -> tuple[str, object]:
-    """→ (kind, detail). kind: maildir | epochs | mbox | article-file | article-url | lore."""
+    """→ (kind, detail). kind: maildir | epochs | mbox | article-file | article-url | lore-list | lore."""
     path = Path(source)
     if path.exists():
         if path.is_dir():
@@ -37,6 +37,9 @@ def classify(source: str) -> tuple[str, object]:
     if source.startswith(("http://", "https://")):
         if is_lwn_url(source):
             return "article-url", source
+        base = list_base(source)
+        if base is not None:
+            return "lore-list", base
         return "lore", source
     if looks_like_msgid(source):
         return "lore", source

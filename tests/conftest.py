@@ -28,3 +28,17 @@ def lore_server(tmp_path_factory):
     server = pi_server.Server(work, env)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def lore_search_server(tmp_path_factory):
+    """The same thread in an inbox indexed at level medium (Xapian search), served over HTTP."""
+    import pi_server
+
+    if not pi_server.have_public_inbox():
+        pytest.skip("public-inbox (public-inbox-httpd) is not installed")
+    work = tmp_path_factory.mktemp("pi-search")
+    env = pi_server.build_inbox(work, THREAD_MBOX, level="medium")
+    server = pi_server.Server(work, env)
+    yield server
+    server.stop()

@@ -56,12 +56,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build_inbox(workdir: Path, mbox: Path, name: str = "bpf-lsm", port: int = 0) -> dict:
+def build_inbox(workdir: Path, mbox: Path, name: str = "bpf-lsm", port: int = 0,
+                level: str = "basic") -> dict:
+    """A v2 inbox of mbox's messages; level "medium" or "full" adds the Xapian search
+    index (needed for search queries, e.g. the POST ?q=...&x=m mbox of a whole list)."""
     workdir = Path(workdir)
     env = dict(os.environ, PI_CONFIG=str(workdir / "config"), HOME=str(workdir / "home"))
     (workdir / "home").mkdir(parents=True, exist_ok=True)
     inbox = workdir / name
-    subprocess.run(["public-inbox-init", "-V2", "-L", "basic", name, str(inbox),
+    subprocess.run(["public-inbox-init", "-V2", "-L", level, name, str(inbox),
                     f"http://127.0.0.1:{port}/{name}", f"{name}@example.org"],
                    check=True, env=env, capture_output=True)
     fast_import_epoch(inbox / "git" / "0.git", list(iter_raw_mbox(mbox)))

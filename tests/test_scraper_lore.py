@@ -243,3 +243,32 @@ def test_user_agent_sent(faults, tmp_path):
     faults.script[f"/bpf/{ROOT_MSGID}/t.mbox.gz"] = [(200, {}, _mbox_gz())]
     _client(tmp_path).thread_raws(LoreRef(faults.base, ROOT_MSGID))
     assert seen["ua"].startswith("hookdebate/")
+
+
+# -- a whole list, --since ---------------------------------------------------------------
+def test_list_url_since_matches_mbox_since(lore_search_server, tmp_path):
+    from scraper.sources import classify
+
+    assert classify(lore_search_server.base) == ("lore-list", lore_search_server.base)
+    via_list, via_mbox = tmp_path / "l.db", tmp_path / "m.db"
+    assert _cli("ingest", lore_search_server.base, "--since", "2023-04-14", db=via_list, cache=tmp_path / "c") == 0
+    assert _cli("ingest", str(THREAD_MBOX), "--since", "2023-04-14", db=via_mbox, cache=tmp_path / "c") == 0
+    got = {m.message_id: m.raw for m in Store(via_list).messages()}
+    assert 0 < len(got) < len(SOURCE_RAWS)
+    assert got == {m.message_id: m.raw for m in Store(via_mbox).messages()}
+    assert all(raw == SOURCE_RAWS[mid] for mid, raw in got.items())  # byte-identical
+    # nothing that recent: nothing read, nothing stored, no error
+    assert _cli("ingest", lore_search_server.base, "--since", "2030-01-01", db=tmp_path / "e.db",
+                cache=tmp_path / "c") == 0
+    assert Store(tmp_path / "e.db").count_messages() == 0
+
+
+def test_list_url_needs_since_and_a_search_index(lore_server, lore_search_server, tmp_path, capsys):
+    assert _cli("ingest", lore_search_server.base, db=tmp_path / "h.db", cache=tmp_path / "c") == 2
+    assert "--since" in capsys.readouterr().err
+    # indexlevel basic has no search: a clean error pointing to the git epochs
+    assert _cli("ingest", lore_server.base, "--since", "2023-04-14", db=tmp_path / "h.db",
+                cache=tmp_path / "c") == 2
+    err = capsys.readouterr().err
+    assert "git clone" in err and len(err.strip().splitlines()) == 1
+    assert Store(tmp_path / "h.db").count_messages() == 0

@@ -20,9 +20,11 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "ingest", help="store the messages of mboxes, maildirs, public-inbox epochs, lore threads, LWN articles",
         description="SOURCE is a path (mbox, mbox.gz, maildir, public-inbox git epoch(s), saved LWN "
-                    "page), a lore/public-inbox URL, an LWN article URL, or a Message-ID.")
+                    "page), a lore/public-inbox message URL, a list URL (https://lore.kernel.org/<list>/, with "
+                    "--since), an LWN article URL, or a Message-ID.")
     p.add_argument("sources", nargs="+", metavar="SOURCE")
-    p.add_argument("--since", help="only messages dated on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--since", help="only messages dated on or after DATE (YYYY-MM-DD); "
+                   "required for a whole list URL")
     add_lore_options(p)
     add_db_option(p)
     add_json_option(p)
@@ -72,6 +74,7 @@ def collect(source: str, args, client, store, disable_progress: bool):
     from scraper.epochs import (EpochProgress, count_new_commits, epoch_key, iter_epoch,
                                 iter_maildir)
     from scraper.lore import iter_thread
+    from scraper.mail import parse_message
     from scraper.lwn import fetch_article, parse_article
     from scraper.sources import classify
 
@@ -113,6 +116,10 @@ def collect(source: str, args, client, store, disable_progress: bool):
                 if m.message_id not in seen:
                     seen.add(m.message_id)
                     msgs.append(m)
+    elif kind == "lore-list":
+        # the server filters by day (d:), run() by --since exactly
+        raws = client.list_raws(detail, _parse_since(args.since))
+        msgs = [parse_message(raw, origin=detail) for raw in raws]
     else:
         msgs = list(iter_thread(detail, client, args.lore_url))
     return kind, msgs, state
