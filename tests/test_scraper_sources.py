@@ -341,3 +341,19 @@ def test_bulk_fts_index_same_as_trigger_index(tmp_path):
     assert list(bulk.db.execute(triggers)) == list(Store(tmp_path / "t.db").db.execute(triggers))
     # the trigger is back: a later small ingest is indexed too
     assert bulk.add_messages(msgs).added == 0 and bulk.search("authoritative")
+
+
+def test_since_on_epochs_keeps_older_mail_reachable(tmp_path, capsys):
+    import json
+
+    epoch = tmp_path / "0.git"
+    fast_import_epoch(epoch, RAWS)
+    db = tmp_path / "h.db"
+    assert ingest(db, str(epoch), "--since", "2023-04-14", "--json") == 0
+    (rep,) = json.loads(capsys.readouterr().out)
+    assert rep["read"] == 52 and 0 < rep["added"] < 52 and rep["added"] + rep["older_than_since"] == 52
+    assert rep["messages_per_second"] > 0
+    # the epoch state did not advance past the mail --since left out: it is found later
+    assert ingest(db, str(epoch)) == 0
+    assert "messages/s" in capsys.readouterr().out
+    assert set(stored_raws(db).values()) == set(RAWS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import datetime, timezone
 
 
@@ -129,6 +130,11 @@ class _Counter:
     def __init__(self):
         self.n = 0
 
+    def count(self) -> bool:
+        """Count one (always False: usable inside a filter's condition)."""
+        self.n += 1
+        return False
+
     def wrap(self, iterable):
         for item in iterable:
             self.n += 1
@@ -145,20 +151,31 @@ def run(args) -> int:
     disable = args.no_progress or not sys.stderr.isatty()
     report = []
     for source in args.sources:
+        start = time.perf_counter()
         kind, msgs, state = collect(source, args, client, store, disable)
         counter = _Counter()
         msgs = counter.wrap(msgs)
+        older = _Counter()
         if since is not None:
-            msgs = (m for m in msgs if m.date is None or m.date >= since)
+            msgs = (m for m in msgs if m.date is None or m.date >= since or older.count())
         result = store.add_messages(msgs)
-        for key, value in state.items():
-            store.set_state(key, value)
+        if not older.n:
+            # An epoch's state marks everything up to its last commit as read; with
+            # messages left out by --since it stays where it was, so a later ingest
+            # without --since still finds them.
+            for key, value in state.items():
+                store.set_state(key, value)
+        seconds = time.perf_counter() - start
         report.append({"source": source, "kind": kind, "read": counter.n, "added": result.added,
-                       "skipped": result.skipped, "duplicates": result.duplicates})
+                       "skipped": result.skipped, "duplicates": result.duplicates,
+                       "older_than_since": older.n, "seconds": round(seconds, 3),
+                       "messages_per_second": round(counter.n / seconds) if seconds > 0 else None})
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         for r in report:
+            older_note = f", {r['older_than_since']} older than --since" if r["older_than_since"] else ""
             print(f"{r['source']}: {r['kind']}, {r['read']} read, {r['added']} added, "
-                  f"{r['skipped']} already stored, {r['duplicates']} archive duplicates")
+                  f"{r['skipped']} already stored, {r['duplicates']} archive duplicates{older_note}; "
+                  f"{r['seconds']:.2f} s, {r['messages_per_second'] or 0} messages/s")
     return 0
