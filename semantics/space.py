@@ -611,6 +611,7 @@ OP_SPECS = (
     {"call": "bpf", "cmd": "BPF_PROG_LOAD", "prog_type": "BPF_PROG_TYPE_XDP"},
     {"call": "bpf", "cmd": "BPF_BTF_LOAD"},
     {"call": "bpf", "cmd": "BPF_MAP_FREEZE", "map_type": "BPF_MAP_TYPE_ARRAY"},
+    {"call": "bpf", "cmd": "BPF_MAP_FREEZE", "map_type": "BPF_MAP_TYPE_ARRAY", "map_flags": ["BPF_F_RDONLY"]},
     {"call": "bpf", "cmd": "BPF_PROG_ATTACH", "prog_type": "BPF_PROG_TYPE_CGROUP_SKB", "attach_type": "BPF_CGROUP_INET_INGRESS"},
     {"call": "bpf", "cmd": "BPF_TOKEN_CREATE"},
     {"call": "capable", "cap": "CAP_BPF"},
@@ -902,6 +903,47 @@ def minimize(ctx, evaluators, assign: dict, want: tuple, keep=("with_token",), i
 MINIMIZE_BUDGET = 12
 
 
+def _step_models(v: Verdict, t) -> str:
+    suffix = f" ({v.kernel})"
+    return t.models[:-len(suffix)] if t.models.endswith(suffix) else t.models
+
+
+def _deciding_step(v: Verdict):
+    """The check that decided v: the failing one (the last step of a denial,
+    or the hook whose positive return reached user space), or for an allow
+    the LSM bypass that skipped the kernel's own checks (None: every check passed)."""
+    if v.outcome != "allow":
+        return v.trace[-1] if v.trace else None
+    return next((t for t in v.trace if t.result.startswith("bypass")), None)
+
+
+def explain(va: Verdict, vb: Verdict, max_steps: int = 3) -> str:
+    """In words a maintainer can hold against the source: for each kernel,
+    the function and C condition that decided the example (from its trace);
+    where one kernel allows without a bypass, what that kernel checks in the
+    function where the other one decided."""
+    parts = []
+    for v, other in ((va, vb), (vb, va)):
+        d = _deciding_step(v)
+        bypass = next((t for t in v.trace if t.result.startswith("bypass")), None)
+        if d is not None:
+            after = f" (after {_step_models(v, bypass)}: {bypass.check} -> {bypass.result})" \
+                if bypass is not None and bypass is not d else ""
+            parts.append(f"{v.kernel}: {v.outcome} at {_step_models(v, d)}: {d.check} -> {d.result}{after}")
+            continue
+        od = _deciding_step(other)
+        if od is None:
+            parts.append(f"{v.kernel}: allow (every check passes)")
+            continue
+        fn = _step_models(other, od).split(" ")[0]
+        same = [t for t in v.trace if _step_models(v, t).startswith(fn)][:max_steps]
+        if same:
+            parts.append(f"{v.kernel}: allow; {fn} checks only: " + "; ".join(f"{t.check} -> {t.result}" for t in same))
+        else:
+            parts.append(f"{v.kernel}: allow; it has no {fn} step and every check passes")
+    return " | ".join(parts)
+
+
 @dataclass(frozen=True)
 class DiffGroup:
     op: Op
@@ -912,6 +954,7 @@ class DiffGroup:
     example_verdicts: tuple    # (Verdict under from, Verdict under to)
     configurations: int        # configurations of the space in this group
     unminimized: int = 0       # trailing conditions left as raw cubes (minimization budget spent)
+    why: str = ""              # the deciding check under each kernel (from the example's traces)
 
     def op_text(self) -> str:
         return op_text(self.op)
@@ -937,7 +980,7 @@ class DiffResult:
                 "changed": self.changed, "cubes": self.leaves, "seconds": round(self.seconds, 3),
                 "groups": [{"op": g.op.to_json(), "from_outcome": g.from_outcome, "to_outcome": g.to_outcome,
                             "configurations": g.configurations, "when": g.condition_texts(),
-                            "unminimized": g.unminimized,
+                            "unminimized": g.unminimized, "why": g.why,
                             "example": g.example,
                             "example_verdicts": [v.to_json() for v in g.example_verdicts]}
                            for g in self.groups]}
@@ -1019,7 +1062,8 @@ def _diff(from_kernel: str, to_kernel: str, ops, minimal: bool) -> DiffResult:
             exb = to_scenario(ex_assign, op, kb, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
             exa = to_scenario(ex_assign, op, ka, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
             va, vb = decide(parse_scenario(exa)), decide(parse_scenario(exb))
-            groups.append(DiffGroup(op, oa, ob, tuple(conds), exb, (va, vb), sum(w for _, w, _ in items), unminimized))
+            groups.append(DiffGroup(op, oa, ob, tuple(conds), exb, (va, vb), sum(w for _, w, _ in items), unminimized,
+                                    explain(va, vb)))
     return DiffResult(ka.name, kb.name, tuple(groups), total, changed, nleaves, time.perf_counter() - t0)
 
 

@@ -240,6 +240,30 @@ def test_map_freeze_capability_dropped_by_patch_6():
     assert out(obj, "v6.9") == "allow"
 
 
+def test_map_freeze_write_check_added_by_patch_6():
+    """map_freeze() kernel/bpf/syscall.c, patch 6/8 (and v6.9): !(map_get_sys_perms(map, f) & FMODE_CAN_WRITE)
+    returns -EPERM, so a read-only map fd (map created with BPF_F_RDONLY) can no longer freeze the map,
+    even with CAP_BPF; v6.3 never looked at the fd's mode."""
+    ro = {"call": "bpf", "cmd": "BPF_MAP_FREEZE", "map_type": "BPF_MAP_TYPE_ARRAY", "map_flags": ["BPF_F_RDONLY"]}
+    obj = sc(ro, "v6.3", "init", ["CAP_BPF"])
+    assert out(obj, "v6.3") == "allow"
+    assert out(obj, "proposal-2023-04") == "EPERM"
+    assert out(obj, "v6.9") == "EPERM"
+    v = replay(obj, "proposal-2023-04")
+    assert any("FMODE_CAN_WRITE" in t.check and "map_freeze()" in t.models and t.result == "-EPERM" for t in v.trace)
+
+
+def test_map_create_zero_seed_not_behind_proposed_hook():
+    """htab_map_alloc_check() kernel/bpf/hashtab.c: patch 3/8 moved only the LRU check out of it; the
+    BPF_F_ZERO_SEED capable(CAP_SYS_ADMIN) check stays there and runs before security_bpf_map_create(),
+    so a bypass (> 0) does not help; the LRU check now sits behind the hook (map_create() switch)."""
+    lsm = [{"name": "bpf", "returns": {"bpf_map_create_security": 1}}]
+    zs = MAP(HASH, map_flags=["BPF_F_ZERO_SEED"])
+    assert out(sc(zs, "proposal-2023-04", "init", ["CAP_BPF"], sysctl=0, lsm=lsm)) == "EPERM"
+    assert out(sc(MAP(LRU), "proposal-2023-04", "init", [], sysctl=0, lsm=lsm)) == "allow"
+    assert out(sc(MAP(LRU), "v6.3", "init", [], sysctl=0)) == "EPERM"
+
+
 def test_proposed_hooks_absent_elsewhere():
     """lsm_hook_defs.h: bpf_map_create_security exists only in proposal-2023-04; naming it elsewhere is an error."""
     obj = sc(MAP(LRU), "v6.3", lsm=[{"name": "bpf", "returns": {"bpf_map_create_security": 1}}])
@@ -414,3 +438,19 @@ def test_decide_is_pure():
     assert decide(s) == decide(s)
     assert obj == before
     assert isinstance(decide(s), Verdict)
+
+
+def test_diff_explains_map_freeze_change_by_function():
+    """diff v6.3 -> proposal-2023-04 for BPF_MAP_FREEZE: each group says which check in map_freeze()
+    kernel/bpf/syscall.c decided under each kernel (patch 6/8: bpf_capable() dropped, FMODE_CAN_WRITE added)."""
+    from semantics import Op, diff
+    ops = (Op(call="bpf", cmd="BPF_MAP_FREEZE", map_type="BPF_MAP_TYPE_ARRAY"),
+           Op(call="bpf", cmd="BPF_MAP_FREEZE", map_type="BPF_MAP_TYPE_ARRAY", map_flags=frozenset({"BPF_F_RDONLY"})))
+    r = diff("v6.3", "proposal-2023-04", ops=ops)
+    by = {(g.op.map_flags, g.from_outcome, g.to_outcome): g for g in r.groups}
+    assert set(by) == {(frozenset(), "EPERM", "allow"), (frozenset({"BPF_F_RDONLY"}), "allow", "EPERM")}
+    granted = by[(frozenset(), "EPERM", "allow")].why
+    assert "map_freeze()" in granted and "!bpf_capable()" in granted and "patch 6/8" in granted
+    refused = by[(frozenset({"BPF_F_RDONLY"}), "allow", "EPERM")].why
+    assert "FMODE_CAN_WRITE" in refused and "map_freeze()" in refused
+    assert r.to_json()["groups"][0]["why"]

@@ -48,6 +48,8 @@ def run(args) -> int:
         n_min = n_conds - g.unminimized
         extra = f", {g.unminimized} more cubes not minimized" if g.unminimized else ""
         print(f"  {g.from_outcome} -> {g.to_outcome}   ({g.configurations:,} configurations, {n_min} minimal condition sets{extra})")
+        if g.why:
+            print(f"    why: {g.why}")
         for c in shown:
             print(f"    when {c}")
         if len(shown) < n_conds:
