@@ -1,10 +1,13 @@
 """Benchmark of the semantics model: decisions/s and the time of the full diff.
 
-Anchor, measured in the same run: json.loads() of one contract scenario (the
-cheapest thing a caller must do before any decision).  Every rate is also
-printed as a ratio against it.
+Anchors, measured in the same run: json.loads() of one contract scenario (the
+cheapest thing a caller must do before any decision), against which every
+rate is printed as a ratio; and for each diff, the naive enumeration of the
+same diff (the model re-run from scratch at every node of the decision tree,
+each widened cube re-explored to minimize), against which its time is
+printed as a ratio (and checked to give the same result).
 
-    .venv/bin/python bench/bench_semantics.py
+    .venv/bin/python bench/bench_semantics.py [--quick]   (--quick: naive anchor on two pairs only)
 """
 from __future__ import annotations
 
@@ -57,13 +60,26 @@ def main() -> int:
               f"{configs / dt:,.0f} decisions/s equivalent ({configs / dt / anchor:,.0f}x the anchor's rate), "
               f"{len(leaves) / dt:,.0f} cube evaluations/s")
 
-    for a, b in (("v6.3", "proposal-2023-04"), ("v6.3", "v6.9"), ("proposal-2023-04", "v6.9")):
+    # the diff of every ordered pair, against a second anchor measured here too: the naive
+    # enumeration (the model run from scratch at every node of the decision tree, every
+    # widened cube re-explored to minimize); both must give the same result
+    pairs = [(a, b) for a in kernel_names() for b in kernel_names() if a != b]
+    naive_pairs = {("v6.3", "proposal-2023-04"), ("v6.3", "v6.9")} if "--quick" in sys.argv else set(pairs)
+    for a, b in pairs:
         t0 = time.perf_counter()
         r = diff(a, b)
         dt = time.perf_counter() - t0
-        print(f"diff {a} -> {b}: {dt:.2f}s for {r.configurations:,} configurations "
-              f"({len(space_ops((a, b)))} operations, {r.leaves:,} cubes, {len(r.groups)} groups, "
-              f"{r.changed:,} changed; {r.configurations / dt:,.0f} decisions/s equivalent)")
+        line = (f"diff {a} -> {b}: {dt:.2f}s for {r.configurations:,} configurations "
+                f"({len(space_ops((a, b)))} operations, {r.leaves:,} cubes, {len(r.groups)} groups, "
+                f"{r.changed:,} changed; {r.configurations / dt:,.0f} decisions/s equivalent)")
+        if (a, b) in naive_pairs:
+            t0 = time.perf_counter()
+            rn = diff(a, b, naive=True)
+            dn = time.perf_counter() - t0
+            same = {**r.to_json(), "seconds": 0} == {**rn.to_json(), "seconds": 0}
+            line += (f"\n   anchor: naive enumeration of the same diff: {dn:.2f}s; the diff takes "
+                     f"{dt / dn:.2f}x the anchor's time ({dn / dt:.1f}x faster), same result: {same}")
+        print(line)
         t0 = time.perf_counter()
         diff(a, b, minimal=False)
         print(f"   same diff without minimizing the conditions: {time.perf_counter() - t0:.2f}s")

@@ -283,12 +283,18 @@ class Context:
             return (frozenset(), frozenset([t]), ALL) if t else (frozenset(), ALL)
         raise KeyError(f)
 
-    def evaluators(self, forces=None):
+    def evaluators(self, forces=None, naive: bool = False):
+        """One evaluator per view.  naive: run the model from scratch on every
+        (partial) assignment, as the enumeration did before the read trie
+        (the benchmark's anchor and the trie's reference in the tests)."""
         out = []
         for i, (kname, view) in enumerate(self.views):
             k = load_kernel(kname)
             force = forces[i] if forces else None
-            out.append(_make_eval(k, self.op, force, view, self.views, self.rets, self.domain))
+            if naive:
+                out.append(_make_naive_eval(k, self.op, force, view, self.views, self.rets))
+            else:
+                out.append(_make_eval(k, self.op, force, view, self.views, self.rets, self.domain))
         return out
 
     def concrete_stack(self, a: dict):
@@ -461,6 +467,18 @@ class TrieEval:
 
 def _make_eval(k, op, force, view, views, rets, fill=None):
     return TrieEval(k, op, force, view, views, rets, fill)
+
+
+def _make_naive_eval(k, op, force, view, views, rets):
+    def ev(a, node=None):
+        w = LazyWorld(op, a, force, view, views, rets)
+        rc = evaluate(w, k, None)
+        # a call passing a token needs a token that can exist: from a child
+        # bpffs with at least one delegation option (bpf_token_create())
+        if a.get("with_token") is True and a.get("token") is not None and not w.token_has_delegation():
+            raise Invalid()
+        return rc
+    return ev
 
 
 def iter_leaves(ctx: Context, evaluators, assign: dict):
@@ -1004,15 +1022,15 @@ def _no_gc():
             gc.enable()
 
 
-def diff(from_kernel: str, to_kernel: str, ops=None, minimal: bool = True) -> DiffResult:
+def diff(from_kernel: str, to_kernel: str, ops=None, minimal: bool = True, naive: bool = False) -> DiffResult:
     """Every configuration of the bounded space whose outcome differs between
     two kernels, grouped by operation and outcome change, each group with
     its conditions minimized to the fewest distinguishing fields."""
     with _no_gc():
-        return _diff(from_kernel, to_kernel, ops, minimal)
+        return _diff(from_kernel, to_kernel, ops, minimal, naive)
 
 
-def _diff(from_kernel: str, to_kernel: str, ops, minimal: bool) -> DiffResult:
+def _diff(from_kernel: str, to_kernel: str, ops, minimal: bool, naive: bool = False) -> DiffResult:
     t0 = time.perf_counter()
     ka, kb = load_kernel(from_kernel), load_kernel(to_kernel)
     ops = ops if ops is not None else space_ops((ka.name, kb.name))
@@ -1020,7 +1038,7 @@ def _diff(from_kernel: str, to_kernel: str, ops, minimal: bool) -> DiffResult:
     total = changed = nleaves = 0
     for op in ops:
         ctx = Context(op, ((ka.name, _same), (kb.name, _same)))
-        evs = ctx.evaluators()
+        evs = ctx.evaluators(naive=naive)
         leaves = leaves_and_weights(ctx, evs, _base_assign(op))
         nleaves += len(leaves)
         diffs: dict = {}
@@ -1037,14 +1055,17 @@ def _diff(from_kernel: str, to_kernel: str, ops, minimal: bool) -> DiffResult:
             # (at most MINIMIZE_BUDGET minimizations per group; the rest stay as cubes)
             remaining = [(a, li) for a, _, li in items]
             budget = MINIMIZE_BUDGET if minimal else 0
-            if remaining and budget > 0 and index is None:
+            if remaining and budget > 0 and index is None and not naive:
                 index = LeafIndex([(a, r) for a, r, _ in leaves])
             while remaining and budget > 0:
                 a, _ = remaining.pop(0)
                 m = minimize(ctx, evs, a, (oa, ob), index=index)
                 budget -= 1
-                inside = index.members(index.inside(m))    # the leaves m's cube contains (as _in_cube)
-                remaining = [r for r in remaining if r[1] not in inside]
+                if index is not None:
+                    inside = index.members(index.inside(m))    # the leaves m's cube contains (as _in_cube)
+                    remaining = [r for r in remaining if r[1] not in inside]
+                else:
+                    remaining = [r for r in remaining if not _in_cube(r[0], m)]
                 key = tuple(sorted(m.items(), key=lambda kv: str(kv[0])))
                 if key not in seen:
                     seen.add(key)
