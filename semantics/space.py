@@ -1120,10 +1120,14 @@ def _search(kernel: Kernel, ops, views, start, violated, forces=None, want_min=T
         evs = ctx.evaluators(forces)
         st = dict(_base_assign(op))
         st.update(start(op) if callable(start) else start)
-        for a, rs, wgt in leaves_and_weights(ctx, evs, st):
+        leaves = leaves_and_weights(ctx, evs, st)
+        index = None
+        for a, rs, wgt in leaves:
             total += wgt
             if violated(rs, a, op):
-                m = minimize(ctx, evs, a, tuple(outcome_of(x) for x in rs), keep=tuple(st)) if want_min else a
+                if want_min and index is None:
+                    index = LeafIndex([(x, r) for x, r, _ in leaves])
+                m = minimize(ctx, evs, a, tuple(outcome_of(x) for x in rs), keep=tuple(st), index=index) if want_min else a
                 if best is None or len(m) < len(best[1]):
                     best = (op, m, rs, ctx)
                 if first_only:
@@ -1265,7 +1269,8 @@ PROPERTIES = (prop_lsm_non_authoritative, prop_stacking, prop_child_no_capbpf_ma
 def check(kernel: str) -> list[PropertyResult]:
     """Every property for one kernel variant, with a minimal counterexample where violated."""
     k = load_kernel(kernel)
-    return [p(k) for p in PROPERTIES]
+    with _no_gc():
+        return [p(k) for p in PROPERTIES]
 
 
 def enumerate_space(kernel: str):
