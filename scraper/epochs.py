@@ -82,6 +82,23 @@ def iter_epoch(repo: Path, since_commit: str | None = None, progress: EpochProgr
     A Message-ID met a second time (in this read, `seen`) is yielded with
     duplicate_of_archive=True: public-inbox keeps some mail twice, so do we.
     """
+    raws = iter_epoch_raws(repo, since_commit, progress)
+    yield from flag_duplicates((parse_message(raw, origin) for raw, origin in raws),
+                               set() if seen is None else seen)
+
+
+def flag_duplicates(messages: Iterator[Message], seen: set[str]) -> Iterator[Message]:
+    """Mark a Message-ID already in `seen` duplicate_of_archive; add each to `seen`."""
+    for msg in messages:
+        if msg.message_id in seen:
+            msg = replace(msg, duplicate_of_archive=True)
+        seen.add(msg.message_id)
+        yield msg
+
+
+def iter_epoch_raws(repo: Path, since_commit: str | None = None,
+                    progress: EpochProgress | None = None) -> Iterator[tuple[bytes, str]]:
+    """(raw bytes, origin) of every message added after since_commit, oldest first."""
     repo = Path(repo)
     if since_commit:
         check = subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"{since_commit}^{{commit}}"],
@@ -89,7 +106,6 @@ def iter_epoch(repo: Path, since_commit: str | None = None, progress: EpochProgr
         if check.returncode != 0:
             since_commit = None  # history rewritten (or another repo): read everything
     rng = f"{since_commit}..HEAD" if since_commit else "HEAD"
-    seen = set() if seen is None else seen
     rev = subprocess.Popen(["git", "-C", str(repo), "rev-list", "--reverse", rng],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     cat = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
@@ -141,13 +157,9 @@ def iter_epoch(repo: Path, since_commit: str | None = None, progress: EpochProgr
             size = int(parts[2])
             raw = out.read(size)
             out.read(1)  # trailing LF
-            msg = parse_message(raw, origin=f"git:{repo}@{commit}")
-            if msg.message_id in seen:
-                msg = replace(msg, duplicate_of_archive=True)
-            seen.add(msg.message_id)
             if progress is not None:
                 progress.last_commit[key] = commit
-            yield msg
+            yield raw, f"git:{repo}@{commit}"
         t.join()
         rev.wait()
         if rev.returncode not in (0, None):

@@ -140,15 +140,21 @@ def _finish(message: bytes) -> bytes:
     return message
 
 
-def iter_mbox(path: str | Path) -> Iterator[Message]:
-    """Yield parsed messages; a message that cannot be parsed raises ScrapeError."""
+def iter_mbox_raws(path: str | Path) -> Iterator[tuple[bytes, str]]:
+    """(raw bytes, origin) of every message; an mbox with none raises ScrapeError."""
     path = Path(path)
     count = 0
     for index, raw in enumerate(iter_raw_mbox(path)):
         count += 1
-        yield parse_message(raw, origin=f"mbox:{path}#{index}")
+        yield raw, f"mbox:{path}#{index}"
     if count == 0:
         raise ScrapeError(f"{path}: no messages found (empty or not an mbox)")
+
+
+def iter_mbox(path: str | Path) -> Iterator[Message]:
+    """Yield parsed messages; a message that cannot be parsed raises ScrapeError."""
+    for raw, origin in iter_mbox_raws(path):
+        yield parse_message(raw, origin=origin)
 
 
 _HDR_MID = re.compile(rb"^Message-I[dD]:[ \t]*<?[^\s<>]", re.M | re.I)

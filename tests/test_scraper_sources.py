@@ -30,7 +30,7 @@ def stored_raws(db):
     return {m.message_id: m.raw for m in Store(db).messages()}
 
 
-def test_mbox_gz_same_as_mbox(tmp_path):
+def test_mbox_gz_same_as_mbox(tmp_path, parse_mode):
     gz = tmp_path / "t.mbox.gz"
     gz.write_bytes(gzip.compress(THREAD_MBOX.read_bytes()))
     assert ingest(tmp_path / "a.db", str(THREAD_MBOX)) == 0
@@ -50,7 +50,7 @@ def test_maildir(tmp_path):
     assert set(stored_raws(tmp_path / "h.db").values()) == set(RAWS)
 
 
-def test_epoch_incremental_and_duplicates(tmp_path, capsys):
+def test_epoch_incremental_and_duplicates(tmp_path, capsys, parse_mode):
     inbox = tmp_path / "inbox"
     epoch = inbox / "git" / "0.git"
     fast_import_epoch(epoch, RAWS[:30])
@@ -98,7 +98,19 @@ def _parse(raw):
     return parse_message(raw, "t")
 
 
-def test_bad_mbox_stores_nothing(tmp_path, capsys):
+@pytest.fixture(params=["thread", "process"])
+def parse_mode(request, monkeypatch):
+    """Run a test with small sources parsed in a thread (the default) and, forced, in the
+    forked parser process big sources get."""
+    if request.param == "process":
+        import hookdebate.commands.ingest as ingest_cmd
+
+        monkeypatch.setattr(ingest_cmd, "_PARALLEL_BYTES", 0)
+        monkeypatch.setattr(ingest_cmd, "_PARALLEL_MESSAGES", 0)
+    return request.param
+
+
+def test_bad_mbox_stores_nothing(tmp_path, capsys, parse_mode):
     db = tmp_path / "h.db"
     assert ingest(db, str(THREAD_MBOX)) == 0
     bad = tmp_path / "bad.mbox"
@@ -357,3 +369,22 @@ def test_since_on_epochs_keeps_older_mail_reachable(tmp_path, capsys):
     assert ingest(db, str(epoch)) == 0
     assert "messages/s" in capsys.readouterr().out
     assert set(stored_raws(db).values()) == set(RAWS)
+
+
+def test_parallel_parser_order_raw_and_error_position():
+    from scraper.parallel import ParallelParser
+
+    items = [(raw, f"t#{i}") for i, raw in enumerate(RAWS)]
+    got = list(ParallelParser(chunk=5, window=2).parse(iter(items)))
+    assert got == [_parse_with(raw, origin) for raw, origin in items]  # raw re-attached, order kept
+    bad = items[:23] + [(b"not mail at all\n", "t#bad")] + items[23:]
+    seen = []
+    with pytest.raises(ScrapeError, match="t#bad"):
+        for m in ParallelParser(chunk=5, window=2).parse(iter(bad)):
+            seen.append(m)
+    assert len(seen) == 23
+
+
+def _parse_with(raw, origin):
+    from scraper.mail import parse_message
+    return parse_message(raw, origin)

@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -66,14 +67,27 @@ def _progress(iterable, total, desc, disable):
                 file=sys.stderr, leave=False, mininterval=0.5)
 
 
+# Below these sizes forking a parser process costs more than it saves.
+_PARALLEL_BYTES = 1 << 20
+_PARALLEL_MESSAGES = 1000
+
+
+def _parser(parallel: bool):
+    """→ items of (raw, origin) → Messages: a forked worker process for big sources
+    (created here, before this source starts any thread), else a background thread."""
+    from scraper.parallel import ParallelParser, parse_in_thread
+
+    return ParallelParser().parse if parallel else parse_in_thread
+
+
 def collect(source: str, args, client, store, disable_progress: bool):
     """→ (list of messages, state updates) for one source, fully parsed, nothing written."""
     import itertools
 
-    from scraper import iter_mbox
-    from scraper.prefetch import prefetch
-    from scraper.epochs import (EpochProgress, count_new_commits, epoch_key, iter_epoch,
-                                iter_maildir)
+    from scraper.epochs import (EpochProgress, count_new_commits, epoch_key, flag_duplicates,
+                                iter_epoch_raws, iter_maildir)
+    from scraper.errors import ScrapeError
+    from scraper.mbox import iter_mbox_raws
     from scraper.lore import iter_thread
     from scraper.mail import parse_message
     from scraper.lwn import fetch_article, parse_article
@@ -85,23 +99,29 @@ def collect(source: str, args, client, store, disable_progress: bool):
         # Streamed into the store (a list-year never sits in memory whole). A bad
         # message raises part way and add_messages rolls the whole call back (one
         # savepoint), so a bad mbox stores nothing without a validation pre-pass.
-        msgs = _progress(prefetch(iter_mbox(detail)), None, str(detail.name), disable_progress)
+        parse = _parser(detail.stat().st_size > _PARALLEL_BYTES)
+        msgs = _progress(parse(iter_mbox_raws(detail)), None, str(detail.name), disable_progress)
     elif kind == "maildir":
         msgs = list(iter_maildir(detail))
     elif kind == "epochs":
         prog = EpochProgress(last_commit={})
-        msgs, seen = [], set()
+        raws, seen, totals = [], set(), []
         for repo in detail:
             last = store.get_state(epoch_key(repo))
             if last and not seen:
                 # an incremental read: a Message-ID already stored from this archive is
                 # a second copy the archive keeps; flag it (the store keeps it aside)
                 seen.update(store.message_ids())
-            total = count_new_commits(repo, last) if last is None else None
-            msgs.append(_progress(prefetch(iter_epoch(repo, last, prog, seen)), total, repo.name,
-                                  disable_progress))
+            try:
+                totals.append(count_new_commits(repo, last))
+            except ScrapeError:  # a rewritten history: iter_epoch_raws reads it all
+                totals.append(None)
+            raws.append(iter_epoch_raws(repo, last, prog))  # generators: nothing runs yet
+        total = None if None in totals else sum(totals)
+        parse = _parser(total is None or total >= _PARALLEL_MESSAGES)
         # streamed: public-inbox gives every archived message a Message-ID
-        msgs = itertools.chain.from_iterable(msgs)
+        msgs = _progress(flag_duplicates(parse(itertools.chain.from_iterable(raws)), seen), total,
+                         Path(source).name, disable_progress)
         state = prog.last_commit  # filled while the messages stream into the store
     elif kind in ("article-file", "article-url"):
         if kind == "article-file":
