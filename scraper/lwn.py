@@ -5,8 +5,6 @@ import re
 import urllib.robotparser
 from urllib.parse import unquote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-
 from scraper.errors import ScrapeError
 from scraper.model import Article, ArticleLink, ArticleQuote
 
@@ -46,6 +44,8 @@ def _text(node) -> str:
 
 
 def parse_article(html: str | bytes, url: str = "") -> Article:
+    from bs4 import BeautifulSoup, NavigableString  # (50 ms of imports only LWN pages need)
+
     soup = BeautifulSoup(html, "html.parser")
     page_text = soup.get_text(" ", strip=True)
     body = soup.select_one("div.ArticleText") or soup.select_one("td.MidColumn") or soup.body

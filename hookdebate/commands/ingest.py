@@ -90,7 +90,6 @@ def collect(source: str, args, client, store, disable_progress: bool):
     from scraper.mbox import iter_mbox_raws
     from scraper.lore import iter_thread
     from scraper.mail import parse_message
-    from scraper.lwn import fetch_article, parse_article
     from scraper.sources import classify
 
     kind, detail = classify(source)
@@ -124,6 +123,8 @@ def collect(source: str, args, client, store, disable_progress: bool):
                          Path(source).name, disable_progress)
         state = prog.last_commit  # filled while the messages stream into the store
     elif kind in ("article-file", "article-url"):
+        from scraper.lwn import fetch_article, parse_article
+
         if kind == "article-file":
             article = parse_article(detail.read_bytes(), url=str(detail))
         else:
