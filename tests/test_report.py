@@ -33,6 +33,9 @@ def test_report_no_args_ingests_and_prints_markdown(db, capsys):
     assert "https://lore.kernel.org/all/CAHC9VhQHmdZYnR=+rX-3FcRh127mhJt=jAnototfTiuSoOTptg@mail.gmail.com/" in out
     assert re.search(r"\u21d2 \*\*(EPERM|allow|ENOMEM)\*\*", out)  # a replay with its outcome
     assert "cap_capable(" in out  # traces are shown
+    # the timeline is in UTC and reads in order (authors post from different zones)
+    stamps = re.findall(r"^- (\d{4}-\d\d-\d\d \d\d:\d\d) UTC \*\*", out, re.M)
+    assert len(stamps) == 52 and stamps == sorted(stamps)
     # verdicts were persisted
     from hookdebate.store import Store
 

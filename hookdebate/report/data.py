@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timezone
 from urllib.parse import quote
 
 STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed on", "neutral": "takes no side on"}
@@ -26,7 +27,10 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
     for mid in sorted(msgs, key=lambda i: (msgs[i].date.timestamp() if msgs[i].date else 0, i)):
         m = msgs[mid]
         timeline.append({"message_id": mid, "url": lore_url(mid), "author": names.get(analysis.author_of.get(mid), m.from_name),
-                         "date": m.date.isoformat() if m.date else m.date_raw, "subject": m.subject,
+                         # UTC, the order the timeline is sorted in: local wall-clock times of
+                         # authors in different zones would read out of order.
+                         "date": m.date.astimezone(timezone.utc).isoformat() if m.date else m.date_raw,
+                         "subject": m.subject,
                          "parent": analysis.tree.parent_of.get(mid), "stance": stance_of.get(mid, "neutral")})
     participants = []
     for p in analysis.positions:

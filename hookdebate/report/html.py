@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import html
 
-from hookdebate.report.markdown import STANCE_WORDS, variant_diff_sentence  # noqa: F401
+from hookdebate.report.markdown import STANCE_WORDS, utc_minute, variant_diff_sentence  # noqa: F401
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
@@ -46,7 +46,7 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
     H.append("</tbody></table>")
     H.append("<h2>Timeline</h2><ol id=\"timeline\">")
     for t in r["timeline"]:
-        H.append(f"<li>{e(t['date'][:16].replace('T', ' '))} <b>{e(t['author'])}</b> ({e(t['stance'])}): "
+        H.append(f"<li>{e(utc_minute(t['date']))} <b>{e(t['author'])}</b> ({e(t['stance'])}): "
                  f"<a href=\"{e(t['url'])}\">{e(t['subject'])}</a></li>")
     H.append("</ol>")
     s = r["link_summary"]

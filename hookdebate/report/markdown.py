@@ -1,7 +1,12 @@
 """Markdown rendering of the report dict."""
 from __future__ import annotations
 
-STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed on", "neutral": "takes no side on"}
+from hookdebate.report.data import STANCE_WORDS
+
+
+def utc_minute(iso: str) -> str:
+    """'2023-04-12T19:49:00+00:00' -> '2023-04-12 19:49 UTC'; a date that did not parse is shown raw."""
+    return f"{iso[:16].replace('T', ' ')} UTC" if iso.endswith("+00:00") else iso
 
 
 def _md(text: str) -> str:
@@ -75,7 +80,7 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
             L.append(f"  - \u201c{_md(e['quote'])}\u201d ([message]({e['url']}))")
     L += ["", "## Timeline", ""]
     for t in r["timeline"]:
-        L.append(f"- {t['date'][:16].replace('T', ' ')} **{_md(t['author'])}** ({t['stance']}): "
+        L.append(f"- {utc_minute(t['date'])} **{_md(t['author'])}** ({t['stance']}): "
                  f"[{_md(t['subject'])}]({t['url']})")
     s = r["link_summary"]
     L += ["", "## Key claims, replayed in the kernel model", ""]
