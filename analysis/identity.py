@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from analysis.disjoint import DisjointSets
 from analysis.errors import AnalysisError
 from analysis.model import Person
 from scraper.model import Message
@@ -138,19 +139,8 @@ def merge_identities(
         overrides = _check_overrides(overrides, "overrides")
     msgs = list(messages)
     # union-find over addresses
-    uf: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        uf.setdefault(x, x)
-        while uf[x] != x:
-            uf[x] = uf[uf[x]]
-            x = uf[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            uf[ra] = rb
+    sets = DisjointSets()
+    find, union = sets.find, sets.union
 
     addr_of: dict[str, str] = {}
     names_by_addr: dict[str, Counter] = defaultdict(Counter)
@@ -187,7 +177,7 @@ def merge_identities(
                 by_name[key] = addr
 
     groups: dict[str, list[str]] = defaultdict(list)
-    for addr in uf:
+    for addr in sets:
         groups[find(addr)].append(addr)
 
     person_of_addr: dict[str, str] = {}

@@ -170,7 +170,7 @@ def _proposal_message(root: Message, ordered: list[Message]) -> Message:
 
 def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     """The whole analysis of one thread (pass the messages of one thread)."""
-    from analysis.cues import is_concession, is_neutral_statement, sentence_cues
+    from analysis.cues import is_neutral_statement, sentence_cues
     from analysis.lexicon import get_cues, get_lexicon
     from analysis.nlp import get_nlp
 
@@ -260,7 +260,6 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
 
     claims: list[Claim] = []
     pairs: list[ReplyPair] = []
-    sent_relation: dict[int, str] = {}
     for m in ordered:
         n = 0
         for b in blocks_of[m.message_id]:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Iterable
 
+from analysis.disjoint import DisjointSets
 from analysis.errors import AnalysisError
 from analysis.model import ThreadTree
 from scraper.model import Message
@@ -118,19 +119,8 @@ def split_threads(messages: Iterable[Message]) -> list[list[Message]]:
     if not msgs:
         return []
     present = {m.message_id for m in msgs}
-    uf: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        uf.setdefault(x, x)
-        while uf[x] != x:
-            uf[x] = uf[uf[x]]
-            x = uf[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            uf[ra] = rb
+    sets = DisjointSets()
+    find, union = sets.find, sets.union
 
     for m in msgs:
         find(m.message_id)

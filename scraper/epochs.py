@@ -12,7 +12,7 @@ import re
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from scraper.errors import ScrapeError
 from scraper.mail import parse_message

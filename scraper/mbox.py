@@ -155,26 +155,3 @@ def iter_mbox(path: str | Path) -> Iterator[Message]:
     """Yield parsed messages; a message that cannot be parsed raises ScrapeError."""
     for raw, origin in iter_mbox_raws(path):
         yield parse_message(raw, origin=origin)
-
-
-_HDR_MID = re.compile(rb"^Message-I[dD]:[ \t]*<?[^\s<>]", re.M | re.I)
-
-
-def check_raw(raw: bytes, origin: str) -> None:
-    """Cheap check that raw bytes are a mail with a Message-ID (what parse_message requires)."""
-    head = raw.split(b"\n\n", 1)[0]
-    if _HDR_MID.search(head):
-        return
-    parse_message(raw, origin)  # raises ScrapeError with the precise reason
-    # (parse_message may still accept it, e.g. a folded header: fine)
-
-
-def validate_mbox(path: str | Path) -> int:
-    """Read the whole mbox once, checking every message, without keeping any. → count."""
-    count = 0
-    for index, raw in enumerate(iter_raw_mbox(path)):
-        check_raw(raw, f"mbox:{path}#{index}")
-        count += 1
-    if count == 0:
-        raise ScrapeError(f"{path}: no messages found (empty or not an mbox)")
-    return count

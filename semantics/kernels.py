@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from semantics.errors import ScenarioError
 

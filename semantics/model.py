@@ -1,9 +1,9 @@
 """decide(): one scenario, one kernel, one verdict with its trace."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from semantics.engine import Trace, TraceStep, evaluate, outcome_of
+from semantics.engine import Trace, evaluate, outcome_of
 from semantics.errors import ScenarioError
 from semantics.kernels import Kernel, load_kernel
 from semantics.scenario import ALL, Scenario, parse_scenario

@@ -21,12 +21,11 @@ import gc
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
 from semantics.engine import evaluate, outcome_of, vm_all_agree, walk_int_hook
-from semantics.errors import ScenarioError
 from semantics.kernels import Kernel, kernel_names, load_kernel
 from semantics.model import Verdict, decide
 from semantics.scenario import ALL, Op, parse_scenario

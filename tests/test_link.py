@@ -9,7 +9,6 @@ import pytest
 
 import analysis
 from analysis.link import kernel_for_date, link_claims, load_rules, verdict_rows
-from analysis.model import Claim
 from scraper import iter_mbox
 
 ROOT = Path(__file__).resolve().parents[1]

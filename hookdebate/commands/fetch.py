@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from email.utils import formatdate
 
 
 def register(subparsers) -> None:

@@ -40,7 +40,6 @@ def _format(args) -> str:
 
 def build_report(store, thread=None, pictures: bool = False):
     """(report dict, ThreadAnalysis, LinkResult, pictures {name: svg bytes})."""
-    from analysis import argmap  # noqa: F401  (keeps the import error close to the cause)
     from analysis.link import change_impact, link_claims, verdict_rows
     from hookdebate.pipeline import analyze_thread
     from hookdebate.report import build

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timezone
 
 from hookdebate.cli import add_db_option, add_json_option, resolve_db
 
@@ -46,7 +47,9 @@ def run(args) -> int:
         print(json.dumps({"root": tree.root_id, "messages": rows}, indent=2))
         return 0
     for row in rows:
-        date = row["date"][:16].replace("T", " ")
+        m = by_id[row["message_id"]]
+        # UTC as lore's /T/ view shows it: authors' own zones would make the order look wrong
+        date = m.date.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if m.date else row["date"]
         print(f"{'  ' * row['depth']}{row['author']}  {date}  {row['subject']}")
     print(f"\n{len(rows)} messages, root <{tree.root_id}>")
     return 0

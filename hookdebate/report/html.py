@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import html
 
-from hookdebate.report.markdown import STANCE_WORDS, utc_minute, variant_diff_sentence  # noqa: F401
+from hookdebate.report.markdown import utc_minute, variant_diff_sentence
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}

@@ -28,7 +28,7 @@ def variant_diff_sentence(d: dict) -> str:
             + ("(ret=N: a positive LSM return that reaches user space as the syscall's result.) "
                if any(g["to_outcome"].startswith("ret=") or g["from_outcome"].startswith("ret=") for g in d["groups"])
                else "") +
-            f"Each row lists the fewest settings that make the difference (the first few of its minimal condition sets).")
+            "Each row lists the fewest settings that make the difference (the first few of its minimal condition sets).")
 
 
 def _variant_diff(d) -> list[str]:
