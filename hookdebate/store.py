@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Iterable
 
 import sqlite_utils
 
+from hookdebate.errors import HookdebateError
 from scraper.model import Message
 
 SCHEMA_VERSION = 1
@@ -69,12 +71,15 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(self.path)
-        else:
-            self.db = sqlite_utils.Database(memory=True)
-        self._ensure_schema()
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite_utils.Database(self.path)
+            else:
+                self.db = sqlite_utils.Database(memory=True)
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:  # not SQLite, a directory, locked, read-only...
+            raise HookdebateError(f"{path}: cannot use as a hookdebate database: {exc}") from None
 
     # -- schema -----------------------------------------------------------
     def _ensure_schema(self) -> None:

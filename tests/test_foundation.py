@@ -153,6 +153,20 @@ def test_bad_input_is_one_line_error_and_loses_nothing(tmp_path, kind):
     assert not store.has_message("new-one@example.org")
 
 
+@pytest.mark.parametrize("kind", ["not-sqlite", "directory"])
+def test_unusable_database_is_one_line_error_and_left_alone(tmp_path, kind):
+    db = tmp_path / "notes.txt"
+    if kind == "not-sqlite":
+        db.write_bytes(b"my notes, not a database\n" * 10)
+    else:
+        db.mkdir()
+    before = db.read_bytes() if kind == "not-sqlite" else None
+    for args in (("ingest", str(THREAD)), ("thread",)):
+        _assert_one_line_error(hookdebate(*args, db=db))
+    if before is not None:
+        assert db.read_bytes() == before
+
+
 def test_help_does_not_import_spacy():
     code = ("import sys; from hookdebate.cli import build_parser; build_parser(); "
             "print('spacy' in sys.modules)")
