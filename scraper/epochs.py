@@ -52,6 +52,17 @@ def find_epochs(path: Path) -> list[Path]:
     return []
 
 
+def is_public_inbox_epoch(repo: Path) -> bool:
+    """A public-inbox epoch's every commit holds one message as the file `m` (or, for a
+    removal, `d`); an empty repository or a source tree has neither at HEAD."""
+    for name in ("m", "d"):
+        proc = subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"HEAD:{name}"],
+                              capture_output=True)
+        if proc.returncode == 0:
+            return True
+    return False
+
+
 def _git(repo: Path, *args: str) -> str:
     proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
     if proc.returncode != 0:

@@ -387,3 +387,51 @@ def test_parallel_parser_order_raw_and_error_position():
 def _parse_with(raw, origin):
     from scraper.mail import parse_message
     return parse_message(raw, origin)
+
+
+def test_single_message_file_ingests_byte_identical(tmp_path):
+    # a message saved from lore's /raw has no mbox "From " line
+    raw = RAWS[7]
+    assert not raw.startswith(b"From ")
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(raw)
+    assert classify(str(eml))[0] == "message"
+    db = tmp_path / "h.db"
+    assert ingest(db, str(eml)) == 0 and ingest(db, str(eml)) == 0
+    assert list(stored_raws(db).values()) == [raw]
+
+
+def test_git_repository_that_is_not_an_archive_is_refused(tmp_path, capsys):
+    import subprocess
+
+    src = tmp_path / "src"
+    subprocess.run(["git", "init", "-q", str(src)], check=True)
+    with pytest.raises(ScrapeError, match="not a public-inbox epoch"):
+        classify(str(src))  # empty
+    (src / "README").write_text("code, not mail\n")
+    subprocess.run(["git", "-C", str(src), "add", "README"], check=True)
+    subprocess.run(["git", "-C", str(src), "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-q", "-m", "x"], check=True)
+    db = tmp_path / "h.db"
+    assert ingest(db, str(src)) == 2
+    assert "not a public-inbox epoch" in capsys.readouterr().err
+    assert not db.exists() or Store(db).count_messages() == 0
+
+
+def test_v2_inbox_skips_an_epoch_not_yet_written(tmp_path):
+    import subprocess
+
+    inbox = tmp_path / "inbox"
+    fast_import_epoch(inbox / "git" / "0.git", RAWS[:5])
+    subprocess.run(["git", "init", "-q", "--bare", str(inbox / "git" / "1.git")], check=True)
+    assert classify(str(inbox)) == ("epochs", [inbox / "git" / "0.git"])
+
+
+def test_lwn_urls_that_are_not_articles(tmp_path, capsys):
+    assert classify("https://lwn.net/ml/bpf/a@b/") == ("lore", "<a@b>")
+    with pytest.raises(ScrapeError, match="not an LWN article URL"):
+        classify("https://lwn.net/Kernel/")
+    page = tmp_path / "p.html"
+    page.write_text("<html><body><div class='ArticleText'><p>No links here.</p></div></body></html>")
+    assert ingest(tmp_path / "h.db", str(page)) == 2
+    assert "links to no mailing-list message" in capsys.readouterr().err

@@ -100,6 +100,8 @@ def collect(source: str, args, client, store, disable_progress: bool):
         # savepoint), so a bad mbox stores nothing without a validation pre-pass.
         parse = _parser(detail.stat().st_size > _PARALLEL_BYTES)
         msgs = _progress(parse(iter_mbox_raws(detail)), None, str(detail.name), disable_progress)
+    elif kind == "message":
+        msgs = [parse_message(detail.read_bytes(), origin=str(detail))]
     elif kind == "maildir":
         msgs = list(iter_maildir(detail))
     elif kind == "epochs":
@@ -129,6 +131,9 @@ def collect(source: str, args, client, store, disable_progress: bool):
             article = parse_article(detail.read_bytes(), url=str(detail))
         else:
             article = fetch_article(client, detail)
+        if not article.message_ids:
+            raise ScrapeError(f"{source}: the article links to no mailing-list message "
+                              "(lore, lwn.net/ml/, patch.msgid.link): nothing to ingest")
         msgs, seen = [], set()
         lore_url = args.lore_url
         for mid in article.message_ids:
