@@ -3,13 +3,18 @@ and the thread timeline (who posted when, replies as arcs). Return SVG/PNG bytes
 from __future__ import annotations
 
 import io
+import warnings
 from collections import Counter
 from datetime import datetime
 
 
 def _fig_bytes(fig, fmt: str) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=110)
+    with warnings.catch_warnings():
+        # names in scripts the bundled DejaVu font lacks (CJK...): the SVG keeps the text for
+        # the browser's fonts, a PNG shows boxes; a warning per glyph would only bury the output
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=110)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
