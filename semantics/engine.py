@@ -268,6 +268,9 @@ def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
             ok = all(f in op.map_flags for f in val)
         elif key == "flag":
             ok = val in op.map_flags
+        elif key == "flags_outside":
+            # attr->map_flags & ~MASK: some flag of the op is not in the mask
+            ok = any(f not in val for f in op.map_flags)
         elif key == "map_type_supported":
             # enum value 0 (UNSPEC) has no ops: bpf_map_types[0] is NULL
             ok = (op.map_type in kernel.map_types and not op.map_type.endswith("_UNSPEC")) == val
