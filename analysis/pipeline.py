@@ -264,8 +264,10 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
         n = 0
         for b in blocks_of[m.message_id]:
             weak_sents = 0
-            for sent in b.sentences:
+            for i, sent in enumerate(b.sentences):
                 hs = sentence_cues(sent)
+                if hs and i + 1 < len(b.sentences) and _after_hedge(b.sentences[i + 1].text, cues):
+                    hs = []  # "I wouldn't call that X. (I might be wrong)": the writer hedges it
                 weak_sents += bool(hs) and all(h.kind == "weak" for h in hs)
                 for hit in hs:
                     b.hits.append((hit, sent.text.strip()))
@@ -413,6 +415,15 @@ def _infer_relations(claims, pairs, stance_of, person_score, author_of, proposer
     new_pairs = tuple(replace(p, relation=infer(p.message_id, p.target, p.relation)) for p in pairs)
     new_claims = [replace(c, relation=infer(c.message_id, c.responds_to, c.relation)) for c in claims]
     return new_claims, new_pairs
+
+
+def _after_hedge(text: str, cues: dict) -> bool:
+    """A short or parenthetical self-hedge right after a sentence ("(I might be wrong)",
+    "But I may be missing something.") withdraws that sentence's claim to a side."""
+    t = text.strip()
+    if not any(rx.search(t) for rx in cues["hedge"]):
+        return False
+    return t.startswith("(") or len(re.findall(r"[A-Za-z']+", t)) <= 8
 
 
 def _sig_only(text: str) -> bool:

@@ -583,3 +583,43 @@ def test_nothing_in_analysis_or_data_names_the_dev_thread(gold):
         text = f.read_text(encoding="utf-8").lower()
         found = [n for n in needles if re.search(r"(?<![\w.@-])" + re.escape(n) + r"(?![\w@-])", text)]
         assert not found, (str(f), found)
+
+
+# ------------------------------------------------------------------ generalization (2022 lsm corpus readings)
+
+@pytest.mark.parametrize("text,side", [
+    ("Hack upon a hack? Makes no sense.", "attack"),
+    ("This approach of moving generic code into codegen seems suboptimal.", "attack"),
+    ("And adding an extra option just for this doesn't seem like a right approach.", "attack"),
+    ("That is not sufficient to make it safe.", "attack"),
+    ("Sleepable is nowhere near enough.", "attack"),
+    ("It's difficult to judge but in general we've needed something like this for quite some time.", "support"),
+    ("I do see value in this set, and was not aiming to deter it.", "support"),
+    ("Please don't do this.", "attack"),
+])
+def test_cues_read_on_other_threads(nlp, text, side):
+    sides = {s for s, k in _cues(nlp, text) if k != "weak"}
+    assert sides == {side}
+
+
+def test_benign_please_dont_is_no_attack(nlp):
+    # a request about process or a courtesy, not a verdict on the proposal
+    for text in ("Please don't hesitate to ask.", "Please don't respin it just yet, let me look first.",
+                 "Please don't share how to do it yet."):
+        assert not [k for s, k in _cues(nlp, text) if k != "weak"], text
+
+
+def _hedge_thread(second):
+    root = msg("r", "This series adds a hook to deny the operation.\n", subject="[PATCH 0/1] add hook",
+               name="Ann Root", addr="ann@example.org")
+    reply = msg("x", "On Sat, Apr 1, 2023, Ann Root wrote:\n> This series adds a hook to deny the operation.\n\n"
+                "In this case, I wouldn't call the kernel enforcing access control. " + second + "\n"
+                "There are three components here.\n",
+                parent="r", refs=("r",), name="New Comer", addr="new@example.org", minutes=1)
+    a = analyze([root, reply])
+    return {s.message_id: s.stance for s in a.message_stances}["x"]
+
+
+def test_parenthetical_self_hedge_withdraws_the_sentence_before():
+    assert _hedge_thread("The kernel only passes the decision on.") == "oppose"
+    assert _hedge_thread("(I might be wrong).") == "neutral"
