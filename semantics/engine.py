@@ -337,10 +337,16 @@ def token_get(w, kernel: Kernel, step: dict, st: State, tr) -> None:
         ptype = attach_prog_type(kernel, op)
         # expected_attach_type left 0 is enum value 0 (BPF_CGROUP_INET_INGRESS)
         atype = op.attach_type or kernel.attach_types[0]
+        # bpf_prog_load_fixup_attach_type() (v6.9) runs before the token check: an expected_attach_type
+        # of 0 becomes the program type's default (CGROUP_SOCK, SK_REUSEPORT)
+        fixed = step.get("attach_fixup", {}).get(ptype)
+        if fixed is not None and atype == kernel.attach_types[0]:
+            atype = fixed
         if not w.delegated("delegate_progs", ptype):
             why = f"delegate_progs lacks {ptype}"
         elif not w.delegated("delegate_attachs", atype):
-            why = f"delegate_attachs lacks {atype}" + ("" if op.attach_type else " (expected_attach_type 0)")
+            why = f"delegate_attachs lacks {atype}" + ("" if op.attach_type else
+                                                         " (expected_attach_type 0" + (f", fixed up to {atype})" if fixed else ")"))
     st.token = why is None
     if tr is not None:
         tr.add(f"bpf_token_allow_cmd({cmd})" + (f" + allowed {step['match']}" if step.get("match") else ""),

@@ -86,3 +86,26 @@ def test_array_map_alloc_check_flags(k):
     assert replay(sc(k, "PERCPU_ARRAY", ["NUMA_NODE"], ["CAP_SYS_ADMIN"])).outcome == "EINVAL"
     assert replay(sc(k, "ARRAY", ["PRESERVE_ELEMS"], ["CAP_SYS_ADMIN"])).outcome == "EINVAL"
     assert replay(sc(k, "ARRAY", ["MMAPABLE", "INNER_MAP", "NUMA_NODE"], [], 0)).outcome == "allow"
+
+
+def tok_prog(prog_type, attachs, caps=("CAP_BPF", "CAP_NET_ADMIN")):
+    return {"id": "t", "kernel": "v6.9", "task": {"userns": "child", "caps": {"init": [], "child": list(caps)}},
+            "sysctl": {"kernel.unprivileged_bpf_disabled": 2}, "lsm": [],
+            "token": {"userns": "child", "delegate_cmds": ["BPF_PROG_LOAD"], "delegate_progs": [prog_type],
+                      "delegate_attachs": attachs},
+            "op": {"call": "bpf", "cmd": "BPF_PROG_LOAD", "prog_type": prog_type, "with_token": True}}
+
+
+def test_bpf_prog_load_fixup_attach_type_before_token_check():
+    """bpf_prog_load_fixup_attach_type() kernel/bpf/syscall.c (v6.9) runs before
+    bpf_token_allow_prog_type(token, prog_type, expected_attach_type): an expected_attach_type of 0
+    becomes BPF_CGROUP_INET_SOCK_CREATE (CGROUP_SOCK) or BPF_SK_REUSEPORT_SELECT (SK_REUSEPORT), so
+    the token must delegate that attach type, not BPF_CGROUP_INET_INGRESS (value 0)."""
+    cs = "BPF_PROG_TYPE_CGROUP_SOCK"
+    assert replay(tok_prog(cs, ["BPF_CGROUP_INET_SOCK_CREATE"])).outcome == "allow"
+    assert replay(tok_prog(cs, ["BPF_CGROUP_INET_INGRESS"])).outcome == "EPERM"
+    rp = "BPF_PROG_TYPE_SK_REUSEPORT"
+    assert replay(tok_prog(rp, ["BPF_SK_REUSEPORT_SELECT"])).outcome == "allow"
+    assert replay(tok_prog(rp, ["BPF_CGROUP_INET_INGRESS"])).outcome == "EPERM"
+    # no fixup for other types: expected_attach_type stays 0
+    assert replay(tok_prog("BPF_PROG_TYPE_SOCKET_FILTER", ["BPF_CGROUP_INET_INGRESS"])).outcome == "allow"
