@@ -35,7 +35,10 @@ def test_report_no_args_ingests_and_prints_markdown(db, capsys):
     assert "cap_capable(" in out  # traces are shown
     # the timeline is in UTC and reads in order (authors post from different zones)
     stamps = re.findall(r"^- (\d{4}-\d\d-\d\d \d\d:\d\d) UTC \*\*", out, re.M)
-    assert len(stamps) == 52 and stamps == sorted(stamps)
+    assert stamps == sorted(stamps)
+    # every message is linked from the timeline (a series' patches share one row)
+    timeline = out.split("## Timeline")[1].split("\n## ")[0]
+    assert len(re.findall(r"\]\(https://lore\.kernel\.org/all/", timeline)) == 52
     # verdicts were persisted
     from hookdebate.store import Store
 
@@ -210,3 +213,107 @@ def test_report_variant_diff_note_without_proposal(tmp_path):
     from hookdebate.report import render_markdown
 
     assert "No proposal variant" in render_markdown(rep, {})
+
+
+def _report_of(tmp_path, mbox: str, msgs=None):
+    from hookdebate.commands.report import build_report
+    from hookdebate.report import render_html, render_markdown
+    from hookdebate.store import Store
+    from scraper import iter_mbox
+
+    st = Store(tmp_path / f"{Path(mbox).stem}.db")
+    st.add_messages(msgs if msgs is not None else iter_mbox(ROOT / "tests/data" / mbox))
+    rep, *_ = build_report(st)
+    return rep, render_markdown(rep, {}), render_html(rep, {})
+
+
+def test_report_thread_not_about_bpf_has_no_bpf_sections(tmp_path):
+    """A user-namespace thread: the model's only scenarios are bpf() calls, so the stand-in replays
+    are set aside (not findings), and the bpf() change-impact sections are left out."""
+    rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
+    assert "## Change impact between kernel variants" not in md and "Change impact" not in html
+    assert "What the proposal changes" not in md and 'id="variant-diff"' not in html
+    assert "\u2192 None" not in md
+    assert rep["findings"]["on_topic"] is False
+    assert all(c["finding"] is None for c in rep["claims"])
+    assert rep["key_claim_ids"] == [] and rep["explicit_scenario_claim_ids"] == []
+    assert "None: no factual claim" in md  # an empty section says so
+    assert "no claim in this thread is about those" in rep["in_brief"]
+    assert "set aside" in md
+
+
+def test_report_stand_in_replays_are_labelled(tmp_path):
+    """On a bpf() thread, a claim that names no bpf() operation but is replayed with a stand-in
+    scenario is shown with that caveat; one naming the operation is not."""
+    rep, md, html = _report_of(tmp_path, "bpf-map-loophole-2022.mbox")
+    by = {c["id"]: c for c in rep["claims"]}
+    fits = {by[i]["fit"] for i in rep["key_claim_ids"]}
+    assert fits and fits <= {"direct", "general"}
+    assert any(c["fit"] == "direct" for c in rep["claims"])
+    for c in rep["claims"]:
+        if c["fit"] == "direct":
+            assert "bpf" in c["text"].lower() or "map" in c["text"].lower() or "BTF" in c["text"]
+    # a claim replayed only through a stand-in never outranks one about the operation itself
+    ranks = [by[i]["fit"] for i in sorted(rep["key_claim_ids"], key=lambda i: by[i]["fit"] != "direct")]
+    assert ranks == sorted(ranks, key=lambda f: f != "direct")
+    assert "## What the proposal changes\n" in md  # no "v6.3 -> None" heading
+    assert "\u2192 None" not in md and "\u2192 None" not in html
+
+
+def test_names_operation():
+    from hookdebate.report.data import names_operation
+
+    assert names_operation("the bpf() syscall denies it", None)
+    assert names_operation("BPF_MAP_CREATE needs CAP_BPF", None)
+    assert names_operation("a call to security_vm_enough_memory() is granted", None)
+    assert not names_operation("denying operations on protected inodes keeps the link", None)
+    assert not names_operation("we need userspace to honor failed create_user_ns()", None)
+    assert not names_operation("KP wants bpf_getxattr() for BPF LSM programs", None)
+
+
+def test_in_brief_and_outcome_single_author_series(tmp_path):
+    """One author, a series and nobody else: no 'made the proposal; .' and no 'last word'."""
+    from scraper import iter_mbox
+
+    msgs = [m for m in iter_mbox(ROOT / "tests/data/bpf-map-loophole-2022.mbox")]
+    root = msgs[0]
+    rep, md, html = _report_of(tmp_path, "x", [root])
+    assert rep["messages"] == 1
+    assert "nobody else took part" in rep["in_brief"]
+    assert "last word" not in rep["outcome"]
+    assert "1 message " in md and "1 messages" not in md
+    assert re.search(r"\u2014 1 message, on \d{4}-\d\d-\d\d\.", md)
+    assert "Nobody else replied" in rep["outcome"]
+
+
+def test_in_brief_lists_names_and_versions():
+    from hookdebate.report.data import _in_brief, join_names, series_version
+
+    assert join_names(["A"]) == "A" and join_names(["A", "B", "C"]) == "A, B and C"
+    assert series_version("[PATCH v5 0/4] Introduce x") == 5
+    assert series_version("[PATCH bpf-next v12 1/3] y") == 12 and series_version("[PATCH] z") is None
+    f = {"supports": 0, "contradicts": 0, "replayed": 0, "unrelated": 0, "on_topic": False}
+    ps = [{"name": n, "addresses": [a], "stance": s} for n, a, s in
+          [("Fred", "fred@x", "support"), ("Eric", "e@x", "oppose"), ("Serge", "s@x", "oppose"),
+           ("kernel test robot", "lkp@intel.com", "neutral")]]
+    t = _in_brief(ps, "Fred", f, "[PATCH v5 0/4] Introduce security_create_user_ns()", 9)
+    assert t.startswith("Fred posted version 5 of the proposal; Eric and Serge opposed it.")
+    assert "kernel test robot took no side" not in t and "Automated mail from kernel test robot" in t
+
+
+def test_outcome_proposer_last_word_not_repeated(tmp_path):
+    rep, md, html = _report_of(tmp_path, "securityfs-linefeed-nak.mbox")
+    o = rep["outcome"]
+    assert "The last word went to the proposer" in o and "proposer's last message" not in o
+    assert o.count("Just ignore this patch") == 1
+
+
+def test_timeline_folds_a_patch_series(tmp_path):
+    """A series posted in one go is one timeline row linking each patch, not a row per patch."""
+    rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
+    timeline = md.split("## Timeline")[1].split("\n## ")[0]
+    rows = [x for x in timeline.splitlines() if x.startswith("- ")]
+    links = re.findall(r"\]\((https://lore\.kernel\.org/all/[^)]+)\)", timeline)
+    assert len(links) == rep["messages"] and len(rows) < rep["messages"]
+    assert "patches of the series" in timeline
+    assert html.count("<li>") >= len(rows)

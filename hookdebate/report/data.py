@@ -1,6 +1,7 @@
 """Gather a ThreadAnalysis and its linked verdicts into the report's dict."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timezone
 from urllib.parse import quote
@@ -10,6 +11,46 @@ STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed o
 
 def lore_url(message_id: str) -> str:
     return f"https://lore.kernel.org/all/{quote(message_id, safe='@.+=-_~!$&*')}/"
+
+
+# what the kernel model replays: bpf() (its commands, its capability and LSM checks) and
+# security_vm_enough_memory(). A claim naming one of these is about what a scenario replays.
+_OP_CI = re.compile(r"\bbpf\s*\(\s*\)|\bbpf\((BPF_|2\))|\bbpf (sys)?call|\bbpf\(\) syscall|\bCAP_BPF\b|"
+                    r"\bunprivileged[_ ]bpf|\bBPF (maps?|tokens?)\b|\bload\w* (an? |the )?BPF programs?\b", re.I)
+_OP_CS = re.compile(r"\bBPF_(MAP|PROG|BTF|OBJ|LINK|TOKEN)_[A-Z_]+\b|vm_enough_memory")
+_BOTS = re.compile(r"\b(kernel test robot|syzbot|pr-tracker-bot|pr tracker bot|patchwork-bot|bot)\b|"
+                   r"lkp@intel\.com|@syzkaller\.appspotmail\.com|bot@kernel\.org", re.I)
+
+
+def is_bot(name: str, addresses=()) -> bool:
+    """The kernel test robot, syzbot, the pull-request tracker...: automated mail, not a participant."""
+    return bool(_BOTS.search(name or "") or any(_BOTS.search(a or "") for a in addresses))
+
+
+def names_operation(text: str, scenario: dict | None) -> bool:
+    """Does the claim name the operation a scenario replays (a bpf() command, BPF maps or programs,
+    CAP_BPF, vm_enough_memory), so that the replay tests the claim's own situation?"""
+    if _OP_CI.search(text) or _OP_CS.search(text):
+        return True
+    if scenario:
+        from analysis.link import claim_features, load_rules, scenario_features
+
+        ops = {f for f in scenario_features(scenario) if f.startswith(("op:", "token:"))}
+        return bool(ops & claim_features(text, load_rules()))
+    return False
+
+
+def join_names(xs) -> str:
+    xs = list(xs)
+    return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1] if xs else ""
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+UNRELATED = ("verdict set aside: the claim names no bpf() operation and the thread is not mainly about "
+             "bpf() permissions, so the stand-in scenario replayed for it (a bpf() call) says nothing about it")
 
 
 def _verdict_word(s) -> str:
@@ -53,13 +94,35 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                  "unjudged_reason": link.unjudged_reason if link else None,
                  "verdicts": [v.to_json() for v in link.verdicts] if link else []}
         entry["verdict"] = _verdict_word(link.verdicts[0].supports_claim) if link and link.verdicts else None
+        if entry["verdicts"]:
+            sid = entry["verdicts"][0]["scenario"]
+            body = linked.scenarios.get(sid, (None, None))[1] if linked else None
+            entry["fit"] = "direct" if names_operation(c.text, body) else "general"
+        else:
+            entry["fit"] = None
         claims.append(entry)
+    # How far a replay bears on a claim. "direct": the claim names the operation the scenario
+    # replays. "general": it names none, and the replay answers the link rule's general question
+    # with a stand-in scenario; that stands only in a thread where some claim is about what the
+    # model covers (bpf() and its checks). In a thread where none is (user namespaces, IMA,
+    # xattrs...) the stand-in replays an unrelated bpf() call: "unrelated", and its verdict is
+    # withheld from the report's findings.
+    direct = sum(c["fit"] == "direct" for c in claims)
+    general = sum(c["fit"] == "general" for c in claims)
+    on_topic = direct > 0
+    # stand-ins count only where the debate is about what the model covers: at least 5 claims, and
+    # a quarter of those replayed, name its operations (the embedded thread: 83 of 217)
+    stand_ins_ok = direct >= 5 and direct >= 0.25 * (direct + general)
+    for c in claims:
+        if c["fit"] == "general" and not stand_ins_ok:
+            c["fit"] = "unrelated"
+        c["finding"] = c["verdict"] if c["fit"] in ("direct", "general") else None
     # key claims: judged ones (supports/contradicts) first, then explicit scenarios, spread over people
-    judged = [c for c in claims if c["verdict"] in ("supports", "contradicts") and c["type"] == "factual"]
+    judged = [c for c in claims if c["finding"] in ("supports", "contradicts") and c["type"] == "factual"]
     per_author: Counter = Counter()
     key = []
     # contradicted claims first (the model disagrees with someone: the news), then the richest in concepts
-    for c in sorted(judged, key=lambda c: (c["verdict"] != "contradicts", -len(c["cites"]), c["id"])):
+    for c in sorted(judged, key=lambda c: (c["fit"] != "direct", c["verdict"] != "contradicts", -len(c["cites"]), c["id"])):
         if per_author[c["author"]] >= max(3, key_claims // max(1, len(participants))):
             continue
         per_author[c["author"]] += 1
@@ -72,66 +135,122 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
     summary = linked.summary() if linked else {}
     cannot = Counter()
     for c in claims:
-        if c["semantic"] and c["verdict"] == "cannot judge":
+        if c["fit"] == "unrelated":
+            cannot[UNRELATED] += 1
+        elif c["semantic"] and c["verdict"] == "cannot judge":
             r = c["verdicts"][0]["reason"].split(";")[0].split(":")[0]
             cannot[r] += 1
         elif c["semantic"] and not c["verdicts"]:
             cannot[c["unjudged_reason"]] += 1
-    return {
+    report = {
         "thread": analysis.tree.root_id, "thread_url": lore_url(analysis.tree.root_id),
         "subject": analysis.subject, "proposal": analysis.proposal,
         "proposer": names.get(analysis.author_of.get(analysis.tree.root_id), root.from_name if root else ""),
         "date_range": [timeline[0]["date"], last["date"]] if timeline else [],
         "messages": len(timeline), "participants": participants, "timeline": timeline,
         "claims": claims, "key_claim_ids": [c["id"] for c in key],
-        "explicit_scenario_claim_ids": [c["id"] for c in claims if c["explicit_scenario"] and c["verdicts"]],
+        "explicit_scenario_claim_ids": [c["id"] for c in claims if c["explicit_scenario"] and c["fit"] in ("direct", "general")],
+        "findings": {"supports": sum(c["finding"] == "supports" for c in claims),
+                     "contradicts": sum(c["finding"] == "contradicts" for c in claims),
+                     "replayed": sum(c["fit"] in ("direct", "general") for c in claims),
+                     "unrelated": sum(c["fit"] == "unrelated" for c in claims),
+                     "on_topic": on_topic},
         "kernel": linked.kernel if linked else None, "kernel_note": linked.kernel_note if linked else "",
         "link_summary": summary, "cannot_judge_reasons": dict(cannot),
         "unlinked_claim_ids": [c["id"] for c in claims if c["semantic"] and not c["verdicts"]],
         "scenarios": {sid: {"source": src, "url": lore_url(src) if src else None, "scenario": body}
                       for sid, (src, body) in (linked.scenarios.items() if linked else ())},
-        "change_impact": impact or [],
-        "variant_diff": variant_diff,
+        # the catalog's outcomes across kernel variants and the variant diff are about bpf(): they
+        # belong in the report of a thread about what the model covers, the catalog table only when
+        # the thread's own proposal is one of the modeled variants
+        "change_impact": (impact or []) if on_topic and (variant_diff is None or variant_diff.get("to")) else [],
+        "variant_diff": variant_diff if on_topic else None,
         "outcome": _outcome(analysis, names, timeline),
-        "in_brief": _in_brief(participants, names.get(analysis.author_of.get(analysis.tree.root_id), ""), summary),
+        "in_brief": None,
     }
+    report["in_brief"] = _in_brief(participants, report["proposer"], report["findings"], analysis.subject or "",
+                                   len(timeline))
+    return report
 
 
-def _in_brief(participants, proposer, summary) -> str:
+_VERSION = re.compile(r"\[[^\]]*?\bv(\d+)\b[^\]]*\]", re.I)
+
+
+def series_version(subject: str) -> int | None:
+    """'[PATCH v5 0/4] ...' -> 5; None for an unversioned posting."""
+    m = _VERSION.search(subject or "")
+    return int(m.group(1)) if m else None
+
+
+def _in_brief(participants, proposer, findings, subject="", messages=0) -> str:
     """One paragraph: who stood where (by the stance analysis) and what the model found."""
     groups: dict[str, list[str]] = {}
+    bots = []
     for p in participants:
-        if p["name"] != proposer:
+        if is_bot(p["name"], p["addresses"]):
+            bots.append(p["name"])
+        elif p["name"] != proposer:
             groups.setdefault(p["stance"], []).append(p["name"])
     words = {"support": "backed it", "oppose": "opposed it", "mixed": "took a mixed position",
              "neutral": "took no side"}
-    parts = [f"{', '.join(v)} {words.get(k, k)}" for k, v in sorted(groups.items(), key=lambda kv: list(words).index(kv[0]) if kv[0] in words else 9)]
-    text = f"{proposer} made the proposal" + ("; " + "; ".join(parts) if parts else "") + "."
-    if summary and summary.get("with_verdict"):
-        text += (f" Of the {summary['semantic_claims']} claims about kernel behaviour, the permission model could "
-                 f"replay {summary['with_verdict']}: it supports {summary['supports']}, contradicts "
-                 f"{summary['contradicts']}, and cannot judge {summary['cannot_judge']} (claims about what should be, "
-                 f"questions, hedged claims, and statements that name no allow/deny outcome).")
+    v = series_version(subject)
+    what = f"version {v} of the proposal" if v and v > 1 else "the proposal"
+    parts = [f"{join_names(v)} {words.get(k, k)}" for k, v in
+             sorted(groups.items(), key=lambda kv: list(words).index(kv[0]) if kv[0] in words else 9)]
+    if parts:
+        text = f"{proposer} posted {what}; " + "; ".join(parts) + "."
+        if "oppose" not in groups:
+            text += " Nobody opposed it."
+    else:
+        text = (f"{proposer} posted {what}" + (f" ({plural(messages, 'message')})" if messages > 1 else "")
+                + "; nobody else took part in this thread.")
+    if bots:
+        text += f" Automated mail from {join_names(bots)} is not counted as a position."
+    f = findings
+    if f["supports"] or f["contradicts"]:
+        text += (f" The permission model replayed {plural(f['replayed'], 'claim')} about kernel behaviour: "
+                 f"it supports {f['supports']} and contradicts {f['contradicts']}; the rest state no outcome "
+                 "it can check (claims about what should be, questions, hedged claims, statements that name "
+                 "no allow/deny outcome).")
+    elif f["replayed"]:
+        text += (f" The permission model replayed {plural(f['replayed'], 'claim')} about kernel behaviour but "
+                 "could judge none of them (claims about what should be, questions, hedged claims, statements "
+                 "that name no allow/deny outcome).")
+    else:
+        text += (" The permission model covers bpf() and its capability and LSM checks; no claim in this "
+                 "thread is about those, so it offers no verdict here.")
     return text
+
+
+def date_span(a: str, b: str) -> str:
+    """'from 2022-01-04 to 2022-02-01', or 'on 2022-01-04' for a thread of one day."""
+    return f"on {a[:10]}" if a[:10] == b[:10] else f"from {a[:10]} to {b[:10]}"
 
 
 def _outcome(analysis, names, timeline) -> str:
     """Who had the last word and what the proposer said last: stated, not guessed."""
     if not timeline:
         return ""
-    proposer = analysis.author_of.get(analysis.tree.root_id)
-    last_prop = [t for t in timeline if analysis.author_of.get(t["message_id"]) == proposer and t["message_id"] != analysis.tree.root_id]
-    parts = [f"The thread ran {len(timeline)} messages from {timeline[0]['date'][:10]} to {timeline[-1]['date'][:10]}."]
-    if last_prop:
+    root = analysis.tree.root_id
+    proposer = analysis.author_of.get(root)
+    parts = [f"The thread ran {plural(len(timeline), 'message')} {date_span(timeline[0]['date'], timeline[-1]['date'])}."]
+    if all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline):
+        parts.append("Nobody else replied in this thread.")
+    last = timeline[-1]
+    last_is_proposer = analysis.author_of.get(last["message_id"]) == proposer
+    last_prop = [t for t in timeline if analysis.author_of.get(t["message_id"]) == proposer and t["message_id"] != root]
+    if last_prop and not last_is_proposer:
         lp = last_prop[-1]
         cl = [c for c in analysis.claims if c.message_id == lp["message_id"]]
         if cl:
             parts.append(f"The proposer's last message ({lp['date'][:10]}) says: \u201c{cl[0].text}\u201d"
                          + (f" \u2026 \u201c{cl[-1].text}\u201d" if len(cl) > 1 else ""))
-    last = timeline[-1]
     lc = [c for c in analysis.claims if c.message_id == last["message_id"]]
-    if lc:
-        parts.append(f"The last word went to {last['author']}: \u201c{lc[-1].text}\u201d")
+    who = f"the proposer, {last['author']}" if last_is_proposer else last["author"]
+    if last["message_id"] == root or all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline):
+        pass
+    elif lc:
+        parts.append(f"The last word went to {who} ({last['date'][:10]}): \u201c{lc[-1].text}\u201d")
     else:
-        parts.append(f"The last message is from {last['author']}.")
+        parts.append(f"The last message is from {who} ({last['date'][:10]}).")
     return " ".join(parts)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import html
 
-from hookdebate.report.markdown import utc_minute, variant_diff_sentence
+from hookdebate.report.data import date_span, is_bot, plural
+from hookdebate.report.markdown import FIT_NOTE, findings_sentence, part_label, timeline_rows, utc_minute, variant_diff_sentence
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
@@ -32,8 +33,8 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
                     f"<title>{e(r['subject'])}</title><style>{CSS}</style></head><body>"]
     H.append(f"<h1>{e(r['subject'])}</h1>")
     if r["date_range"]:
-        H.append(f"<p>Thread <a href=\"{e(r['thread_url'])}\">{e(r['thread'])}</a>: {r['messages']} messages, "
-                 f"{e(r['date_range'][0][:10])} to {e(r['date_range'][1][:10])}.</p>")
+        H.append(f"<p>Thread <a href=\"{e(r['thread_url'])}\">{e(r['thread'])}</a>: {e(plural(r['messages'], 'message'))}, "
+                 f"{e(date_span(*r['date_range']))}.</p>")
     H.append(f"<p id=\"in-brief\"><b>In brief.</b> {e(r['in_brief'])}</p>")
     H.append(f"<h2>What was proposed</h2><p>{e(r['proposer'])} proposed: {e(r['proposal'])}</p>")
     H.append("<h2>Who argued what</h2><table id=\"positions\"><thead><tr><th>Participant</th><th>Messages</th>"
@@ -41,28 +42,37 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
     for p in r["participants"]:
         ev = "".join(f"<blockquote>\u201c{e(x['quote'])}\u201d <a href=\"{e(x['url'])}\">message</a></blockquote>"
                      for x in p["evidence"])
-        H.append(f"<tr><td>{e(p['name'])}</td><td>{p['messages']}</td><td>{e(p['stance'])} "
+        bot = " (automated)" if is_bot(p["name"], p["addresses"]) else ""
+        H.append(f"<tr><td>{e(p['name'] + bot)}</td><td>{p['messages']}</td><td>{e(p['stance'])} "
                  f"({p['confidence']:.2f})</td><td>{ev}</td></tr>")
     H.append("</tbody></table>")
     H.append("<h2>Timeline</h2><ol id=\"timeline\">")
-    for t in r["timeline"]:
-        H.append(f"<li>{e(utc_minute(t['date']))} <b>{e(t['author'])}</b> ({e(t['stance'])}): "
-                 f"<a href=\"{e(t['url'])}\">{e(t['subject'])}</a></li>")
+    for row in timeline_rows(r["timeline"]):
+        t = row["first"]
+        if row["parts"]:
+            links = ", ".join(f"<a href=\"{e(x['url'])}\">{e(part_label(x))}</a>" for x in row["parts"])
+            H.append(f"<li>{e(utc_minute(t['date']))} <b>{e(t['author'])}</b> ({e(t['stance'])}): posted "
+                     f"{len(row['parts'])} patches of the series: {links}</li>")
+        else:
+            H.append(f"<li>{e(utc_minute(t['date']))} <b>{e(t['author'])}</b> ({e(t['stance'])}): "
+                     f"<a href=\"{e(t['url'])}\">{e(t['subject'])}</a></li>")
     H.append("</ol>")
     s = r["link_summary"]
     H.append("<h2>Key claims, replayed in the kernel model</h2>")
     if s:
-        H.append(f"<p>{s['semantic_claims']} of {s['claims']} claims cite kernel semantics; {s['with_verdict']} "
-                 f"({s['share_with_verdict']:.0%}) got a scenario and a verdict: the model supports {s['supports']}, "
-                 f"contradicts {s['contradicts']}, cannot judge {s['cannot_judge']}. Kernel: {e(r['kernel_note'])}.</p>")
+        H.append(f"<p>{e(findings_sentence(r))}</p>")
     by_id = {c["id"]: c for c in r["claims"]}
     H.append("<div id=\"claims\">")
+    if not r["key_claim_ids"]:
+        H.append("<p>None: no factual claim in this thread got a verdict (supports or contradicts) from the model.</p>")
     for cid in r["key_claim_ids"]:
         c = by_id[cid]
         H.append(f"<div class=\"claim\"><p><b>{e(c['author'])}</b> (<a href=\"{e(c['url'])}\">message</a>, "
                  f"{e(c['type'])}): \u201c{e(c['text'])}\u201d</p>")
         if c["question"]:
             H.append(f"<p>Question the model answers: {e(c['question'])}</p>")
+        if c.get("fit") in FIT_NOTE:
+            H.append(f"<p class=\"cannot\"><i>{e(FIT_NOTE[c['fit']])}</i></p>")
         for v in c["verdicts"][:1]:
             H.append(f"<p class=\"{_cls(v['supports_claim'])}\">Replay <code>{e(v['scenario'])}</code> under "
                      f"<code>{e(v['kernel'])}</code> \u21d2 <b>{e(v['outcome'])}</b>: the model "
@@ -75,14 +85,14 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
     if r["cannot_judge_reasons"]:
         H.append("<h2>What the model cannot judge</h2><ul>")
         for reason, n in sorted(r["cannot_judge_reasons"].items(), key=lambda kv: -kv[1]):
-            H.append(f"<li>{n} claims: {e(reason)}</li>")
+            H.append(f"<li>{e(plural(n, 'claim'))}: {e(reason)}</li>")
         for cid in r.get("unlinked_claim_ids", []):
             c = by_id[cid]
             H.append(f"<li>no scenario: {e(c['author'])}, \u201c{e(c['text'])}\u201d (cites {e(', '.join(c['cites']))})</li>")
         H.append("</ul>")
     d = r.get("variant_diff")
     if d:
-        head = f"What the proposal changes: {d['from']} \u2192 {d['to']}" if d.get("from") else "What the proposal changes"
+        head = f"What the proposal changes: {d['from']} \u2192 {d['to']}" if d.get("from") and d.get("to") else "What the proposal changes"
         H.append(f"<h2>{e(head)}</h2><div id=\"variant-diff\">")
         if d.get("note"):
             H.append(f"<p>{e(d['note'])}</p>")

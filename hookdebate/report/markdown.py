@@ -1,7 +1,36 @@
 """Markdown rendering of the report dict."""
 from __future__ import annotations
 
-from hookdebate.report.data import STANCE_WORDS
+import re
+
+from hookdebate.report.data import STANCE_WORDS, date_span, is_bot, plural
+
+_PART = re.compile(r"^\[[^\]]*?\b0*(\d+)/(\d+)\]")
+
+
+def timeline_rows(timeline: list[dict]) -> list[dict]:
+    """The timeline with each batch of a patch series (one author, one minute, '[PATCH n/m]' with
+    n >= 1) folded into one row: {"first": entry, "parts": [entries]}; other rows have parts == []."""
+    rows: list[dict] = []
+    for t in timeline:
+        m = _PART.match(t["subject"] or "")
+        prev = rows[-1] if rows else None
+        if m and int(m.group(1)) >= 1 and prev and prev["parts"] and prev["first"]["author"] == t["author"] \
+                and prev["first"]["date"][:16] == t["date"][:16]:
+            prev["parts"].append(t)
+        elif m and int(m.group(1)) >= 1:
+            rows.append({"first": t, "parts": [t]})
+        else:
+            rows.append({"first": t, "parts": []})
+    for r in rows:  # a lone patch is an ordinary row
+        if len(r["parts"]) == 1:
+            r["parts"] = []
+    return rows
+
+
+def part_label(t: dict) -> str:
+    m = _PART.match(t["subject"] or "")
+    return m.group(1) if m else "?"
 
 
 def utc_minute(iso: str) -> str:
@@ -34,7 +63,7 @@ def variant_diff_sentence(d: dict) -> str:
 def _variant_diff(d) -> list[str]:
     if not d:
         return []
-    title = (f"## What the proposal changes: {d['from']} \u2192 {d['to']}" if d.get("from")
+    title = (f"## What the proposal changes: {d['from']} \u2192 {d['to']}" if d.get("from") and d.get("to")
              else "## What the proposal changes")
     L = ["", title, ""]
     if d.get("note"):
@@ -62,40 +91,70 @@ def _verdict(s) -> str:
     return "supports" if s is True else "contradicts" if s is False else "cannot judge"
 
 
+FIT_NOTE = {"general": "the claim names no bpf() operation: this replay answers the question above with a "
+                       "stand-in scenario, not the claim's own situation"}
+
+
+def findings_sentence(r: dict) -> str:
+    """The key-claims headline (shared by Markdown and HTML)."""
+    s, f = r["link_summary"], r.get("findings") or {}
+    if not s:
+        return ""
+    if not f.get("on_topic", True):
+        return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} name kernel security notions, but none "
+                "is about what the model replays (bpf() and its capability and LSM checks), so no claim gets a "
+                f"verdict. Kernel: {r['kernel_note']}.")
+    n = f.get("replayed", s["with_verdict"])
+    return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} cite kernel semantics; "
+            f"{n:,} {'was' if n == 1 else 'were'} replayed in a scenario that bears on {'it' if n == 1 else 'them'}: "
+            f"the model supports {f.get('supports', s['supports'])}, contradicts "
+            f"{f.get('contradicts', s['contradicts'])}, and cannot judge the rest."
+            + (f" {plural(f['unrelated'], 'more claim')} matched only a stand-in bpf() scenario about something "
+               "else; those verdicts are set aside." if f.get("unrelated") else "")
+            + f" Kernel: {r['kernel_note']}.")
+
+
 def render_markdown(r: dict, pictures: dict | None = None) -> str:
     L: list[str] = []
     L.append(f"# {_md(r['subject'])}")
     L.append("")
-    L.append(f"Thread: <{r['thread_url']}> \u2014 {r['messages']} messages, "
-             f"{r['date_range'][0][:10]} to {r['date_range'][1][:10]}." if r["date_range"] else "")
+    L.append(f"Thread: <{r['thread_url']}> \u2014 {plural(r['messages'], 'message')}, "
+             f"{date_span(*r['date_range'])}." if r["date_range"] else f"Thread: <{r['thread_url']}>.")
     L += ["", "**In brief.** " + _md(r["in_brief"])]
     L += ["", "## What was proposed", "", f"{_md(r['proposer'])} proposed: {_md(r['proposal'])}", ""]
     L += ["## Who argued what", "", "| Participant | Messages | Stance | Confidence |", "|---|---|---|---|"]
     for p in r["participants"]:
-        L.append(f"| {_md(p['name'])} | {p['messages']} | {p['stance']} | {p['confidence']:.2f} |")
+        L.append(f"| {_md(p['name'])}{' (automated)' if is_bot(p['name'], p['addresses']) else ''} | "
+                 f"{p['messages']} | {p['stance']} | {p['confidence']:.2f} |")
     L.append("")
     for p in r["participants"]:
-        L.append(f"- **{_md(p['name'])}** {STANCE_WORDS.get(p['stance'], p['stance'])} the proposal.")
+        L.append(f"- **{_md(p['name'])}** {STANCE_WORDS.get(p['stance'], p['stance'])} the proposal."
+                 + ("" if p["evidence"] else " (No quotable sentence.)"))
         for e in p["evidence"]:
             L.append(f"  - \u201c{_md(e['quote'])}\u201d ([message]({e['url']}))")
     L += ["", "## Timeline", ""]
-    for t in r["timeline"]:
-        L.append(f"- {utc_minute(t['date'])} **{_md(t['author'])}** ({t['stance']}): "
-                 f"[{_md(t['subject'])}]({t['url']})")
-    s = r["link_summary"]
+    for row in timeline_rows(r["timeline"]):
+        t = row["first"]
+        if row["parts"]:
+            links = ", ".join(f"[{part_label(x)}]({x['url']})" for x in row["parts"])
+            L.append(f"- {utc_minute(t['date'])} **{_md(t['author'])}** ({t['stance']}): posted "
+                     f"{len(row['parts'])} patches of the series: {links}")
+        else:
+            L.append(f"- {utc_minute(t['date'])} **{_md(t['author'])}** ({t['stance']}): "
+                     f"[{_md(t['subject'])}]({t['url']})")
     L += ["", "## Key claims, replayed in the kernel model", ""]
-    if s:
-        L.append(f"{s['semantic_claims']} of {s['claims']} claims cite kernel semantics; "
-                 f"{s['with_verdict']} ({s['share_with_verdict']:.0%}) got a scenario and a verdict: "
-                 f"the model supports {s['supports']}, contradicts {s['contradicts']}, "
-                 f"cannot judge {s['cannot_judge']}. Kernel: {_md(r['kernel_note'])}.")
-        L.append("")
+    if r["link_summary"]:
+        L += [_md(findings_sentence(r)), ""]
     by_id = {c["id"]: c for c in r["claims"]}
+    if not r["key_claim_ids"]:
+        L.append("None: no factual claim in this thread got a verdict (supports or contradicts) from the model.")
     for cid in r["key_claim_ids"]:
         c = by_id[cid]
         L.append(f"- **{_md(c['author'])}** ([message]({c['url']})), {c['type']}: \u201c{_md(c['text'])}\u201d")
         if c["question"]:
             L.append(f"  - question the model answers: {_md(c['question'])}")
+        if c.get("fit") in FIT_NOTE:
+            L.append(f"  - _{FIT_NOTE[c['fit']]}_")
         for v in c["verdicts"][:1]:
             L += _trace(v)
     if r["explicit_scenario_claim_ids"]:
@@ -104,11 +163,12 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
             c = by_id[cid]
             v = c["verdicts"][0]
             L.append(f"- {_md(c['author'])}: \u201c{_md(c['text'])}\u201d \u2014 `{v['scenario']}` "
-                     f"under `{v['kernel']}` \u21d2 **{v['outcome']}** (model {_verdict(v['supports_claim'])})")
+                     f"under `{v['kernel']}` \u21d2 **{v['outcome']}** (model {_verdict(v['supports_claim'])}"
+                     + (", stand-in scenario" if c.get("fit") == "general" else "") + ")")
     if r["cannot_judge_reasons"]:
         L += ["", "## What the model cannot judge", ""]
         for reason, n in sorted(r["cannot_judge_reasons"].items(), key=lambda kv: -kv[1]):
-            L.append(f"- {n} claims: {_md(reason)}")
+            L.append(f"- {plural(n, 'claim')}: {_md(reason)}")
         for cid in r.get("unlinked_claim_ids", []):
             c = by_id[cid]
             L.append(f"  - no scenario: {_md(c['author'])}, \u201c{_md(c['text'])}\u201d (cites {_md(', '.join(c['cites']))})")
