@@ -325,9 +325,14 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     stance_of: dict[str, MessageStance] = {}
     person_score: dict[str, float] = defaultdict(float)
     person_score[proposer] = 10.0
+    automated = {author_of[m.message_id] for m in ordered if _automated(m, cues)}
     for m in by_date:
         mid = m.message_id
         pid = author_of[mid]
+        if pid in automated:
+            # a robot's report or merge notice is no opinion on the proposal
+            stance_of[mid] = MessageStance(mid, pid, "neutral", 0.9, ())
+            continue
         if pid == proposer:
             st = _proposer_stance(m, blocks_of[mid], claims, root, proposer, author_of)
         else:
@@ -339,13 +344,13 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     message_stances = tuple(stance_of[m.message_id] for m in ordered)
     if INFER_RELATIONS:
         claims, pairs = _infer_relations(claims, pairs, stance_of, person_score, author_of, proposer, review_ctx)
-    positions = _positions(people, ordered, author_of, stance_of, proposer, claims)
+    positions = _positions(people, ordered, author_of, stance_of, proposer, claims, automated)
 
     return ThreadAnalysis(
         tree=tree, subject=root.subject, proposal=proposal_text(proposal_msg, segs_of[proposal_msg.message_id]),
         messages=tuple(ordered), people=people, author_of=author_of, segments=all_segments,
         reply_pairs=tuple(pairs), claims=tuple(claims), message_stances=message_stances,
-        positions=positions, extra={"proposer": proposer},
+        positions=positions, extra={"proposer": proposer, "automated": sorted(automated)},
     )
 
 
@@ -585,7 +590,13 @@ def _shifted(decided: list, majority: str) -> bool:
     return len(decided) >= 2 and decided[-1].stance != majority
 
 
-def _positions(people, ordered, author_of, stance_of, proposer, claims=()) -> tuple[Position, ...]:
+def _automated(m: Message, cues: dict) -> bool:
+    """Is the sender a robot (build/test bot, fuzzer, merge notifier)? Patterns in cues.toml."""
+    sender = f"{m.from_name or ''} <{(m.from_address or '').lower()}>"
+    return any(rx.search(sender) for rx in cues.get("automated", ()))
+
+
+def _positions(people, ordered, author_of, stance_of, proposer, claims=(), automated=frozenset()) -> tuple[Position, ...]:
     out = []
     first_claim = {}
     for c in claims:
@@ -595,7 +606,9 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=()) -> tu
         sts = [stance_of[mid] for mid in mids]
         sts_by_date = [stance_of[m.message_id] for m in sorted(ordered, key=_date)
                        if author_of[m.message_id] == p.person_id]
-        if p.person_id == proposer:
+        if p.person_id in automated:
+            stance, conf = "neutral", 0.9
+        elif p.person_id == proposer:
             stance, conf = "support", 0.9
         else:
             sup = sum(1 for s in sts if s.stance == "support") + 0.5 * sum(1 for s in sts if s.stance == "mixed")

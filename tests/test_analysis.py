@@ -623,3 +623,22 @@ def _hedge_thread(second):
 def test_parenthetical_self_hedge_withdraws_the_sentence_before():
     assert _hedge_thread("The kernel only passes the decision on.") == "oppose"
     assert _hedge_thread("(I might be wrong).") == "neutral"
+
+
+def test_robots_take_no_side():
+    root = msg("r", "This series adds a hook.\n", subject="[PATCH 0/1] add hook", name="Ann Root", addr="ann@example.org")
+    robot = msg("k", "Hi Ann,\n\nThank you for the patch! Yet something to improve:\n\n"
+                "security/x.c:12:3: sparse: incorrect type in argument 1 (different modifiers)\n"
+                "This is wrong and broken.\n", parent="r", refs=("r",), name="kernel test robot",
+                addr="lkp@intel.com", minutes=1)
+    merged = msg("m", "The pull request you sent has been merged into torvalds/linux.git:\n"
+                 "https://git.kernel.org/torvalds/c/0123456789abcdef\n\nThank you!\n", parent="r", refs=("r",),
+                 name="", addr="pr-tracker-bot@kernel.org", minutes=2)
+    human = msg("h", "On Sat, Apr 1, 2023, Ann Root wrote:\n> This series adds a hook.\n\nNAK. I object to this hook.\n",
+                parent="r", refs=("r",), name="Rob Otto", addr="rob.otto@example.org", minutes=3)
+    a = analyze([root, robot, merged, human])
+    st = {s.message_id: s.stance for s in a.message_stances}
+    assert st["k"] == st["m"] == "neutral" and st["h"] == "oppose"
+    assert sorted(a.extra["automated"]) == ["lkp@intel.com", "pr-tracker-bot@kernel.org"]
+    pos = {p.person_id: p.stance for p in a.positions}
+    assert pos["lkp@intel.com"] == pos["pr-tracker-bot@kernel.org"] == "neutral"
