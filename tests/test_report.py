@@ -317,3 +317,21 @@ def test_timeline_folds_a_patch_series(tmp_path):
     assert len(links) == rep["messages"] and len(rows) < rep["messages"]
     assert "patches of the series" in timeline
     assert html.count("<li>") >= len(rows)
+
+
+def test_pictures_for_a_long_thread_and_set_aside_verdicts(tmp_path):
+    """80-message threads: no hairball of reply arcs, a stance legend, message counts per person;
+    the argument map shows only verdicts the report stands by (none for a thread not about bpf())."""
+    from hookdebate.report import pictures as P
+
+    rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
+    amap = P.argument_map(rep).decode()
+    assert "cannot judge" not in amap and "model supports" not in amap and "verdicts per person" not in amap
+    tl = P.timeline(rep).decode()
+    assert "arcs: replies" in tl and "stance" in tl
+    assert re.search(r"Eric W\. Biederman \(\d+\)", tl)
+    base = rep["timeline"][0]
+    long = dict(rep, timeline=[dict(base, message_id=f"m{i}@x", parent=(f"m{i-1}@x" if i else None),
+                                    author=("A" if i % 2 else "B")) for i in range(P.MAX_ARCS + 5)])
+    tl = P.timeline(long).decode()
+    assert f"reply arcs left out for {P.MAX_ARCS + 5} messages" in tl

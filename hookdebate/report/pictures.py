@@ -31,25 +31,41 @@ def _plt():
     return plt
 
 
+MAX_ARCS = 40  # beyond this many messages, reply arcs are a hairball: points only
+
+
 def timeline(r: dict, fmt: str = "svg") -> bytes:
     plt = _plt()
+    from matplotlib.lines import Line2D
+
     people = []
     for t in r["timeline"]:
         if t["author"] not in people:
             people.append(t["author"])
+    count = Counter(t["author"] for t in r["timeline"])
     y = {p: i for i, p in enumerate(people)}
     when = {t["message_id"]: datetime.fromisoformat(t["date"]) for t in r["timeline"]}
-    fig, ax = plt.subplots(figsize=(10, 1 + 0.5 * len(people)))
+    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * len(people)))
     colors = {"support": "tab:green", "oppose": "tab:red", "mixed": "tab:orange", "neutral": "tab:gray"}
+    arcs = len(r["timeline"]) <= MAX_ARCS
+    by_id = {x["message_id"]: x for x in r["timeline"]}
+    if arcs:
+        for t in r["timeline"]:
+            p = by_id.get(t["parent"])
+            if p is not None and p["author"] != t["author"]:
+                ax.annotate("", xy=(when[t["message_id"]], y[t["author"]]), xytext=(when[p["message_id"]], y[p["author"]]),
+                            arrowprops=dict(arrowstyle="->", color="0.6", lw=0.7, connectionstyle="arc3,rad=0.25"))
     for t in r["timeline"]:
-        if t["parent"] in when:
-            p = next(x for x in r["timeline"] if x["message_id"] == t["parent"])
-            ax.annotate("", xy=(when[t["message_id"]], y[t["author"]]), xytext=(when[p["message_id"]], y[p["author"]]),
-                        arrowprops=dict(arrowstyle="->", color="0.6", lw=0.7, connectionstyle="arc3,rad=0.25"))
-    for t in r["timeline"]:
-        ax.scatter([when[t["message_id"]]], [y[t["author"]]], color=colors.get(t["stance"], "k"), s=30, zorder=3)
-    ax.set_yticks(range(len(people)), people)
-    ax.set_title("Who posted when (colour: stance of the message; arcs: replies)")
+        ax.scatter([when[t["message_id"]]], [y[t["author"]]], color=colors.get(t["stance"], "k"), s=30, zorder=3,
+                   alpha=0.8)
+    ax.set_yticks(range(len(people)), [f"{p} ({count[p]})" for p in people])
+    ax.set_ylim(-0.6, len(people) - 0.4)
+    used = [k for k in colors if any(t["stance"] == k for t in r["timeline"])]
+    ax.legend(handles=[Line2D([], [], marker="o", ls="", color=colors[k], label=k) for k in used],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="stance", title_fontsize=8)
+    ax.set_title("Who posted when (messages per person in brackets; colour: stance of the message; "
+                 + ("arcs: replies to someone else)" if arcs else
+                    f"reply arcs left out for {len(r['timeline'])} messages)"), fontsize=10)
     fig.autofmt_xdate()
     return _fig_bytes(fig, fmt)
 
@@ -65,8 +81,8 @@ def argument_map(r: dict, fmt: str = "svg") -> bytes:
     verd: dict[str, Counter] = {}
     for c in r["claims"]:
         g.add_node(c["author"])
-        if c["verdict"]:
-            verd.setdefault(c["author"], Counter())[c["verdict"]] += 1
+        if c.get("finding", c["verdict"]) in ("supports", "contradicts"):  # stand-ins set aside are no verdict
+            verd.setdefault(c["author"], Counter())[c.get("finding", c["verdict"])] += 1
         rt = c["responds_to"]
         if rt and rt.get("author") and rt["author"] != c["author"] and c["relation"]:
             (att if c["relation"] == "attack" else sup)[(c["author"], rt["author"])] += 1
@@ -81,10 +97,11 @@ def argument_map(r: dict, fmt: str = "svg") -> bytes:
                     connectionstyle="arc3,rad=-0.15", shrinkA=25, shrinkB=25))
     for n, (x, y) in pos.items():
         v = verd.get(n, Counter())
-        label = n + ("\n" + ", ".join(f"{k} {c}" for k, c in sorted(v.items())) if v else "")
+        label = n + ("\nmodel " + ", ".join(f"{k} {c}" for k, c in sorted(v.items())) if v else "")
         ax.text(x, y, label, ha="center", va="center", fontsize=8,
                 bbox=dict(boxstyle="round", fc="lightyellow", ec="0.5"))
-    ax.set_title("Argument map: red = attacks, green = supports (width: number of claims); model verdicts per person")
+    ax.set_title("Argument map: red = attacks, green = supports (width: number of claims)"
+                 + ("; model verdicts per person" if verd else ""), fontsize=10)
     ax.axis("off")
     ax.set_xlim(-1.4, 1.4)
     ax.set_ylim(-1.3, 1.3)
