@@ -109,3 +109,14 @@ def test_bpf_prog_load_fixup_attach_type_before_token_check():
     assert replay(tok_prog(rp, ["BPF_CGROUP_INET_INGRESS"])).outcome == "EPERM"
     # no fixup for other types: expected_attach_type stays 0
     assert replay(tok_prog("BPF_PROG_TYPE_SOCKET_FILTER", ["BPF_CGROUP_INET_INGRESS"])).outcome == "allow"
+
+
+@pytest.mark.parametrize("k", ALLK)
+def test_fd_array_map_alloc_check_flags(k):
+    """fd_array_map_alloc_check() kernel/bpf/arraymap.c (all versions): fd arrays refuse
+    BPF_F_RDONLY_PROG/BPF_F_WRONLY_PROG, then array_map_alloc_check()'s rules apply (PRESERVE_ELEMS
+    only on PERF_EVENT_ARRAY, MMAPABLE/INNER_MAP only on ARRAY)."""
+    assert replay(sc(k, "PROG_ARRAY", ["RDONLY_PROG"], ["CAP_SYS_ADMIN"])).outcome == "EINVAL"
+    assert replay(sc(k, "CGROUP_ARRAY", ["PRESERVE_ELEMS"], ["CAP_SYS_ADMIN"])).outcome == "EINVAL"
+    assert replay(sc(k, "ARRAY_OF_MAPS", ["MMAPABLE"], ["CAP_SYS_ADMIN"])).outcome == "EINVAL"
+    assert replay(sc(k, "PERF_EVENT_ARRAY", ["PRESERVE_ELEMS"], [], 0)).outcome == "allow"
