@@ -38,7 +38,18 @@ def _negated(sent, char_start: int, char_end: int) -> bool:
                 return True
     first = toks[0].i
     window = sent.doc[max(sent.start, first - 3):first]
-    return any(t.lower_ in NEG_WORDS for t in window)
+    return any(t.lower_ in NEG_WORDS and not _in_other_clause(t, toks[0]) for t in window)
+
+
+def _in_other_clause(t, cue) -> bool:
+    """Is t inside an adverbial clause that does not hold the cue ("If nobody objects,
+    I will queue it": "nobody" does not negate "I will queue")?"""
+    cur, steps = t, 0
+    while cur.head is not cur and steps < 6:
+        if cur.dep_ == "advcl" and cue not in cur.subtree:
+            return True
+        cur, steps = cur.head, steps + 1
+    return False
 
 
 FIRST_PERSON = {"i", "me", "my", "we", "our", "us", "i'm", "i've", "i'd"}
@@ -82,6 +93,7 @@ def sentence_cues(sent) -> list[CueHit]:
         return []
     words = [t for t in sent if t.is_alpha]
     first_person = any(t.lower_ in FIRST_PERSON for t in sent) or len(words) <= 4
+    question = text.rstrip().rstrip(")\"'").endswith("?")
     hits: list[CueHit] = []
     taken: list[tuple[int, int]] = []
     for strength, weight in (("stance", STRONG), ("strong", STRONG), ("weak", WEAK)):
@@ -95,8 +107,8 @@ def sentence_cues(sent) -> list[CueHit]:
                     continue
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
-                if strength == "stance" and not _held_by_writer(sent, m.start(), first_person):
-                    continue
+                if strength == "stance" and (question or not _held_by_writer(sent, m.start(), first_person)):
+                    continue  # "Any objections?", "Can I add your Acked-by?": asked, not given
                 if strength != "weak" and _hypothetical(sent, m.start()):
                     continue
                 taken.append(m.span())

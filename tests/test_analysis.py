@@ -642,3 +642,13 @@ def test_robots_take_no_side():
     assert sorted(a.extra["automated"]) == ["lkp@intel.com", "pr-tracker-bot@kernel.org"]
     pos = {p.person_id: p.stance for p in a.positions}
     assert pos["lkp@intel.com"] == pos["pr-tracker-bot@kernel.org"] == "neutral"
+
+
+def test_stance_cues_asked_or_conditional_are_not_given(nlp):
+    # a maintainer asking for objections before taking a series takes no side against it
+    assert _cues(nlp, "I can probably pick these unless objections?") == []
+    assert _cues(nlp, "Any objections?") == []
+    # "nobody" in the if-clause does not negate the main clause
+    assert ("support", "stance") in _cues(nlp, "If nobody objects I will queue it.")
+    assert ("support", "stance") in _cues(nlp, "I'm not opposed to this.")
+    assert ("attack", "stance") in _cues(nlp, "I object to adding the new knob.")
