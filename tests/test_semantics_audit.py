@@ -120,3 +120,29 @@ def test_fd_array_map_alloc_check_flags(k):
     assert replay(sc(k, "CGROUP_ARRAY", ["PRESERVE_ELEMS"], ["CAP_SYS_ADMIN"])).outcome == "EINVAL"
     assert replay(sc(k, "ARRAY_OF_MAPS", ["MMAPABLE"], ["CAP_SYS_ADMIN"])).outcome == "EINVAL"
     assert replay(sc(k, "PERF_EVENT_ARRAY", ["PRESERVE_ELEMS"], [], 0)).outcome == "allow"
+
+
+def test_queue_stack_map_alloc_check_flags_order():
+    """queue_stack_map_alloc_check() kernel/bpf/queue_stack_maps.c: v6.3.8 checks bpf_capable() before
+    the flag mask (-EPERM); the proposal (3/8) and v6.9 moved the capability to map_create()'s switch,
+    after map_alloc_check, so the mask's -EINVAL comes first."""
+    assert replay(sc("v6.3", "QUEUE", ["MMAPABLE"], [], 0)).outcome == "EPERM"
+    assert replay(sc("proposal-2023-04", "QUEUE", ["MMAPABLE"], [], 0)).outcome == "EINVAL"
+    assert replay(sc("v6.9", "STACK", ["MMAPABLE"], [], 2)).outcome == "EINVAL"
+
+
+@pytest.mark.parametrize("k", ALLK)
+def test_map_alloc_flag_masks(k):
+    """Flag masks checked in the map types' allocators (all versions): bpf_local_storage_map_alloc_check()
+    (before its bpf_capable() in v6.3.8), trie_alloc() kernel/bpf/lpm_trie.c and ringbuf_map_alloc()
+    kernel/bpf/ringbuf.c (after the capability checks / the sysctl gate), dev_map_init_map()
+    kernel/bpf/devmap.c, cpu_map_alloc() kernel/bpf/cpumap.c, reuseport_array_alloc_check()."""
+    assert replay(sc(k, "TASK_STORAGE", ["NO_PREALLOC", "MMAPABLE"], [], 0)).outcome == "EINVAL"
+    assert replay(sc(k, "LPM_TRIE", ["NO_PREALLOC", "MMAPABLE"], [], 0)).outcome == "EPERM"
+    assert replay(sc(k, "LPM_TRIE", ["NO_PREALLOC", "MMAPABLE"], ["CAP_BPF"])).outcome == "EINVAL"
+    assert replay(sc(k, "RINGBUF", ["MMAPABLE"], [], 0)).outcome == "EINVAL"
+    assert replay(sc(k, "RINGBUF", ["MMAPABLE"], [], 2)).outcome == "EPERM"
+    assert replay(sc(k, "DEVMAP", ["RDONLY_PROG"], ["CAP_NET_ADMIN"], 0)).outcome == "EINVAL"
+    assert replay(sc(k, "CPUMAP", ["RDONLY"], ["CAP_BPF"])).outcome == "EINVAL"
+    assert replay(sc(k, "REUSEPORT_SOCKARRAY", ["MMAPABLE"], [], 0)).outcome == "EINVAL"
+    assert replay(sc(k, "SOCKMAP", ["NUMA_NODE"], ["CAP_NET_ADMIN"], 0)).outcome == "allow"
