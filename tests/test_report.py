@@ -335,3 +335,51 @@ def test_pictures_for_a_long_thread_and_set_aside_verdicts(tmp_path):
                                     author=("A" if i % 2 else "B")) for i in range(P.MAX_ARCS + 5)])
     tl = P.timeline(long).decode()
     assert f"reply arcs left out for {P.MAX_ARCS + 5} messages" in tl
+
+
+def test_long_claim_lists_are_capped_and_html_lists_raised_scenarios(db, tmp_path):
+    """The embedded thread has dozens of raised scenarios: Markdown and HTML show the first
+    LIST_CAP (those about the claim's own operation first) and say how many more the JSON holds."""
+    from hookdebate.report.markdown import LIST_CAP
+
+    out = tmp_path / "r.json"
+    assert main(["report", "-o", str(out)]) == 0
+    r = json.loads(out.read_text())
+    n = len(r["explicit_scenario_claim_ids"])
+    assert n > LIST_CAP
+    md = tmp_path / "r.md"
+    assert main(["report", "-o", str(md)]) == 0
+    sec = md.read_text().split("## Scenarios participants raised")[1].split("\n## ")[0]
+    rows = [x for x in sec.splitlines() if x.startswith("- ")]
+    assert len(rows) == LIST_CAP + 1 and f"and {n - LIST_CAP} more" in rows[-1]
+    h = tmp_path / "r.html"
+    assert main(["report", "-o", str(h)]) == 0
+    html = h.read_text()
+    assert 'id="scenarios"' in html and f"and {n - LIST_CAP} more" in html
+
+
+def test_outcome_states_merge_nack_and_acks(tmp_path):
+    """Who merged it, who NACKed it, who acked it: from the mail (quoted lines, and a mention of
+    someone else's NACK, do not count)."""
+    rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
+    o = rep["outcome"]
+    assert "Merged or applied: Paul Moore (2022-08-16): \u201cI just merged this into the lsm/next tree" in o
+    assert "NACKed: Eric W. Biederman (2022-08-17): \u201cI repeat my NACK" in o
+    assert "including Eric's NACK" not in o
+    assert "Acked or reviewed by:" in o and ".\u201d." not in o
+    assert "Merged or applied" in md.split("## Outcome")[1] and "NACKed" in html
+
+
+def test_outcome_signals_from_tags_and_bots(tmp_path):
+    from scraper import iter_mbox
+
+    msgs = list(iter_mbox(ROOT / "tests/data/securityfs-linefeed-nak.mbox"))
+    last = msgs[-1]
+    msgs[-1] = replace(last, body="> Applied by someone quoted\n\nThe pull request you sent on Mon, 10 Jan 2022:\n\n"
+                       "> git://git.kernel.org/pub/scm/x.git tags/y\n\nhas been merged into torvalds/linux.git:\n"
+                       "https://git.kernel.org/torvalds/c/abc\n\nNacked-by: Casey Schaufler <casey@schaufler-ca.com>\n")
+    rep, md, html = _report_of(tmp_path, "x", msgs)
+    o = rep["outcome"]
+    assert "Merged or applied:" in o and "has been merged into torvalds/linux.git" in o
+    assert "Applied by someone quoted" not in o
+    assert "NACKed: Casey Schaufler" in o and "casey@" not in o

@@ -227,6 +227,70 @@ def date_span(a: str, b: str) -> str:
     return f"on {a[:10]}" if a[:10] == b[:10] else f"from {a[:10]} to {b[:10]}"
 
 
+_MERGED = re.compile(r"(?i:\b(I|I've|I have|we|we've|we have)\s+(now\s+|just\s+|also\s+|already\s+)?"
+                     r"(merged|applied|queued|picked up)\s+(it|this|these|them|the|patch|v\d|to|into|in)\b|"
+                     r"\b(this|it|the (patch|patchset|series|pull request|changes?)|these( patches)?|pull request you "
+                     r"sent[^.]*?)\s+(has|have) been (merged|applied|pulled)\b)|^(Applied|Merged|Queued)\b|^has been merged into\b")
+_NACK = re.compile(r"^NACK\b|(?i:\b(I|I'd|I would|I repeat|I still)\s+(\w+\s+){0,2})NACK\b")
+_TAG = re.compile(r"^\s*(?P<tag>Acked|Reviewed|Nacked)-by:\s*(?P<who>[^<\n]+?)\s*(<|$)")
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+
+
+def _signals(analysis, timeline) -> list[dict]:
+    """Merge, NACK and ack/review statements in the mail itself (quoted '>' lines skipped): the
+    outcome a reader looks for first, stated with who wrote it and where."""
+    msgs = {m.message_id: m for m in analysis.messages}
+    out: list[dict] = []
+    acks: list[str] = []
+    for t in timeline:
+        body = getattr(msgs.get(t["message_id"]), "body", "") or ""
+        paras, cur = [], []
+        for line in body.splitlines():
+            if line.strip() in ("--", "-- ") or line.startswith(("diff --git", "---")):
+                break
+            m = _TAG.match(line)
+            if m:
+                who = m.group("who").strip().strip('"')
+                if m.group("tag") == "Nacked":
+                    out.append({"kind": "nack", "author": who, "date": t["date"][:10], "url": t["url"],
+                                "text": f"Nacked-by: {who}"})
+                elif who and who not in acks:
+                    acks.append(who)
+                continue
+            if line.lstrip().startswith(">") or not line.strip():
+                if cur:
+                    paras.append(" ".join(cur))
+                cur = []
+            else:
+                cur.append(line.strip())
+        if cur:
+            paras.append(" ".join(cur))
+        seen = set()
+        for para in paras:
+            for sent in _SENT.split(para):
+                for kind, rx in (("merged", _MERGED), ("nack", _NACK)):
+                    if kind not in seen and rx.search(sent):
+                        seen.add(kind)
+                        out.append({"kind": kind, "author": t["author"], "date": t["date"][:10], "url": t["url"],
+                                    "text": sent[:200] + ("\u2026" if len(sent) > 200 else "")})
+    if acks:
+        out.append({"kind": "ack", "names": acks})
+    return out
+
+
+def _signals_sentence(signals) -> str:
+    parts = []
+    for kind, label in (("merged", "Merged or applied"), ("nack", "NACKed")):
+        xs = [x for x in signals if x["kind"] == kind][-2:]
+        if xs:
+            said = "; ".join(f"{x['author']} ({x['date']}): \u201c{x['text']}\u201d" for x in xs)
+            parts.append(f"{label}: {said}" + ("" if xs[-1]["text"][-1:] in ".!?\u2026" else "."))
+    ack = [x for x in signals if x["kind"] == "ack"]
+    if ack:
+        parts.append(f"Acked or reviewed by: {join_names(ack[0]['names'])}.")
+    return " ".join(parts)
+
+
 def _outcome(analysis, names, timeline) -> str:
     """Who had the last word and what the proposer said last: stated, not guessed."""
     if not timeline:
@@ -253,4 +317,7 @@ def _outcome(analysis, names, timeline) -> str:
         parts.append(f"The last word went to {who} ({last['date'][:10]}): \u201c{lc[-1].text}\u201d")
     else:
         parts.append(f"The last message is from {who} ({last['date'][:10]}).")
+    sig = _signals_sentence(_signals(analysis, timeline))
+    if sig:
+        parts.append(sig)
     return " ".join(parts)

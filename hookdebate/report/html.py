@@ -7,7 +7,7 @@ import base64
 import html
 
 from hookdebate.report.data import date_span, is_bot, plural
-from hookdebate.report.markdown import FIT_NOTE, findings_sentence, part_label, timeline_rows, utc_minute, variant_diff_sentence
+from hookdebate.report.markdown import FIT_NOTE, capped, more_line, findings_sentence, part_label, timeline_rows, utc_minute, variant_diff_sentence
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
@@ -82,13 +82,29 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
             H.append("</ol>")
         H.append("</div>")
     H.append("</div>")
+    if r["explicit_scenario_claim_ids"]:
+        H.append("<h2>Scenarios participants raised</h2><ul id=\"scenarios\">")
+        shown, more = capped(r["explicit_scenario_claim_ids"], by_id, direct_first=True)
+        for cid in shown:
+            c = by_id[cid]
+            v = c["verdicts"][0]
+            H.append(f"<li>{e(c['author'])}: \u201c{e(c['text'])}\u201d \u2014 <code>{e(v['scenario'])}</code> under "
+                     f"<code>{e(v['kernel'])}</code> \u21d2 <b>{e(v['outcome'])}</b> "
+                     f"(<span class=\"{_cls(v['supports_claim'])}\">model {_word(v['supports_claim'])}</span>"
+                     + (", stand-in scenario" if c.get("fit") == "general" else "") + ")</li>")
+        if more:
+            H.append(f"<li>{e(more_line(more))}</li>")
+        H.append("</ul>")
     if r["cannot_judge_reasons"]:
         H.append("<h2>What the model cannot judge</h2><ul>")
         for reason, n in sorted(r["cannot_judge_reasons"].items(), key=lambda kv: -kv[1]):
             H.append(f"<li>{e(plural(n, 'claim'))}: {e(reason)}</li>")
-        for cid in r.get("unlinked_claim_ids", []):
+        shown, more = capped(r.get("unlinked_claim_ids", []), by_id)
+        for cid in shown:
             c = by_id[cid]
             H.append(f"<li>no scenario: {e(c['author'])}, \u201c{e(c['text'])}\u201d (cites {e(', '.join(c['cites']))})</li>")
+        if more:
+            H.append(f"<li>{e(more_line(more))}</li>")
         H.append("</ul>")
     d = r.get("variant_diff")
     if d:

@@ -91,6 +91,24 @@ def _verdict(s) -> str:
     return "supports" if s is True else "contradicts" if s is False else "cannot judge"
 
 
+LIST_CAP = 12  # rows of a claim list shown in Markdown/HTML; the JSON report has them all
+
+
+def capped(ids: list, claims_by_id: dict, direct_first: bool = False) -> tuple[list, int]:
+    """The first LIST_CAP ids (those whose replay is about the claim's own operation first, when
+    asked), in thread order, and how many were left out."""
+    if direct_first:
+        keep = sorted(ids, key=lambda i: claims_by_id[i].get("fit") != "direct")[:LIST_CAP]
+        keep = [i for i in ids if i in set(keep)]
+    else:
+        keep = ids[:LIST_CAP]
+    return keep, len(ids) - len(keep)
+
+
+def more_line(n: int) -> str:
+    return f"\u2026 and {n:,} more (all of them are in the JSON report, `--format json`)." if n else ""
+
+
 FIT_NOTE = {"general": "the claim names no bpf() operation: this replay answers the question above with a "
                        "stand-in scenario, not the claim's own situation"}
 
@@ -159,19 +177,25 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
             L += _trace(v)
     if r["explicit_scenario_claim_ids"]:
         L += ["", "## Scenarios participants raised", ""]
-        for cid in r["explicit_scenario_claim_ids"]:
+        shown, more = capped(r["explicit_scenario_claim_ids"], by_id, direct_first=True)
+        for cid in shown:
             c = by_id[cid]
             v = c["verdicts"][0]
             L.append(f"- {_md(c['author'])}: \u201c{_md(c['text'])}\u201d \u2014 `{v['scenario']}` "
                      f"under `{v['kernel']}` \u21d2 **{v['outcome']}** (model {_verdict(v['supports_claim'])}"
                      + (", stand-in scenario" if c.get("fit") == "general" else "") + ")")
+        if more:
+            L.append(f"- {more_line(more)}")
     if r["cannot_judge_reasons"]:
         L += ["", "## What the model cannot judge", ""]
         for reason, n in sorted(r["cannot_judge_reasons"].items(), key=lambda kv: -kv[1]):
             L.append(f"- {plural(n, 'claim')}: {_md(reason)}")
-        for cid in r.get("unlinked_claim_ids", []):
+        shown, more = capped(r.get("unlinked_claim_ids", []), by_id)
+        for cid in shown:
             c = by_id[cid]
             L.append(f"  - no scenario: {_md(c['author'])}, \u201c{_md(c['text'])}\u201d (cites {_md(', '.join(c['cites']))})")
+        if more:
+            L.append(f"  - {more_line(more)}")
     L += _variant_diff(r.get("variant_diff"))
     if r["change_impact"]:
         L += ["", "## Change impact between kernel variants", "",
