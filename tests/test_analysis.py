@@ -652,3 +652,11 @@ def test_stance_cues_asked_or_conditional_are_not_given(nlp):
     assert ("support", "stance") in _cues(nlp, "If nobody objects I will queue it.")
     assert ("support", "stance") in _cues(nlp, "I'm not opposed to this.")
     assert ("attack", "stance") in _cues(nlp, "I object to adding the new knob.")
+
+
+def test_i_dont_think_about_a_side_issue_is_weak(nlp):
+    # "I don't think X" denies X, whatever X is: alone it is no verdict on what it answers
+    assert {k for _, k in _cues(nlp, "I don't think it's a foregone conclusion, it has been discussed before.")} == {"weak"}
+    assert ("attack", "strong") in _cues(nlp, "I don't think so.")
+    assert ("attack", "strong") in _cues(nlp, "I don't think it makes sense to add this.")
+    assert ("attack", "strong") in _cues(nlp, "I don't see why we need this.")
