@@ -383,3 +383,18 @@ def test_outcome_signals_from_tags_and_bots(tmp_path):
     assert "Merged or applied:" in o and "has been merged into torvalds/linux.git" in o
     assert "Applied by someone quoted" not in o
     assert "NACKed: Casey Schaufler" in o and "casey@" not in o
+
+
+def test_timeline_rows_and_html_ids(tmp_path):
+    """Replies that only repeat the thread's subject read 'reply'; the HTML has each id once
+    (the timeline list and the timeline picture used to share id="timeline")."""
+    from hookdebate.report import pictures as P
+    from hookdebate.report import render_html
+
+    rep, md, _ = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
+    timeline = md.split("## Timeline")[1].split("\n## ")[0]
+    assert "[reply](https://lore.kernel.org/all/" in timeline
+    assert "[Re: [PATCH v5 0/4] Introduce security_create_user_ns()]" not in timeline
+    html = render_html(rep, {"argument-map": P.argument_map(rep), "timeline": P.timeline(rep)})
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) and "timeline" in ids

@@ -7,7 +7,7 @@ import base64
 import html
 
 from hookdebate.report.data import date_span, is_bot, plural
-from hookdebate.report.markdown import FIT_NOTE, capped, more_line, findings_sentence, part_label, timeline_rows, utc_minute, variant_diff_sentence
+from hookdebate.report.markdown import FIT_NOTE, capped, more_line, findings_sentence, part_label, subject_text, timeline_rows, utc_minute, variant_diff_sentence
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
@@ -46,7 +46,8 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
         H.append(f"<tr><td>{e(p['name'] + bot)}</td><td>{p['messages']}</td><td>{e(p['stance'])} "
                  f"({p['confidence']:.2f})</td><td>{ev}</td></tr>")
     H.append("</tbody></table>")
-    H.append("<h2>Timeline</h2><ol id=\"timeline\">")
+    # a list of rows, not numbered: a series' patches share a row (and the timeline picture has id="timeline")
+    H.append("<h2>Timeline</h2><ul id=\"timeline-list\">")
     for row in timeline_rows(r["timeline"]):
         t = row["first"]
         if row["parts"]:
@@ -55,8 +56,8 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
                      f"{len(row['parts'])} patches of the series: {links}</li>")
         else:
             H.append(f"<li>{e(utc_minute(t['date']))} <b>{e(t['author'])}</b> ({e(t['stance'])}): "
-                     f"<a href=\"{e(t['url'])}\">{e(t['subject'])}</a></li>")
-    H.append("</ol>")
+                     f"<a href=\"{e(t['url'])}\">{e(subject_text(t, r['subject']))}</a></li>")
+    H.append("</ul>")
     s = r["link_summary"]
     H.append("<h2>Key claims, replayed in the kernel model</h2>")
     if s:

@@ -28,6 +28,17 @@ def timeline_rows(timeline: list[dict]) -> list[dict]:
     return rows
 
 
+_RE = re.compile(r"^\s*((re|aw|fwd?|sv)\s*:\s*)+", re.I)
+
+
+def subject_text(t: dict, root_subject: str) -> str:
+    """A reply's subject, or 'reply' when it only repeats the thread's (30 rows of 'Re: [PATCH v5
+    0/4] ...' say nothing)."""
+    subj = t["subject"] or ""
+    same = _RE.sub("", subj).strip().lower() == _RE.sub("", root_subject or "").strip().lower()
+    return "reply" if same and _RE.match(subj) else subj
+
+
 def part_label(t: dict) -> str:
     m = _PART.match(t["subject"] or "")
     return m.group(1) if m else "?"
@@ -159,7 +170,7 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
                      f"{len(row['parts'])} patches of the series: {links}")
         else:
             L.append(f"- {utc_minute(t['date'])} **{_md(t['author'])}** ({t['stance']}): "
-                     f"[{_md(t['subject'])}]({t['url']})")
+                     f"[{_md(subject_text(t, r['subject']))}]({t['url']})")
     L += ["", "## Key claims, replayed in the kernel model", ""]
     if r["link_summary"]:
         L += [_md(findings_sentence(r)), ""]
