@@ -146,3 +146,15 @@ def test_map_alloc_flag_masks(k):
     assert replay(sc(k, "CPUMAP", ["RDONLY"], ["CAP_BPF"])).outcome == "EINVAL"
     assert replay(sc(k, "REUSEPORT_SOCKARRAY", ["MMAPABLE"], [], 0)).outcome == "EINVAL"
     assert replay(sc(k, "SOCKMAP", ["NUMA_NODE"], ["CAP_NET_ADMIN"], 0)).outcome == "allow"
+
+
+def test_bpf_struct_ops_map_alloc_check_flags():
+    """bpf_struct_ops_map_alloc_check() kernel/bpf/bpf_struct_ops.c: v6.3.8 refuses any map_flags
+    (-EINVAL, in map_alloc_check, before bpf_struct_ops_map_alloc()'s bpf_capable()); v6.9 accepts
+    BPF_F_LINK and BPF_F_VTYPE_BTF_OBJ_FD."""
+    so = lambda k, fl, caps: replay(sc(k, "STRUCT_OPS", fl, caps, 0)).outcome  # noqa: E731
+    assert so("v6.3", ["LINK"], []) == "EINVAL"
+    assert so("proposal-2023-04", ["LINK"], ["CAP_BPF"]) == "EINVAL"
+    assert so("v6.9", ["LINK"], []) == "EPERM"
+    assert so("v6.9", ["LINK"], ["CAP_BPF"]) == "allow"
+    assert so("v6.9", ["NUMA_NODE"], ["CAP_BPF"]) == "EINVAL"
