@@ -660,3 +660,11 @@ def test_i_dont_think_about_a_side_issue_is_weak(nlp):
     assert ("attack", "strong") in _cues(nlp, "I don't think so.")
     assert ("attack", "strong") in _cues(nlp, "I don't think it makes sense to add this.")
     assert ("attack", "strong") in _cues(nlp, "I don't see why we need this.")
+
+
+def test_review_tags_talked_about_are_not_given(nlp):
+    # asking for, or counting, Reviewed-by/Tested-by tags is no review; giving one (a trailer, "my Acked-by") is
+    assert _cues(nlp, "There's zero tested-by's for this, i.e. cannot be applied before someone has tested this.") == []
+    assert _cues(nlp, "I'd really like to see a \"Tested-by\" tag as well.") == []
+    assert ("support", "stance") in _cues(nlp, "Feel free to add my Acked-by.")
+    assert ("support", "stance") in _cues(nlp, "Reviewed-by: Rev Iewer <rev@example.org>")
