@@ -398,3 +398,21 @@ def test_timeline_rows_and_html_ids(tmp_path):
     html = render_html(rep, {"argument-map": P.argument_map(rep), "timeline": P.timeline(rep)})
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)) and "timeline" in ids
+
+
+def test_last_first_names_read_as_one_person(tmp_path):
+    """'Zohar, Mimi' in a From: becomes 'Mimi Zohar', so 'A, B and C' lists stay unambiguous;
+    non-ASCII names pass through intact in Markdown and HTML."""
+    from hookdebate.report.data import display_name
+    from scraper import iter_mbox
+
+    assert display_name("Schaufler, Casey") == "Casey Schaufler"
+    assert display_name("GONG, Ruiqi") == "Ruiqi GONG" and display_name("King, Jr.") == "King, Jr."
+    assert display_name("Mickaël Salaün") == "Mickaël Salaün"
+    msgs = list(iter_mbox(ROOT / "tests/data/securityfs-linefeed-nak.mbox"))
+    msgs = [replace(m, from_name="Zohar, Mimi") if "zohar" in m.from_address else
+            replace(m, from_name="Toke Høiland-Jørgensen") if "casey" in m.from_address else m for m in msgs]
+    rep, md, html = _report_of(tmp_path, "x", msgs)
+    names = [p["name"] for p in rep["participants"]]
+    assert "Zohar, Mimi" not in names and "Zohar, Mimi" not in md
+    assert "Toke Høiland-Jørgensen" in md and "Toke Høiland-Jørgensen" in html

@@ -40,6 +40,18 @@ def names_operation(text: str, scenario: dict | None) -> bool:
     return False
 
 
+_LAST_FIRST = re.compile(r"^\s*([^,()]+?),\s*([^,()]+?)\s*(\([^)]*\))?\s*$")
+
+
+def display_name(name: str) -> str:
+    """'Schaufler, Casey' (corporate address books) -> 'Casey Schaufler': in a list of names
+    ('A, B and C') the comma form reads as two people."""
+    m = _LAST_FIRST.match(name or "")
+    if not m or m.group(2).lower() in ("jr", "jr.", "sr", "sr.", "ii", "iii", "phd", "ph.d."):
+        return name
+    return f"{m.group(2)} {m.group(1)}" + (f" {m.group(3)}" if m.group(3) else "")
+
+
 def join_names(xs) -> str:
     xs = list(xs)
     return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1] if xs else ""
@@ -60,14 +72,14 @@ def _verdict_word(s) -> str:
 def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None) -> dict:
     """variant_diff: analysis.link.variant_diff() from the thread's current kernel to the proposal's
     variant, or {"note": why there is none}; None leaves the section out."""
-    names = {p.person_id: p.name for p in analysis.people}
+    names = {p.person_id: display_name(p.name) for p in analysis.people}
     msgs = {m.message_id: m for m in analysis.messages}
     root = msgs.get(analysis.tree.root_id)
     stance_of = {s.message_id: s.stance for s in analysis.message_stances}
     timeline = []
     for mid in sorted(msgs, key=lambda i: (msgs[i].date.timestamp() if msgs[i].date else 0, i)):
         m = msgs[mid]
-        timeline.append({"message_id": mid, "url": lore_url(mid), "author": names.get(analysis.author_of.get(mid), m.from_name),
+        timeline.append({"message_id": mid, "url": lore_url(mid), "author": names.get(analysis.author_of.get(mid), display_name(m.from_name)),
                          # UTC, the order the timeline is sorted in: local wall-clock times of
                          # authors in different zones would read out of order.
                          "date": m.date.astimezone(timezone.utc).isoformat() if m.date else m.date_raw,
@@ -75,7 +87,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                          "parent": analysis.tree.parent_of.get(mid), "stance": stance_of.get(mid, "neutral")})
     participants = []
     for p in analysis.positions:
-        participants.append({"name": p.name, "addresses": list(p.addresses), "messages": p.messages,
+        participants.append({"name": display_name(p.name), "addresses": list(p.addresses), "messages": p.messages,
                              "stance": p.stance, "confidence": p.confidence,
                              "evidence": [{"message_id": e.message_id, "url": lore_url(e.message_id), "quote": e.quote}
                                           for e in p.evidence]})
@@ -145,7 +157,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
     report = {
         "thread": analysis.tree.root_id, "thread_url": lore_url(analysis.tree.root_id),
         "subject": analysis.subject, "proposal": analysis.proposal,
-        "proposer": names.get(analysis.author_of.get(analysis.tree.root_id), root.from_name if root else ""),
+        "proposer": names.get(analysis.author_of.get(analysis.tree.root_id), display_name(root.from_name) if root else ""),
         "date_range": [timeline[0]["date"], last["date"]] if timeline else [],
         "messages": len(timeline), "participants": participants, "timeline": timeline,
         "claims": claims, "key_claim_ids": [c["id"] for c in key],
