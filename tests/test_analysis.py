@@ -668,3 +668,8 @@ def test_review_tags_talked_about_are_not_given(nlp):
     assert _cues(nlp, "I'd really like to see a \"Tested-by\" tag as well.") == []
     assert ("support", "stance") in _cues(nlp, "Feel free to add my Acked-by.")
     assert ("support", "stance") in _cues(nlp, "Reviewed-by: Rev Iewer <rev@example.org>")
+
+
+def test_as_opposed_to_is_no_opposition(nlp):
+    assert ("attack", "stance") not in _cues(nlp, "I want a decent API for this, as opposed to more procfs files.")
+    assert ("attack", "stance") in _cues(nlp, "I am opposed to this.")
