@@ -416,3 +416,15 @@ def test_last_first_names_read_as_one_person(tmp_path):
     names = [p["name"] for p in rep["participants"]]
     assert "Zohar, Mimi" not in names and "Zohar, Mimi" not in md
     assert "Toke Høiland-Jørgensen" in md and "Toke Høiland-Jørgensen" in html
+
+
+def test_what_was_proposed_reads_as_a_sentence(tmp_path):
+    """The subject (minus its [PATCH ...] tags) and the cover letter's words, quoted; not
+    'subject: body' run together. A thread the model does not cover gets no kernel-variant note."""
+    rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
+    sec = md.split("## What was proposed")[1].split("\n## ")[0]
+    assert "Frederick Lawler proposed: Introduce security_create_user_ns(). The cover letter opens: \u201c" in sec
+    assert "[PATCH v5 0/4]" not in sec and "():" not in sec
+    assert 'id="proposal">Frederick Lawler proposed: Introduce security_create_user_ns().' in html
+    keysec = md.split("## Key claims")[1].split("\n## ")[0]
+    assert "predates v6.3" not in keysec

@@ -185,6 +185,24 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
     return report
 
 
+_TAGS = re.compile(r"^(\s*\[[^\]]*\]\s*)+")
+
+
+def proposal_sentence(r: dict) -> str:
+    """'X proposed: <subject without [PATCH ...] tags>. The cover letter opens: "<its words>"' --
+    instead of the subject and the mail run together ('... for 6.1?: I would like ...')."""
+    prop, subj = r.get("proposal") or "", " ".join((r.get("subject") or "").split())
+    if not subj or not prop.startswith(subj):
+        return f"{r['proposer']} proposed: {prop}"
+    body = prop[len(subj):].lstrip(":").strip()
+    title = _TAGS.sub("", subj).strip() or subj
+    text = f"{r['proposer']} proposed: {title}" + ("" if title[-1:] in ".?!" else ".")
+    if body:
+        what = "cover letter" if re.search(r"\b0+/\d+\]", subj) else "message"
+        text += f" The {what} opens: \u201c{body}\u201d"
+    return text
+
+
 _VERSION = re.compile(r"\[[^\]]*?\bv(\d+)\b[^\]]*\]", re.I)
 
 

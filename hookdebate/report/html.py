@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import html
 
-from hookdebate.report.data import date_span, is_bot, plural
+from hookdebate.report.data import date_span, is_bot, plural, proposal_sentence
 from hookdebate.report.markdown import FIT_NOTE, capped, more_line, findings_sentence, part_label, subject_text, timeline_rows, utc_minute, variant_diff_sentence
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
@@ -36,7 +36,7 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
         H.append(f"<p>Thread <a href=\"{e(r['thread_url'])}\">{e(r['thread'])}</a>: {e(plural(r['messages'], 'message'))}, "
                  f"{e(date_span(*r['date_range']))}.</p>")
     H.append(f"<p id=\"in-brief\"><b>In brief.</b> {e(r['in_brief'])}</p>")
-    H.append(f"<h2>What was proposed</h2><p>{e(r['proposer'])} proposed: {e(r['proposal'])}</p>")
+    H.append(f"<h2>What was proposed</h2><p id=\"proposal\">{e(proposal_sentence(r))}</p>")
     H.append("<h2>Who argued what</h2><table id=\"positions\"><thead><tr><th>Participant</th><th>Messages</th>"
              "<th>Stance</th><th>Evidence</th></tr></thead><tbody>")
     for p in r["participants"]:

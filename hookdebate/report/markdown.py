@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from hookdebate.report.data import STANCE_WORDS, date_span, is_bot, plural
+from hookdebate.report.data import STANCE_WORDS, date_span, is_bot, plural, proposal_sentence
 
 _PART = re.compile(r"^\[[^\]]*?\b0*(\d+)/(\d+)\]")
 
@@ -132,7 +132,7 @@ def findings_sentence(r: dict) -> str:
     if not f.get("on_topic", True):
         return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} name kernel security notions, but none "
                 "is about what the model replays (bpf() and its capability and LSM checks), so no claim gets a "
-                f"verdict. Kernel: {r['kernel_note']}.")
+                "verdict.")
     n = f.get("replayed", s["with_verdict"])
     return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} cite kernel semantics; "
             f"{n:,} {'was' if n == 1 else 'were'} replayed in a scenario that bears on {'it' if n == 1 else 'them'}: "
@@ -150,7 +150,7 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
     L.append(f"Thread: <{r['thread_url']}> \u2014 {plural(r['messages'], 'message')}, "
              f"{date_span(*r['date_range'])}." if r["date_range"] else f"Thread: <{r['thread_url']}>.")
     L += ["", "**In brief.** " + _md(r["in_brief"])]
-    L += ["", "## What was proposed", "", f"{_md(r['proposer'])} proposed: {_md(r['proposal'])}", ""]
+    L += ["", "## What was proposed", "", _md(proposal_sentence(r)), ""]
     L += ["## Who argued what", "", "| Participant | Messages | Stance | Confidence |", "|---|---|---|---|"]
     for p in r["participants"]:
         L.append(f"| {_md(p['name'])}{' (automated)' if is_bot(p['name'], p['addresses']) else ''} | "
