@@ -195,6 +195,7 @@ def proposal_sentence(r: dict) -> str:
     if not subj or not prop.startswith(subj):
         return f"{r['proposer']} proposed: {prop}"
     body = prop[len(subj):].lstrip(":").strip()
+    body = re.sub(r"^From:\s*[^<>]*<[^>]+>\s*", "", body)  # a patch's in-body From: line
     title = _TAGS.sub("", subj).strip() or subj
     text = f"{r['proposer']} proposed: {title}" + ("" if title[-1:] in ".?!" else ".")
     if body:
@@ -272,6 +273,8 @@ def _signals(analysis, timeline) -> list[dict]:
     msgs = {m.message_id: m for m in analysis.messages}
     out: list[dict] = []
     acks: list[str] = []
+    carried: list[str] = []
+    proposer = timeline[0]["author"] if timeline else None
     for t in timeline:
         body = getattr(msgs.get(t["message_id"]), "body", "") or ""
         paras, cur = [], []
@@ -284,6 +287,9 @@ def _signals(analysis, timeline) -> list[dict]:
                 if m.group("tag") == "Nacked":
                     out.append({"kind": "nack", "author": who, "date": t["date"][:10], "url": t["url"],
                                 "text": f"Nacked-by: {who}"})
+                elif who and t["author"] == proposer and who != proposer:
+                    if who not in carried:
+                        carried.append(who)  # a tag the patch carries (given on an earlier version)
                 elif who and who not in acks:
                     acks.append(who)
                 continue
@@ -305,6 +311,9 @@ def _signals(analysis, timeline) -> list[dict]:
                                     "text": sent[:200] + ("\u2026" if len(sent) > 200 else "")})
     if acks:
         out.append({"kind": "ack", "names": acks})
+    carried = [x for x in carried if x not in acks]
+    if carried:
+        out.append({"kind": "carried", "names": carried})
     return out
 
 
@@ -317,7 +326,11 @@ def _signals_sentence(signals) -> str:
             parts.append(f"{label}: {said}" + ("" if xs[-1]["text"][-1:] in ".!?\u2026" else "."))
     ack = [x for x in signals if x["kind"] == "ack"]
     if ack:
-        parts.append(f"Acked or reviewed by: {join_names(ack[0]['names'])}.")
+        parts.append(f"Acked or reviewed in the thread by: {join_names(ack[0]['names'])}.")
+    carried = [x for x in signals if x["kind"] == "carried"]
+    if carried:
+        parts.append(f"The patches carry Acked-by/Reviewed-by tags (from earlier versions) from "
+                     f"{join_names(carried[0]['names'])}.")
     return " ".join(parts)
 
 
@@ -327,9 +340,12 @@ def _outcome(analysis, names, timeline) -> str:
         return ""
     root = analysis.tree.root_id
     proposer = analysis.author_of.get(root)
-    parts = [f"The thread ran {plural(len(timeline), 'message')} {date_span(timeline[0]['date'], timeline[-1]['date'])}."]
-    if all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline):
-        parts.append("Nobody else replied in this thread.")
+    if len(timeline) == 1:
+        parts = [f"The thread is a single message ({timeline[0]['date'][:10]}); nobody replied."]
+    else:
+        parts = [f"The thread ran {plural(len(timeline), 'message')} {date_span(timeline[0]['date'], timeline[-1]['date'])}."]
+        if all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline):
+            parts.append("Nobody else replied in this thread.")
     last = timeline[-1]
     last_is_proposer = analysis.author_of.get(last["message_id"]) == proposer
     last_prop = [t for t in timeline if analysis.author_of.get(t["message_id"]) == proposer and t["message_id"] != root]

@@ -129,6 +129,9 @@ def findings_sentence(r: dict) -> str:
     s, f = r["link_summary"], r.get("findings") or {}
     if not s:
         return ""
+    if not s["semantic_claims"]:
+        return (f"None of the thread's {plural(s['claims'], 'claim')} names a kernel security notion the model "
+                "covers (bpf() and its capability and LSM checks), so no claim gets a verdict.")
     if not f.get("on_topic", True):
         return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} name kernel security notions, but none "
                 "is about what the model replays (bpf() and its capability and LSM checks), so no claim gets a "
