@@ -325,6 +325,11 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     stance_of: dict[str, MessageStance] = {}
     person_score: dict[str, float] = defaultdict(float)
     person_score[proposer] = 10.0
+    # where a person stands, as far as others' replies may lean on it: only messages that
+    # answer the proposer or state a stance themselves count, so a side read by proxy
+    # (disagreeing with someone who disagreed with someone) does not cascade
+    proxy_score: dict[str, float] = defaultdict(float)
+    proxy_score[proposer] = 10.0
     automated = {author_of[m.message_id] for m in ordered if _automated(m, cues)}
     for m in by_date:
         mid = m.message_id
@@ -336,11 +341,14 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
         if pid == proposer:
             st = _proposer_stance(m, blocks_of[mid], claims, root, proposer, author_of)
         else:
-            st = _reply_stance(m, blocks_of[mid], trailers_of[mid], person_score, author_of, proposer,
+            st = _reply_stance(m, blocks_of[mid], trailers_of[mid], proxy_score, author_of, proposer,
                                mid in review_ctx, is_neutral_statement, series)
         stance_of[mid] = st
         if pid != proposer:
-            person_score[pid] += {"support": 1.0, "oppose": -1.0}.get(st.stance, 0.0)
+            delta = {"support": 1.0, "oppose": -1.0}.get(st.stance, 0.0)
+            person_score[pid] += delta
+            anchored = not ANCHORED_PROXY or _anchored(m, blocks_of[mid], trailers_of[mid], proposer, author_of)
+            proxy_score[pid] += delta * (1.0 if anchored else UNANCHORED_WEIGHT)
     message_stances = tuple(stance_of[m.message_id] for m in ordered)
     if INFER_RELATIONS:
         claims, pairs = _infer_relations(claims, pairs, stance_of, person_score, author_of, proposer, review_ctx)
@@ -446,6 +454,30 @@ def _relation(attack: float, support: float) -> str | None:
 
 def _sign(x: float) -> int:
     return 1 if x > 0.25 else -1 if x < -0.25 else 0
+
+
+# 2022 lsm corpus: a maintainer's design remarks to a co-author of the proposal read as
+# opposition, and everyone answering the maintainer then got the opposite side by proxy.
+# A message anchored in the proposal (a stance cue, a review trailer, a decided answer to
+# the proposer) moves where its writer stands for others' replies fully; one whose side
+# was read only by proxy counts this much. Dev set: 0 -> 0.5 keeps per-message accuracy.
+ANCHORED_PROXY = True
+UNANCHORED_WEIGHT = 0.5
+
+
+def _anchored(m, blocks, trailers, proposer, author_of) -> bool:
+    """Does the message take its side from the proposal itself rather than by proxy?"""
+    if any(h.kind == "stance" for b in blocks for h, _ in b.hits):
+        return True
+    if any(_VERDICT_TRAILER.match(t) for t in trailers):
+        return True
+    for b in blocks:
+        if b.target is None:
+            continue
+        who = b.target.author or author_of.get(b.target.message_id or "")
+        if who == proposer and (b.attack or b.support):
+            return True
+    return False
 
 
 REVIEW_WEIGHT = 0.4  # cues about quoted code / one patch's details, unless they are stance cues

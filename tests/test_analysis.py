@@ -673,3 +673,21 @@ def test_review_tags_talked_about_are_not_given(nlp):
 def test_as_opposed_to_is_no_opposition(nlp):
     assert ("attack", "stance") not in _cues(nlp, "I want a decent API for this, as opposed to more procfs files.")
     assert ("attack", "stance") in _cues(nlp, "I am opposed to this.")
+
+
+def test_a_side_read_by_proxy_does_not_cascade():
+    # E NAKs the proposal (a stated side); D contradicts E (a side read by proxy: support);
+    # F contradicts D once. Two hops from anything anyone stated, one "that's wrong" is no verdict
+    # on the proposal: F may be arguing a side issue with D.
+    q = "On Sat, Apr 1, 2023, {} wrote:\n> {}\n\n{}\n"
+    root = msg("r", "This series adds a hook.\n", subject="[PATCH 0/1] add hook", name="Ann Root", addr="ann@example.org")
+    e = msg("e", q.format("Ann Root", "This series adds a hook.", "NAK. I object to this hook."), parent="r",
+            refs=("r",), name="Eve Nay", addr="eve@example.org", minutes=1)
+    d = msg("d", q.format("Eve Nay", "NAK. I object to this hook.", "That's wrong, the hook is needed here."),
+            parent="e", refs=("r", "e"), name="Dan Proxy", addr="dan@example.org", minutes=2)
+    f = msg("f", q.format("Dan Proxy", "That's wrong, the hook is needed here.", "That's wrong, it is needed elsewhere."),
+            parent="d", refs=("r", "e", "d"), name="Fay Third", addr="fay@example.org", minutes=3)
+    a = analyze([root, e, d, f])
+    st = {s.message_id: s.stance for s in a.message_stances}
+    assert st["e"] == "oppose" and st["d"] == "support"
+    assert st["f"] == "neutral"
