@@ -445,3 +445,20 @@ def test_single_message_thread(tmp_path):
     sec = md.split("## What was proposed")[1].split("\n## ")[0]
     assert "someone@example.org" not in sec and "opens: \u201cThe first line of the patch." in sec
     assert "0 claims of" not in md
+
+
+def test_bots_take_no_position(tmp_path):
+    """The kernel test robot's build reports are no stance: not in In brief's groups, no stance in
+    the table, no 'quote' as evidence."""
+    from scraper import iter_mbox
+
+    msgs = list(iter_mbox(ROOT / "tests/data/securityfs-linefeed-nak.mbox"))
+    msgs = [replace(m, from_name="kernel test robot", from_address="lkp@intel.com",
+                    body="Hi,\n\nThank you for the patch! Yet something to improve:\n\n[auto build test ERROR]\n")
+            if "zohar" in m.from_address else m for m in msgs]
+    rep, md, html = _report_of(tmp_path, "x", msgs)
+    assert "kernel test robot took no side" not in rep["in_brief"]
+    assert "Automated mail from kernel test robot" in rep["in_brief"]
+    assert re.search(r"^\| kernel test robot \(automated\) \| \d+ \| \u2014 \| \u2014 \|$", md, re.M)
+    assert "**kernel test robot** is automated mail" in md and "Yet something to improve" not in md.split("## Timeline")[0]
+    assert "kernel test robot (automated)</td>" in html and "automated mail; it takes no position" in html

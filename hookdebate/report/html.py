@@ -43,8 +43,10 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
         ev = "".join(f"<blockquote>\u201c{e(x['quote'])}\u201d <a href=\"{e(x['url'])}\">message</a></blockquote>"
                      for x in p["evidence"])
         bot = " (automated)" if is_bot(p["name"], p["addresses"]) else ""
-        H.append(f"<tr><td>{e(p['name'] + bot)}</td><td>{p['messages']}</td><td>{e(p['stance'])} "
-                 f"({p['confidence']:.2f})</td><td>{ev}</td></tr>")
+        if bot:
+            ev = "<i>automated mail; it takes no position</i>"
+        stance = "\u2014" if bot else f"{e(p['stance'])} ({p['confidence']:.2f})"
+        H.append(f"<tr><td>{e(p['name'] + bot)}</td><td>{p['messages']}</td><td>{stance}</td><td>{ev}</td></tr>")
     H.append("</tbody></table>")
     # a list of rows, not numbered: a series' patches share a row (and the timeline picture has id="timeline")
     H.append("<h2>Timeline</h2><ul id=\"timeline-list\">")
