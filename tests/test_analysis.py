@@ -691,3 +691,19 @@ def test_a_side_read_by_proxy_does_not_cascade():
     st = {s.message_id: s.stance for s in a.message_stances}
     assert st["e"] == "oppose" and st["d"] == "support"
     assert st["f"] == "neutral"
+
+
+def test_hedged_approval_of_the_idea_counts_under_a_patch():
+    # replying under one patch of a series is code review (no side), but approving the idea as a
+    # whole is a side, hedged or not
+    root = msg("r", "This series adds a helper.\n", subject="[PATCH 0/2] add helper", name="Ann Root",
+               addr="ann@example.org")
+    p1 = msg("p1", "Use the helper.\n---\n x.c | 1 +\n", parent="r", refs=("r",), subject="[PATCH 1/2] use",
+             name="Ann Root", addr="ann@example.org", minutes=1)
+    p2 = msg("p2", "Use it more.\n---\n y.c | 1 +\n", parent="r", refs=("r",), subject="[PATCH 2/2] more",
+             name="Ann Root", addr="ann@example.org", minutes=1)
+    rv = msg("rv", "On Sat, Apr 1, 2023, Ann Root wrote:\n> Use the helper.\n\nNot seeing the whole patch series so "
+             "it's a bit difficult to judge but in general we've needed something like this for quite some time.\n",
+             parent="p1", refs=("r", "p1"), name="Rev Iewer", addr="rev@example.org", minutes=2)
+    a = analyze([root, p1, p2, rv])
+    assert {s.message_id: s.stance for s in a.message_stances}["rv"] == "support"
