@@ -462,3 +462,17 @@ def test_bots_take_no_position(tmp_path):
     assert re.search(r"^\| kernel test robot \(automated\) \| \d+ \| \u2014 \| \u2014 \|$", md, re.M)
     assert "**kernel test robot** is automated mail" in md and "Yet something to improve" not in md.split("## Timeline")[0]
     assert "kernel test robot (automated)</td>" in html and "automated mail; it takes no position" in html
+
+
+def test_verdict_reason_not_restating_the_replay(db, tmp_path):
+    """'replay S under K => EPERM (model supports the claim: claim says ... denied; model: S under
+    K: EPERM)' said the replay twice; the reason now stops at what the claim says."""
+    md = tmp_path / "r.md"
+    assert main(["report", "-o", str(md)]) == 0
+    text = md.read_text()
+    lines = [x for x in text.splitlines() if x.startswith("  - replay `")]
+    assert lines
+    for x in lines:
+        sid = re.match(r"  - replay `([^`]+)`", x).group(1)
+        assert x.count(sid) == 1, x
+    assert "the claim: claim says the operation is" in text

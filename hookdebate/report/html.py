@@ -7,7 +7,8 @@ import base64
 import html
 
 from hookdebate.report.data import date_span, is_bot, plural, proposal_sentence
-from hookdebate.report.markdown import FIT_NOTE, capped, more_line, findings_sentence, part_label, subject_text, timeline_rows, utc_minute, variant_diff_sentence
+from hookdebate.report.markdown import (FIT_NOTE, capped, findings_sentence, more_line, part_label, subject_text,
+                                        timeline_rows, utc_minute, variant_diff_sentence, verdict_reason)
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
@@ -79,7 +80,7 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
         for v in c["verdicts"][:1]:
             H.append(f"<p class=\"{_cls(v['supports_claim'])}\">Replay <code>{e(v['scenario'])}</code> under "
                      f"<code>{e(v['kernel'])}</code> \u21d2 <b>{e(v['outcome'])}</b>: the model "
-                     f"{_word(v['supports_claim'])} the claim ({e(v['reason'])})</p><ol class=\"trace\">")
+                     f"{_word(v['supports_claim'])} the claim ({e(verdict_reason(v))})</p><ol class=\"trace\">")
             for t in v["trace"]:
                 H.append(f"<li>{e(t['check'])} \u2192 {e(t['result'])} <i>(models {e(t['models'])})</i></li>")
             H.append("</ol>")

@@ -90,9 +90,19 @@ def _variant_diff(d) -> list[str]:
     return L
 
 
+def verdict_reason(v: dict) -> str:
+    """The verdict's reason without the replay it restates ('...; model: S under K: EPERM'), which
+    the line already shows."""
+    what = f"{v['scenario']} under {v['kernel']}: {v['outcome']}"
+    r = v["reason"]
+    for tail in (f"; model: {what}", f"; replayed for context ({what})", f"; replayed {what}", f" ({what})"):
+        r = r.replace(tail, "")
+    return r
+
+
 def _trace(v: dict) -> list[str]:
     out = [f"  - replay `{v['scenario']}` under `{v['kernel']}` \u21d2 **{v['outcome']}**"
-           f" (model {_verdict(v['supports_claim'])} the claim: {_md(v['reason'])})"]
+           f" (model {_verdict(v['supports_claim'])} the claim: {_md(verdict_reason(v))})"]
     for i, t in enumerate(v["trace"], 1):
         out.append(f"    {i}. {_md(t['check'])} \u2192 {_md(t['result'])}  _(models {_md(t['models'])})_")
     return out
