@@ -476,3 +476,21 @@ def test_verdict_reason_not_restating_the_replay(db, tmp_path):
         sid = re.match(r"  - replay `([^`]+)`", x).group(1)
         assert x.count(sid) == 1, x
     assert "the claim: claim says the operation is" in text
+
+
+def test_in_brief_counts_versions_posted_in_the_thread():
+    """A v2 posted as a reply in the v1 thread: 'posted versions 1 and 2', not 'the proposal'."""
+    from hookdebate.report.data import _in_brief, posted_versions
+
+    tl = [{"author": "Chris", "subject": "[PATCH] selinux: log anon inode class name"},
+          {"author": "Paul", "subject": "Re: [PATCH] selinux: log anon inode class name"},
+          {"author": "Chris", "subject": "[PATCH v2] selinux: log anon inode class name"},
+          {"author": "Chris", "subject": "Re: [PATCH v2] selinux: log anon inode class name"}]
+    assert posted_versions(tl, "Chris") == [1, 2]
+    f = {"supports": 0, "contradicts": 0, "replayed": 0, "unrelated": 0, "on_topic": False}
+    ps = [{"name": "Chris", "addresses": ["c@x"], "stance": "support"},
+          {"name": "Paul", "addresses": ["p@x"], "stance": "neutral"}]
+    t = _in_brief(ps, "Chris", f, tl[0]["subject"], 4, posted_versions(tl, "Chris"))
+    assert t.startswith("Chris posted versions 1 and 2 of the proposal; Paul took no side.")
+    assert posted_versions(tl + [{"author": "Chris", "subject": "[PATCH v3 0/2] x"}], "Chris") == [1, 2, 3]
+    assert "3 versions (1 to 3)" in _in_brief(ps, "Chris", f, "", 5, [1, 2, 3])

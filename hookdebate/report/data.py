@@ -181,7 +181,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         "in_brief": None,
     }
     report["in_brief"] = _in_brief(participants, report["proposer"], report["findings"], analysis.subject or "",
-                                   len(timeline))
+                                   len(timeline), posted_versions(timeline, report["proposer"]))
     return report
 
 
@@ -213,7 +213,17 @@ def series_version(subject: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _in_brief(participants, proposer, findings, subject="", messages=0) -> str:
+def posted_versions(timeline: list[dict], proposer: str) -> list[int]:
+    """The versions of the series the proposer posted in this thread ('[PATCH]' counts as 1)."""
+    out = set()
+    for t in timeline:
+        subj = t["subject"] or ""
+        if t["author"] == proposer and re.match(r"^\s*\[[^\]]*\bPATCH\b", subj, re.I):
+            out.add(series_version(subj) or 1)
+    return sorted(out)
+
+
+def _in_brief(participants, proposer, findings, subject="", messages=0, versions=()) -> str:
     """One paragraph: who stood where (by the stance analysis) and what the model found."""
     groups: dict[str, list[str]] = {}
     bots = []
@@ -226,6 +236,9 @@ def _in_brief(participants, proposer, findings, subject="", messages=0) -> str:
              "neutral": "took no side"}
     v = series_version(subject)
     what = f"version {v} of the proposal" if v and v > 1 else "the proposal"
+    if len(versions) > 1:
+        what = (f"versions {versions[0]} and {versions[1]} of the proposal" if len(versions) == 2 else
+                f"{len(versions)} versions ({versions[0]} to {versions[-1]}) of the proposal")
     parts = [f"{join_names(v)} {words.get(k, k)}" for k, v in
              sorted(groups.items(), key=lambda kv: list(words).index(kv[0]) if kv[0] in words else 9)]
     if parts:
