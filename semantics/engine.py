@@ -294,6 +294,8 @@ def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
             ok = (w.userns() == w.token_userns()) == val
         elif key == "task_userns":
             ok = w.userns() == val
+        elif key == "euid_global_root":
+            ok = w.euid_global_root() == val
         elif key == "token_has_delegation":
             ok = w.token_has_delegation() == val
         elif key == "sysctl_value_out_of_range":

@@ -45,6 +45,11 @@ class ScenarioWorld:
     def has_cap(self, cap):
         return self._caps == ALL or cap in self._caps
 
+    def euid_global_root(self):
+        # task.uid is the euid as the init namespace sees it (kuid): uid 0 inside a
+        # container whose namespace maps it elsewhere is not GLOBAL_ROOT_UID
+        return self.s.task.uid == 0
+
     def sysctl(self):
         return self.s.sysctl_value(SYSCTL_BPF, self.kernel.sysctl_defaults.get(SYSCTL_BPF, 2))
 

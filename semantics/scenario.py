@@ -25,7 +25,7 @@ MAP_TYPE_ALIASES = {
 @dataclass(frozen=True)
 class Task:
     userns: str = "init"
-    uid: int = 1000
+    uid: int = 1000                   # euid as the init namespace sees it (kuid); read by sysctl writes
     caps: tuple = ()                  # ((ns, frozenset(names) | "ALL"), ...)
     owns_child_userns: bool = False
 

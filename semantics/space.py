@@ -192,6 +192,9 @@ class LazyWorld:
     def has_cap(self, cap):
         return self.get(("cap", cap))
 
+    def euid_global_root(self):
+        return self.get("root_euid")
+
     def sysctl(self):
         return self.get("sysctl")
 
@@ -264,7 +267,7 @@ class Context:
     def domain(self, f, assign):
         if f == "userns":
             return ("init", "child")
-        if f in ("owns_child", "with_token"):
+        if f in ("owns_child", "with_token", "root_euid"):
             return BOOLS
         if f == "sysctl":
             return (0, 1, 2)
@@ -697,6 +700,8 @@ def to_scenario(assign: dict, op: Op, kernel: Kernel, sid: str, force=None, view
     task = {"userns": userns, "caps": {userns: caps}}
     if userns == "init" and a.get("owns_child"):
         task["owns_child_userns"] = True
+    if "root_euid" in a:
+        task["uid"] = 0 if a["root_euid"] else 1000
     stack = a.get("stack", ())
     rets = {m: {} for m in stack}
     for f, blk in a.items():
@@ -745,6 +750,8 @@ def field_text(f, v, stack=()) -> str:
         return f"task in {v}"
     if f == "owns_child":
         return "owns child userns" if v else "does not own child userns"
+    if f == "root_euid":
+        return "euid global root" if v else "euid not global root"
     if f == "sysctl":
         return f"unprivileged_bpf_disabled={v}"
     if f == "with_token":

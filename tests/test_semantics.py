@@ -301,9 +301,12 @@ def test_cgroup_skb_attach_eperm_reported_as_einval(k):
 
 @pytest.mark.parametrize("k", ALLK)
 def test_sysctl_write_rules(k):
-    """bpf_unpriv_handler() kernel/bpf/syscall.c (all versions): CAP_SYS_ADMIN, range 0..2, 1 is one-way."""
-    w = lambda v, cur, caps="ALL", ns="init": out(sc({"call": "sysctl_write", "name": "kernel.unprivileged_bpf_disabled", "value": v},  # noqa: E731
-                                                   k, ns, caps, sysctl=cur))
+    """test_perm() fs/proc/proc_sysctl.c then bpf_unpriv_handler() kernel/bpf/syscall.c (all
+    versions): global root euid, CAP_SYS_ADMIN, range 0..2, 1 is one-way."""
+    def w(v, cur, caps="ALL", ns="init", uid=0):
+        obj = sc({"call": "sysctl_write", "name": "kernel.unprivileged_bpf_disabled", "value": v}, k, ns, caps, sysctl=cur)
+        obj["task"]["uid"] = uid
+        return out(obj)
     assert w(0, 2) == "allow"
     assert w(1, 0) == "allow"
     assert w(0, 1) == "EPERM"
@@ -312,6 +315,13 @@ def test_sysctl_write_rules(k):
     assert w(3, 0) == "EINVAL"
     assert w(0, 2, caps=["CAP_BPF"]) == "EPERM"
     assert w(0, 2, ns="child") == "EPERM"
+    # mode 0644 and no capability override: a non-root euid cannot open it for writing,
+    # whatever it holds, and the handler's own checks are never reached
+    assert w(0, 2, uid=1000) == "EACCES"
+    assert w(3, 0, uid=1000) == "EACCES"
+    assert w(0, 2, ns="child", uid=100000) == "EACCES"
+    r = replay(sc({"call": "sysctl_write", "name": "kernel.unprivileged_bpf_disabled", "value": 0}, k, "init", "ALL", sysctl=2))
+    assert r.outcome == "EACCES" and any("test_perm()" in t.models and t.result == "-EACCES" for t in r.trace)
 
 
 # --- the BPF token of v6.9: kernel/bpf/token.c, kernel/bpf/inode.c
