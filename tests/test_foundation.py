@@ -121,6 +121,12 @@ def test_cli_ingest_twice_then_thread_tree(tmp_path):
     rows = json.loads(tree.stdout)["messages"]
     assert len(rows) == 52 and rows[0]["depth"] == 0
     assert all(r["depth"] >= 1 for r in rows[1:])
+    # a reply's Message-ID given as --thread (as every other command takes it) finds the same thread
+    reply = rows[5]["message_id"]
+    by_option = hookdebate("thread", "--json", "--thread", f"<{reply}>", db=db)
+    assert by_option.returncode == 0, by_option.stderr
+    assert json.loads(by_option.stdout)["messages"] == rows
+    _assert_one_line_error(hookdebate("thread", rows[0]["message_id"], "--thread", reply, db=db))
 
 
 def _assert_one_line_error(proc):

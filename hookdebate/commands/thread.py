@@ -16,6 +16,8 @@ def register(subparsers) -> None:
         "database must hold one thread.",
     )
     p.add_argument("msgid", nargs="?", help="any Message-ID of the thread (with or without <>)")
+    # the other commands take --thread; accept it here too so a script can pass it everywhere
+    p.add_argument("--thread", dest="thread_option", metavar="MSGID", help="the same as MSGID")
     add_db_option(p)
     add_json_option(p)
     p.set_defaults(run=run)
@@ -26,8 +28,12 @@ def run(args) -> int:
     from hookdebate.pipeline import select_thread
     from hookdebate.store import Store
 
+    from hookdebate.errors import HookdebateError
+
+    if args.msgid and args.thread_option and args.msgid.strip("<> ") != args.thread_option.strip("<> "):
+        raise HookdebateError("give the thread once: MSGID or --thread, not two different ones")
     store = Store(resolve_db(args))
-    messages = select_thread(store, args.msgid)
+    messages = select_thread(store, args.msgid or args.thread_option)
     tree = build_tree(messages)
     people, author_of = merge_identities(messages)
     names = {p.person_id: p.name for p in people}
