@@ -302,6 +302,16 @@ def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
             ok = not (val[0] <= op.value <= val[1])
         elif key == "sysctl_locked":
             ok = w.sysctl() == val and op.value != val
+        elif key == "parent_level_over":
+            # the creator's own namespace is the parent: init is level 0, a child of init level 1
+            level = op.parent_level if op.parent_level is not None else (0 if w.userns() == "init" else 1)
+            ok = level > val
+        elif key == "ns_limit_reached":
+            ok = bool(op.ns_limit_reached) == val
+        elif key == "chrooted":
+            ok = bool(op.chrooted) == val
+        elif key == "creator_mapped":
+            ok = (op.creator_mapped is not False) == val
         elif key == "bpffs_userns":
             ok = op.userns == val
         elif key == "option_nonzero":
@@ -502,7 +512,7 @@ def evaluate(w, kernel: Kernel, tr) -> int:
             return 0 if ns_capable(w, kernel, op.ns, op.cap, tr) else EPERM
         if call == "vm_enough_memory":
             return vm_enough_memory(w, kernel, tr)
-        if call in ("sysctl_write", "bpffs_create", "bpffs_set_option"):
+        if call in kernel.programs:
             return run(w, kernel, kernel.programs[call], tr)
     except Deny as d:
         return d.rc

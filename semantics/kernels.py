@@ -47,7 +47,7 @@ class Kernel:
     predicates: dict
     groups: dict
     commands: dict                # cmd -> tuple of steps
-    programs: dict                # "sysctl_write" / "bpffs_create" / "bpffs_set_option" -> steps
+    programs: dict                # PROGRAMS ("sysctl_write", "userns_create", ...) -> steps
     sysctl_defaults: dict
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -84,6 +84,10 @@ def kernel_names() -> list[str]:
     names = list(_variant_files())
     order = {"v6.3": 0, "proposal-2023-04": 1, "v6.9": 2}
     return sorted(names, key=lambda n: (order.get(n, 9), n))
+
+
+# operations other than bpf() commands whose checks a variant file lists as a program
+PROGRAMS = ("sysctl_write", "bpffs_create", "bpffs_set_option", "userns_create")
 
 
 def _raw(name: str, seen=()) -> dict:
@@ -140,7 +144,7 @@ def load_kernel(name: str) -> Kernel:
         predicates=raw.get("predicates", {}),
         groups=groups,
         commands={k: tuple(v) for k, v in raw.get("commands", {}).items()},
-        programs={k: tuple(raw.get(k, ())) for k in ("sysctl_write", "bpffs_create", "bpffs_set_option")},
+        programs={k: tuple(raw.get(k, ())) for k in PROGRAMS},
         sysctl_defaults=raw.get("sysctl_defaults", {}),
         extra={"sysctl_defaults_note": raw.get("sysctl_defaults_note", "")},
     )

@@ -80,6 +80,10 @@ class Op:
     value: Any = None
     option: str | None = None
     userns: str | None = None
+    parent_level: int | None = None        # userns_create: the creator's namespace's level (default: 0 init, 1 child)
+    ns_limit_reached: bool | None = None   # userns_create: user.max_user_namespaces reached (default no)
+    chrooted: bool | None = None           # userns_create: current_chrooted() (default no)
+    creator_mapped: bool | None = None     # userns_create: euid/egid mapped in the parent namespace (default yes)
 
     def to_json(self) -> dict:
         out: dict = {"call": self.call}
@@ -304,6 +308,15 @@ def _op(obj: Any) -> Op:
         if obj.get("userns") not in vocab.NAMESPACES:
             _fail("op.userns", f"unknown value {obj.get('userns')!r} (allowed: {', '.join(vocab.NAMESPACES)})")
         kw["userns"] = obj["userns"]
+    elif call == "userns_create":
+        if obj.get("parent_level") is not None:
+            lvl = obj["parent_level"]
+            if not isinstance(lvl, int) or isinstance(lvl, bool) or lvl < 0:
+                _fail("op.parent_level", f"unknown value {lvl!r} (expected an integer >= 0)")
+            kw["parent_level"] = lvl
+        for f in ("ns_limit_reached", "chrooted", "creator_mapped"):
+            if obj.get(f) is not None:
+                kw[f] = _bool(obj[f], f"op.{f}")
     return Op(**kw)
 
 

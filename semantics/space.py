@@ -652,6 +652,7 @@ OP_SPECS = (
     {"call": "bpffs_set_option", "option": "delegate_cmds", "value": ["BPF_MAP_CREATE"]},
     {"call": "bpffs_create", "userns": "init"},
     {"call": "bpffs_create", "userns": "child"},
+    {"call": "userns_create"},
 )
 
 
@@ -1283,7 +1284,7 @@ def prop_sysctl_one_way(kernel: Kernel) -> PropertyResult:
     total, best = _search(kernel, ops, (_same,), {"sysctl": 1}, lambda rs, a, op: rs[0] == 0)
     if best is None:
         return PropertyResult(SYSCTL_ONE_WAY, kernel.name, True, total,
-                              "from 1, every write of another value fails (-EPERM), whoever writes and whatever the LSMs return")
+                              "from 1, every write of another value fails (-EPERM; -EACCES for a euid other than global root), whoever writes and whatever the LSMs return")
     op, m, _, ctx = best
     ce = to_scenario(m, op, kernel, f"counterexample-{kernel.name}", ctx=ctx)
     return PropertyResult(SYSCTL_ONE_WAY, kernel.name, False, total, f"write allowed when {describe(m)}", ce,

@@ -44,6 +44,9 @@ OP_FIELDS = {
     "sysctl_write": ("name", "value"),
     "bpffs_set_option": ("option", "value"),
     "bpffs_create": ("userns",),
+    # create_user_ns() kernel/user_namespace.c (unshare(CLONE_NEWUSER), clone(CLONE_NEWUSER)):
+    # what the creating task's situation adds to its credentials; each is optional
+    "userns_create": ("parent_level", "ns_limit_reached", "chrooted", "creator_mapped"),
 }
 BPF_CMDS_MODELED = (
     "BPF_MAP_CREATE", "BPF_PROG_LOAD", "BPF_BTF_LOAD", "BPF_MAP_FREEZE",

@@ -464,3 +464,52 @@ def test_diff_explains_map_freeze_change_by_function():
     refused = by[(frozenset({"BPF_F_RDONLY"}), "allow", "EPERM")].why
     assert "FMODE_CAN_WRITE" in refused and "map_freeze()" in refused
     assert r.to_json()["groups"][0]["why"]
+
+
+# --- user namespace creation: create_user_ns() kernel/user_namespace.c (identical in 6.3.8 and 6.9.0)
+
+USERNS = {"call": "userns_create"}
+
+
+@pytest.mark.parametrize("k", ALLK)
+def test_userns_create_needs_no_capability(k):
+    """create_user_ns(): no capability is checked; a task with none, in init or in a child, may create one."""
+    assert out(sc(USERNS, k, "init", [])) == "allow"
+    assert out(sc(USERNS, k, "child", [])) == "allow"
+
+
+@pytest.mark.parametrize("k", ALLK)
+def test_userns_create_lsm_hook_is_restrictive(k):
+    """security_create_user_ns() (since 6.1): a negative return refuses, a positive one is ignored
+    (create_user_ns() tests ret < 0), so no module grants what the checks before it refused."""
+    deny = [{"name": "selinux", "returns": {"userns_create": -13}}]
+    assert out(sc(USERNS, k, "init", "ALL", lsm=deny)) == "EACCES"
+    grant = [{"name": "bpf", "returns": {"userns_create": 1}}]
+    assert out(sc(USERNS, k, "init", [], lsm=grant)) == "allow"
+    assert out(sc(dict(USERNS, chrooted=True), k, "init", "ALL", lsm=grant)) == "EPERM"
+    # stacking: a module's positive return ends call_int_hook's walk before a later module's denial
+    assert out(sc(USERNS, k, "init", [], lsm=grant + deny)) == "allow"
+    assert out(sc(USERNS, k, "init", [], lsm=deny + grant)) == "EACCES"
+
+
+@pytest.mark.parametrize("k", ALLK)
+def test_userns_create_limits_in_source_order(k):
+    """create_user_ns(): level > 32 and the ucount limit (-ENOSPC) come before the chroot and mapping
+    checks (-EPERM), which come before the LSM hook."""
+    deny = [{"name": "selinux", "returns": {"userns_create": -13}}]
+    assert out(sc(dict(USERNS, parent_level=32), k, "init", [])) == "allow"
+    assert out(sc(dict(USERNS, parent_level=33, chrooted=True), k, "init", [], lsm=deny)) == "ENOSPC"
+    assert out(sc(dict(USERNS, ns_limit_reached=True, chrooted=True), k, "init", [])) == "ENOSPC"
+    assert out(sc(dict(USERNS, creator_mapped=False), k, "child", [], lsm=deny)) == "EPERM"
+    v = replay(sc(USERNS, k, "init", []))
+    assert [t.check for t in v.trace][-1].startswith("no capability check")
+    assert any("security_create_user_ns()" in t.models for t in v.trace)
+
+
+def test_userns_create_op_fields_are_validated():
+    with pytest.raises(ScenarioError, match="op.parent_level"):
+        parse_scenario(sc(dict(USERNS, parent_level=-1)))
+    with pytest.raises(ScenarioError, match="op.chrooted"):
+        parse_scenario(sc(dict(USERNS, chrooted="yes")))
+    with pytest.raises(ScenarioError, match="op"):
+        parse_scenario(sc(dict(USERNS, cap="CAP_SYS_ADMIN")))
