@@ -112,25 +112,28 @@ def _top(mid: str, parent_of: dict[str, str | None]) -> str:
 
 
 def split_threads(messages: Iterable[Message]) -> list[list[Message]]:
-    """Group messages into threads (connected components of the reply relation,
-    also joining messages whose References name a common missing ancestor).
+    """Group messages into threads: connected components of the relation "names in
+    References or In-Reply-To", through every named Message-ID, present in the
+    archive or not (as JWZ threading and public-inbox's thread ids do). Replies to
+    the same missing message belong together, and so do replies whose missing
+    ancestors are linked only by a third message's References.
     Threads are returned largest first; messages within a thread in tree order."""
     msgs = _dedupe(messages)
     if not msgs:
         return []
-    present = {m.message_id for m in msgs}
     sets = DisjointSets()
     find, union = sets.find, sets.union
 
     for m in msgs:
         find(m.message_id)
-        ids = list(m.references)
-        if m.in_reply_to:
-            ids.append(m.in_reply_to)
-        # Join through the first (root-most) referenced id, present or not: replies to
-        # the same missing root still belong together.
-        for ref in ids[:1] + [i for i in ids if i in present]:
+        # Every named id, missing ones too: a reply naming only a missing parent P
+        # and one naming P's missing parent Q are joined by a third that names both
+        # (joining through the first id only split such threads, and a client that
+        # writes References out of order puts a non-root first).
+        for ref in m.references:
             union(m.message_id, ref)
+        if m.in_reply_to:
+            union(m.message_id, m.in_reply_to)
     groups: dict[str, list[Message]] = defaultdict(list)
     for m in msgs:
         groups[find(m.message_id)].append(m)

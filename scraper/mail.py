@@ -29,6 +29,19 @@ def bare_msgid(value: str | None) -> str | None:
     return value or None
 
 
+def _in_reply_to(value: str, not_ids: set[str]) -> str | None:
+    """The In-Reply-To Message-ID: the first bracketed id that is not one of not_ids
+    (lower-cased addresses), else the bare value (a client that left out the brackets)."""
+    found = _MSGID.findall(value)
+    for mid in found:
+        if mid.lower() not in not_ids:
+            return mid
+    if found:
+        return None
+    mid = bare_msgid(value)
+    return None if mid is None or mid.lower() in not_ids else mid
+
+
 def _header_text(value) -> str:
     if value is None:
         return ""
@@ -226,7 +239,16 @@ def parse_message(raw: bytes, origin: str) -> Message:
     body = _fast_body(msg, raw, split)
     if body is None:
         body = _body_text(email.message_from_bytes(raw))
-    references = tuple(_MSGID.findall(str(msg.get("References") or "")))
+    to = _address_list(_header_text(msg.get("To")))
+    cc = _address_list(_header_text(msg.get("Cc")))
+    # Ids that are the From/To/Cc addresses (or 'y'/'n') are no Message-IDs: git
+    # send-email asked for In-Reply-To and got a name and address or a yes/no answer
+    # ('In-Reply-To: <Jane Doe <jane@example.org>'). Kept, every series that person
+    # sent that way would share a missing "parent" and merge into one thread.
+    # public-inbox drops the same (PublicInbox::MID::references).
+    not_ids = {address.strip().lower(), *to, *cc, "y", "n"}
+    references = tuple(r for r in _MSGID.findall(str(msg.get("References") or "")) if r.lower() not in not_ids)
+    in_reply_to = _in_reply_to(str(msg.get("In-Reply-To") or ""), not_ids)
     return Message(
         message_id=message_id,
         subject=_header_text(msg.get("Subject")),
@@ -234,12 +256,12 @@ def parse_message(raw: bytes, origin: str) -> Message:
         from_address=address.strip().lower(),
         date=date,
         date_raw=date_raw,
-        in_reply_to=bare_msgid(str(msg.get("In-Reply-To") or "")),
+        in_reply_to=in_reply_to,
         references=references,
         body=body,
         raw=raw,
         origin=origin,
-        to=_address_list(_header_text(msg.get("To"))),
-        cc=_address_list(_header_text(msg.get("Cc"))),
+        to=to,
+        cc=cc,
         list_ids=tuple(_MSGID.findall(str(msg.get("List-Id") or ""))),
     )
