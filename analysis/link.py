@@ -95,7 +95,8 @@ def load_rules(path: str | None = None) -> dict:
     rules = []
     for r in raw.get("rules", []):
         rules.append({**r, "allow_re": comp(r.get("allow_cues", [])), "deny_re": comp(r.get("deny_cues", [])),
-                      "defer_re": comp(r.get("defer_cues", []))})
+                      "defer_re": comp(r.get("defer_cues", [])),
+                      "near_re": re.compile(r["cue_near"]["pattern"], re.I) if r.get("cue_near") else None})
     features = {f: comp(xs) for f, xs in raw.get("scenario_features", {}).items() if not f.startswith("_")}
     text_concepts = [(re.compile(t["pattern"], re.I), t["concept"]) for t in raw.get("text_concepts", [])]
     return {**raw, "rules": rules, "generic_deny_re": comp(raw.get("generic_deny_cues", [])),
@@ -167,6 +168,8 @@ def scenario_features(scenario: dict) -> set[str]:
         f.add("lsm:none")
     op = scenario.get("op", {})
     f.add(f"op:{op.get('cmd') or op.get('call')}")
+    # a situation the op itself sets (user.max_user_namespaces reached, a chrooted task...)
+    f.update(f"op.{k}" for k, v in op.items() if v is True and k != "with_token")
     if scenario.get("token"):
         f.add("token:yes")
     return f
@@ -227,13 +230,27 @@ _NEG_BEFORE = re.compile(r"(\bnot|n't|\bnever|\bno)\s+(\w+\s+){0,2}$", re.I)
 _VERSUS = re.compile(r"\b[\w-]+\s+(vs\.?|versus)\s+[\w-]+(\s+LSMs?|\s+hooks?)?", re.I)
 
 
+def _near(rule: dict, text: str):
+    """A rule's 'cue_near' ({"pattern", "chars"}): a cue counts only within that many characters
+    of what the rule is about ("block ... user namespace creation", not "block any effort to add
+    access control around user namespace creation"); None when the rule has no such limit."""
+    near = rule.get("near_re")
+    if near is None:
+        return None
+    spans = [m.span() for m in near.finditer(text)]
+    reach = rule["cue_near"]["chars"]
+    return lambda m: any(m.start() <= e + reach and m.end() >= b - reach for b, e in spans)
+
+
 def _allow_or_deny(text: str, rule: dict) -> tuple[str | None, int]:
     """(prediction, position of its first cue) from a rule's allow/deny cues: the cue said first
     governs; an allow cue right after a negation counts as deny."""
-    deny = min((m.start() for r in rule["deny_re"] if (m := r.search(text))), default=None)
+    near = _near(rule, text)
+    ok = (lambda m: True) if near is None else near
+    deny = min((m.start() for r in rule["deny_re"] for m in r.finditer(text) if ok(m)), default=None)
     allow = None
     for r in rule["allow_re"]:
-        m = r.search(text)
+        m = next((m for m in r.finditer(text) if ok(m)), None)
         if not m:
             continue
         if _NEG_BEFORE.search(text[max(0, m.start() - 25):m.start()]):

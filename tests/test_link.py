@@ -140,3 +140,55 @@ def test_proposal_and_normative_claims_never_get_true_or_false(embedded):
     for link in r.links:
         if types[link.claim_id] in ("normative", "question", "proposal"):
             assert all(v.supports_claim is None for v in link.verdicts)
+
+
+# -- user namespace creation (create_user_ns(), security_create_user_ns()) ---------------------
+
+@pytest.fixture(scope="module")
+def userns():
+    a = analysis.analyze(list(iter_mbox(ROOT / "tests/data/create-user-ns-v5-nack.mbox")))
+    return a, link_claims(a)
+
+
+def _link(r, claim):
+    return next(lk for lk in r.links if lk.claim_id == claim.claim_id)
+
+
+def test_userns_creation_claims_are_replayed_in_create_user_ns(userns):
+    a, r = userns
+    denied = _link(r, _claim(a, "Attached bpf program denies user namespace creation"))
+    assert denied.rule == "user namespace creation" and denied.predicts == "deny"
+    v = denied.verdicts[0]
+    assert v.scenario_id == "userns-create-lsm-denies-unprivileged" and v.outcome == "EPERM" and v.supports_claim is True
+    assert any("security_create_user_ns()" in models for _, models, _ in v.trace)
+    unattached = _link(r, _claim(a, "Unattached bpf program does not block"))
+    assert unattached.predicts == "allow" and unattached.verdicts[0].supports_claim is True
+    # the sysctl the claim names picks the scenario where user.max_user_namespaces is reached
+    limit = _link(r, _claim(a, "max_user_namespaces"))
+    assert limit.verdicts[0].scenario_id == "userns-create-limit-reached"
+
+
+def test_userns_purpose_and_policy_syntax_state_no_outcome(userns):
+    a, r = userns
+    assert _link(r, _claim(a, "closest hook to prevent a call to create_user_ns()")).predicts is None
+    assert _link(r, _claim(a, "allow domA_t domA_t")).predicts is None
+    assert _link(r, _claim(a, "opportunity to block or allow")).predicts is None
+    # the verdict a claim is judged by (the best-matching scenario) never contradicts a claim here
+    firsts = [lk.verdicts[0] for lk in r.links if lk.verdicts and lk.rule == "user namespace creation"]
+    assert len(firsts) >= 10 and not any(v.supports_claim is False for v in firsts)
+
+
+def test_userns_cues_count_only_near_the_creation_they_are_about():
+    from analysis.link import _predicts
+
+    rules = load_rules()
+    rule = next(x for x in rules["rules"] if x["name"] == "user namespace creation")
+    # sentences from other versions of the series (v1, v4), not the thread the catalog cites
+    far = ("This feels very much like an unbounded ask that can be used to permanently block any effort "
+           "to add any form of additional access control around user namespace creation.")
+    hedged = ("We agree that completely blocking this feature may disable effective sandboxing techniques, "
+              "but uncontrolled user namespace creation increases the attack surface as well.")
+    assert _predicts(far, rule, rules) is None
+    assert _predicts(hedged, rule, rules) is None
+    assert _predicts("An LSM can deny user namespace creation to this task.", rule, rules) == "deny"
+    assert _predicts("Unprivileged users can create user namespaces.", rule, rules) == "allow"

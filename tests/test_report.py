@@ -227,18 +227,29 @@ def _report_of(tmp_path, mbox: str, msgs=None):
     return rep, render_markdown(rep, {}), render_html(rep, {})
 
 
-def test_report_thread_not_about_bpf_has_no_bpf_sections(tmp_path):
-    """A user-namespace thread: the model's only scenarios are bpf() calls, so the stand-in replays
-    are set aside (not findings), and the bpf() change-impact sections are left out."""
+def test_report_user_namespace_thread_judged_on_its_own_subject(tmp_path):
+    """A user-namespace thread: claims about creating a user namespace are replayed in the model's
+    create_user_ns() scenarios; claims that only mention namespaces got a stand-in bpf() call from
+    the linker, and those verdicts are set aside (not findings); the bpf() change-impact sections
+    are left out."""
+    from hookdebate.report.data import operation_family
+
     rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
     assert "## Change impact between kernel variants" not in md and "Change impact" not in html
     assert "What the proposal changes" not in md and 'id="variant-diff"' not in html
     assert "\u2192 None" not in md
-    assert rep["findings"]["on_topic"] is False
-    assert all(c["finding"] is None for c in rep["claims"])
-    assert rep["key_claim_ids"] == [] and rep["explicit_scenario_claim_ids"] == []
-    assert "None: no factual claim" in md  # an empty section says so
-    assert "no claim in this thread is about those" in rep["in_brief"]
+    assert rep["findings"]["on_topic"] is True and rep["findings"]["subjects"] == ["user namespaces"]
+    scen = rep["scenarios"]
+    found = [c for c in rep["claims"] if c["finding"] in ("supports", "contradicts")]
+    assert len(found) >= 3
+    assert all(operation_family(scen[c["verdicts"][0]["scenario"]]["scenario"]) == "user namespaces" for c in found)
+    aside = [c for c in rep["claims"] if c["fit"] == "unrelated"]
+    assert aside and all(c["finding"] is None for c in aside)
+    assert all(operation_family(scen[c["verdicts"][0]["scenario"]]["scenario"]) == "bpf" for c in aside)
+    keysec = md.split("## Key claims")[1].split("\n## ")[0]
+    assert "create_user_ns()" in keysec and "bpf(" not in keysec
+    assert set(rep["key_claim_ids"]) <= {c["id"] for c in found}
+    assert "The permission model replayed" in rep["in_brief"] and "no claim in this thread is about those" not in rep["in_brief"]
     assert "set aside" in md
 
 
@@ -267,7 +278,9 @@ def test_names_operation():
     assert names_operation("BPF_MAP_CREATE needs CAP_BPF", None)
     assert names_operation("a call to security_vm_enough_memory() is granted", None)
     assert not names_operation("denying operations on protected inodes keeps the link", None)
-    assert not names_operation("we need userspace to honor failed create_user_ns()", None)
+    assert names_operation("we need userspace to honor failed create_user_ns()", None)
+    assert names_operation("unshare(CLONE_NEWUSER) then fails", None)
+    assert not names_operation("we need userspace to honor failed mount() calls", None)
     assert not names_operation("KP wants bpf_getxattr() for BPF LSM programs", None)
 
 
@@ -326,7 +339,10 @@ def test_pictures_for_a_long_thread_and_set_aside_verdicts(tmp_path):
 
     rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
     amap = P.argument_map(rep).decode()
-    assert "cannot judge" not in amap and "model supports" not in amap and "verdicts per person" not in amap
+    assert "cannot judge" not in amap and "verdicts per person" in amap
+    # the verdicts the report stands by, not the stand-ins it set aside
+    frederick = sum(c["finding"] == "supports" for c in rep["claims"] if c["author"].startswith("Frederick"))
+    assert frederick > 0 and f"model supports {frederick}" in amap
     tl = P.timeline(rep).decode()
     assert "arcs: replies" in tl and "stance" in tl
     assert re.search(r"Eric W\. Biederman \(\d+\)", tl)
@@ -426,6 +442,8 @@ def test_what_was_proposed_reads_as_a_sentence(tmp_path):
     assert "Frederick Lawler proposed: Introduce security_create_user_ns(). The cover letter opens: \u201c" in sec
     assert "[PATCH v5 0/4]" not in sec and "():" not in sec
     assert 'id="proposal">Frederick Lawler proposed: Introduce security_create_user_ns().' in html
+    rep, md, html = _report_of(tmp_path, "xfs-capable-noaudit-reviewed.mbox")
+    assert rep["findings"]["on_topic"] is False
     keysec = md.split("## Key claims")[1].split("\n## ")[0]
     assert "predates v6.3" not in keysec
 

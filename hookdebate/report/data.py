@@ -13,11 +13,14 @@ def lore_url(message_id: str) -> str:
     return f"https://lore.kernel.org/all/{quote(message_id, safe='@.+=-_~!$&*')}/"
 
 
-# what the kernel model replays: bpf() (its commands, its capability and LSM checks) and
-# security_vm_enough_memory(). A claim naming one of these is about what a scenario replays.
+# what the kernel model replays: bpf() (its commands, its capability and LSM checks),
+# security_vm_enough_memory() and user namespace creation. A claim naming one of these is about
+# what a scenario replays.
+MODEL_COVERS = "bpf() and its capability and LSM checks, user namespace creation, vm_enough_memory"
 _OP_CI = re.compile(r"\bbpf\s*\(\s*\)|\bbpf\((BPF_|2\))|\bbpf (sys)?call|\bbpf\(\) syscall|\bCAP_BPF\b|"
                     r"\bunprivileged[_ ]bpf|\bBPF (maps?|tokens?)\b|\bload\w* (an? |the )?BPF programs?\b", re.I)
-_OP_CS = re.compile(r"\bBPF_(MAP|PROG|BTF|OBJ|LINK|TOKEN)_[A-Z_]+\b|vm_enough_memory")
+_OP_CS = re.compile(r"\bBPF_(MAP|PROG|BTF|OBJ|LINK|TOKEN)_[A-Z_]+\b|vm_enough_memory|\bCLONE_NEWUSER\b|\buserns_create\b|"
+                    r"\bcreate_user_ns\b")
 _BOTS = re.compile(r"\b(kernel test robot|syzbot|pr-tracker-bot|pr tracker bot|patchwork-bot|bot)\b|"
                    r"lkp@intel\.com|@syzkaller\.appspotmail\.com|bot@kernel\.org", re.I)
 
@@ -38,6 +41,21 @@ def names_operation(text: str, scenario: dict | None) -> bool:
         ops = {f for f in scenario_features(scenario) if f.startswith(("op:", "token:"))}
         return bool(ops & claim_features(text, load_rules()))
     return False
+
+
+# operations that belong to one subject of debate: a stand-in scenario is relevant to a thread
+# whose own claims name an operation of the same family (capable() and the sysctl are part of
+# what decides a bpf() call; creating a user namespace is another subject)
+_OP_FAMILY = {"userns_create": "user namespaces", "vm_enough_memory": "vm_enough_memory"}
+
+
+def operation_family(scenario: dict | None) -> str | None:
+    """The subject a scenario's operation belongs to: "bpf" (bpf() commands, capable(),
+    ns_capable(), the unprivileged_bpf_disabled sysctl, bpffs), "user namespaces", "vm_enough_memory"."""
+    if not scenario:
+        return None
+    call = scenario.get("op", {}).get("call")
+    return _OP_FAMILY.get(call, "bpf") if call else None
 
 
 _LAST_FIRST = re.compile(r"^\s*([^,()]+?),\s*([^,()]+?)\s*(\([^)]*\))?\s*$")
@@ -61,8 +79,8 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
-UNRELATED = ("verdict set aside: the claim names no bpf() operation and the thread is not mainly about "
-             "bpf() permissions, so the stand-in scenario replayed for it (a bpf() call) says nothing about it")
+UNRELATED = ("verdict set aside: the claim names no operation the model replays, and the stand-in scenario "
+             "replayed for it is about an operation the thread's own claims do not discuss")
 
 
 def _verdict_word(s) -> str:
@@ -92,6 +110,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                              "evidence": [{"message_id": e.message_id, "url": lore_url(e.message_id), "quote": e.quote}
                                           for e in p.evidence]})
     claims = []
+    op_of: dict = {}   # scenario id -> the family of the operation it replays
     for c in analysis.claims:
         link = linked.link(c.claim_id) if linked else None
         entry = {"id": c.claim_id, "message_id": c.message_id, "url": lore_url(c.message_id),
@@ -109,24 +128,27 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         if entry["verdicts"]:
             sid = entry["verdicts"][0]["scenario"]
             body = linked.scenarios.get(sid, (None, None))[1] if linked else None
+            op_of[sid] = operation_family(body)
             entry["fit"] = "direct" if names_operation(c.text, body) else "general"
         else:
             entry["fit"] = None
         claims.append(entry)
     # How far a replay bears on a claim. "direct": the claim names the operation the scenario
     # replays. "general": it names none, and the replay answers the link rule's general question
-    # with a stand-in scenario; that stands only in a thread where some claim is about what the
-    # model covers (bpf() and its checks). In a thread where none is (user namespaces, IMA,
-    # xattrs...) the stand-in replays an unrelated bpf() call: "unrelated", and its verdict is
-    # withheld from the report's findings.
+    # with a stand-in scenario; that stands only where the thread's own claims are about what the
+    # stand-in replays: at least 5 claims, and a quarter of those replayed, name a modeled operation
+    # (the embedded thread: 83 of 217), and the stand-in's operation is of the same family as one
+    # of theirs (operation_family). Otherwise
+    # (a user namespace thread answered with a bpf() call, an IMA or xattr thread...) it is
+    # "unrelated" and its verdict is withheld from the report's findings.
     direct = sum(c["fit"] == "direct" for c in claims)
     general = sum(c["fit"] == "general" for c in claims)
     on_topic = direct > 0
-    # stand-ins count only where the debate is about what the model covers: at least 5 claims, and
-    # a quarter of those replayed, name its operations (the embedded thread: 83 of 217)
     stand_ins_ok = direct >= 5 and direct >= 0.25 * (direct + general)
+    direct_ops = {op_of.get(c["verdicts"][0]["scenario"]) for c in claims if c["fit"] == "direct"}
+    about_bpf = "bpf" in direct_ops
     for c in claims:
-        if c["fit"] == "general" and not stand_ins_ok:
+        if c["fit"] == "general" and not (stand_ins_ok and op_of.get(c["verdicts"][0]["scenario"]) in direct_ops):
             c["fit"] = "unrelated"
         c["finding"] = c["verdict"] if c["fit"] in ("direct", "general") else None
     # key claims: judged ones (supports/contradicts) first, then explicit scenarios, spread over people
@@ -166,7 +188,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                      "contradicts": sum(c["finding"] == "contradicts" for c in claims),
                      "replayed": sum(c["fit"] in ("direct", "general") for c in claims),
                      "unrelated": sum(c["fit"] == "unrelated" for c in claims),
-                     "on_topic": on_topic},
+                     "on_topic": on_topic, "subjects": sorted(x for x in direct_ops if x)},
         "kernel": linked.kernel if linked else None, "kernel_note": linked.kernel_note if linked else "",
         "link_summary": summary, "cannot_judge_reasons": dict(cannot),
         "unlinked_claim_ids": [c["id"] for c in claims if c["semantic"] and not c["verdicts"]],
@@ -175,8 +197,10 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         # the catalog's outcomes across kernel variants and the variant diff are about bpf(): they
         # belong in the report of a thread about what the model covers, the catalog table only when
         # the thread's own proposal is one of the modeled variants
-        "change_impact": (impact or []) if on_topic and (variant_diff is None or variant_diff.get("to")) else [],
-        "variant_diff": variant_diff if on_topic else None,
+        # the modeled variants differ in bpf() (the proposal, the token): their diff bears on a
+        # thread only where its own claims are about bpf()
+        "change_impact": (impact or []) if about_bpf and (variant_diff is None or variant_diff.get("to")) else [],
+        "variant_diff": variant_diff if about_bpf else None,
         "outcome": _outcome(analysis, names, timeline),
         "in_brief": None,
     }
@@ -261,7 +285,7 @@ def _in_brief(participants, proposer, findings, subject="", messages=0, versions
                  "could judge none of them (claims about what should be, questions, hedged claims, statements "
                  "that name no allow/deny outcome).")
     else:
-        text += (" The permission model covers bpf() and its capability and LSM checks; no claim in this "
+        text += (f" The permission model covers {MODEL_COVERS}; no claim in this "
                  "thread is about those, so it offers no verdict here.")
     return text
 

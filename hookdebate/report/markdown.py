@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from hookdebate.report.data import STANCE_WORDS, date_span, is_bot, plural, proposal_sentence
+from hookdebate.report.data import MODEL_COVERS, STANCE_WORDS, date_span, is_bot, plural, proposal_sentence
 
 _PART = re.compile(r"^\[[^\]]*?\b0*(\d+)/(\d+)\]")
 
@@ -141,18 +141,17 @@ def findings_sentence(r: dict) -> str:
         return ""
     if not s["semantic_claims"]:
         return (f"None of the thread's {plural(s['claims'], 'claim')} names a kernel security notion the model "
-                "covers (bpf() and its capability and LSM checks), so no claim gets a verdict.")
+                f"covers ({MODEL_COVERS}), so no claim gets a verdict.")
     if not f.get("on_topic", True):
         return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} name kernel security notions, but none "
-                "is about what the model replays (bpf() and its capability and LSM checks), so no claim gets a "
-                "verdict.")
+                f"is about what the model replays ({MODEL_COVERS}), so no claim gets a verdict.")
     n = f.get("replayed", s["with_verdict"])
     return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} cite kernel semantics; "
             f"{n:,} {'was' if n == 1 else 'were'} replayed in a scenario that bears on {'it' if n == 1 else 'them'}: "
             f"the model supports {f.get('supports', s['supports'])}, contradicts "
             f"{f.get('contradicts', s['contradicts'])}, and cannot judge the rest."
-            + (f" {plural(f['unrelated'], 'more claim')} matched only a stand-in bpf() scenario about something "
-               "else; those verdicts are set aside." if f.get("unrelated") else "")
+            + (f" {plural(f['unrelated'], 'more claim')} matched only a stand-in scenario about an operation the "
+               "thread does not discuss; those verdicts are set aside." if f.get("unrelated") else "")
             + f" Kernel: {r['kernel_note']}.")
 
 
