@@ -37,6 +37,7 @@ from scraper import iter_mbox  # noqa: E402
 
 THREAD = ROOT / "data" / "threads" / "authoritative-hooks.mbox"
 SECOND = ROOT / "tests" / "data" / "bpf-map-loophole-2022.mbox"
+USERNS = ROOT / "tests" / "data" / "create-user-ns-v5-nack.mbox"   # a thread about another subject
 GOLD = ROOT / "tests" / "gold-authoritative-hooks.json"
 BASELINE = "b5bdae6"  # linking before the explicit-scenario / cannot-judge work
 
@@ -176,6 +177,7 @@ def main() -> int:
     get_nlp()
     a = analyze(list(iter_mbox(THREAD)))
     a2 = analyze(list(iter_mbox(SECOND)))
+    a3 = analyze(list(iter_mbox(USERNS)))
     gold = json.loads(GOLD.read_text())
 
     print("== speed: building the report on the embedded thread (52 messages)")
@@ -190,6 +192,7 @@ def main() -> int:
         print(f"{label}")
         _print_cov("embedded thread", coverage(a, L, rules, gold))
         _print_cov("2022 thread (bpf-map-loophole)", coverage(a2, L, rules))
+        _print_cov("2022 thread (security_create_user_ns v5; link level: bpf() stand-ins included)", coverage(a3, L, rules))
     return 0
 
 
