@@ -127,3 +127,18 @@ def evaluate(a: ThreadAnalysis, gold: dict) -> dict:
                relation_accuracy=rel_ok / max(1, reply_n), claim_type_accuracy=type_ok / max(1, type_n), reply_pairs_scored=reply_n,
                per_concept=dict(per_concept))
     return out
+
+
+def evaluate_positions(a: ThreadAnalysis, people: list[dict]) -> list[dict]:
+    """Per-person rows of a held-out annotation (tests/data/holdout-stances.json format:
+    each person with name, stance, message_id, optional score=false). The annotated
+    person is whoever the analysis says wrote message_id, so no name matching is needed."""
+    by_id = {p.person_id: p for p in a.positions}
+    rows = []
+    for gp in people:
+        pid = a.author_of.get(gp["message_id"])
+        pred = by_id.get(pid) if pid else None
+        rows.append({"name": gp["name"], "gold": gp["stance"], "predicted": pred.stance if pred else "missing",
+                     "scored": gp.get("score", True), "message_id": gp["message_id"],
+                     "evidence": pred.evidence[0].quote if pred and pred.evidence else ""})
+    return rows
