@@ -669,5 +669,8 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=(), autom
             # nothing took a side: show what they said first, so a reader can check
             c = first_claim[p.person_id]
             ev.append(Evidence(c.message_id, c.text))
+        # the same words sent twice (a resend, a reply to two branches) are one piece of evidence
+        seen: set = set()
+        ev = [e for e in ev if not (e.quote in seen or seen.add(e.quote))]
         out.append(Position(p.person_id, p.name, p.addresses, len(mids), stance, conf, tuple(ev[:3])))
     return tuple(out)

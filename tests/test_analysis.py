@@ -560,6 +560,9 @@ def test_2022_threads_claims_and_evidence_are_verbatim(name):
         for e in st.evidence:
             if not re.match(r"(acked|reviewed|tested|nacked)-by:", e.quote, re.I):
                 assert norm(e.quote) in _own_text(a, e.message_id), e.quote
+    # a person's evidence never repeats the same words (a resend, the same reply twice)
+    for p in a.positions:
+        assert len({e.quote for e in p.evidence}) == len(p.evidence), p.name
     # every reply pair names a message of the thread and its author
     ids = {m.message_id for m in a.messages}
     for p in a.reply_pairs:
@@ -707,3 +710,19 @@ def test_hedged_approval_of_the_idea_counts_under_a_patch():
              parent="p1", refs=("r", "p1"), name="Rev Iewer", addr="rev@example.org", minutes=2)
     a = analyze([root, p1, p2, rv])
     assert {s.message_id: s.stance for s in a.message_stances}["rv"] == "support"
+
+
+def test_resent_words_are_one_piece_of_evidence():
+    """The same reply sent twice (under two Message-IDs) must not fill a person's evidence with
+    the same quote twice."""
+    from dataclasses import replace
+
+    msgs = list(iter_mbox(DATA / "create-user-ns-v5-nack.mbox"))
+    nack = next(m for m in msgs if "I repeat my NACK" in m.body)
+    # sent twice a minute apart: both answer the same message, so they sit side by side in the tree
+    resend = replace(nack, message_id="twice-" + nack.message_id, date=nack.date - timedelta(minutes=1))
+    msgs.insert(msgs.index(nack), resend)
+    a = analyze(msgs)
+    eric = next(p for p in a.positions if p.name == "Eric W. Biederman")
+    quotes = [e.quote for e in eric.evidence]
+    assert len(quotes) >= 2 and len(set(quotes)) == len(quotes)
