@@ -330,6 +330,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     # (disagreeing with someone who disagreed with someone) does not cascade
     proxy_score: dict[str, float] = defaultdict(float)
     proxy_score[proposer] = 10.0
+    proxy_mass: dict[str, float] = defaultdict(float)  # decided weight, whichever side
     automated = {author_of[m.message_id] for m in ordered if _automated(m, cues)}
     for m in by_date:
         mid = m.message_id
@@ -342,13 +343,15 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
             st = _proposer_stance(m, blocks_of[mid], claims, root, proposer, author_of)
         else:
             st = _reply_stance(m, blocks_of[mid], trailers_of[mid], proxy_score, author_of, proposer,
-                               mid in review_ctx, is_neutral_statement, series)
+                               mid in review_ctx, is_neutral_statement, series, proxy_mass)
         stance_of[mid] = st
         if pid != proposer:
             delta = {"support": 1.0, "oppose": -1.0}.get(st.stance, 0.0)
             person_score[pid] += delta
             anchored = not ANCHORED_PROXY or _anchored(m, blocks_of[mid], trailers_of[mid], proposer, author_of)
             proxy_score[pid] += delta * (1.0 if anchored else UNANCHORED_WEIGHT)
+            proxy_mass[pid] += {"support": 1.0, "oppose": 1.0}.get(st.stance, 0.0) * (
+                1.0 if anchored else UNANCHORED_WEIGHT)
     message_stances = tuple(stance_of[m.message_id] for m in ordered)
     if INFER_RELATIONS:
         claims, pairs = _infer_relations(claims, pairs, stance_of, person_score, author_of, proposer, review_ctx)
@@ -480,10 +483,12 @@ def _anchored(m, blocks, trailers, proposer, author_of) -> bool:
     return False
 
 
+PROXY_CONSISTENCY = True
 REVIEW_WEIGHT = 0.4  # cues about quoted code / one patch's details, unless they are stance cues
 
 
-def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_review, is_neutral, series=frozenset()):
+def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_review, is_neutral, series=frozenset(),
+                  person_mass=None):
     pos = neg = 0.0
     ev_pos: list[tuple[float, str]] = []
     ev_neg: list[tuple[float, str]] = []
@@ -518,6 +523,11 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
         # how sure we are where the answered person stands: the proposer fully; others
         # grow surer with each message that took the same side
         s_t *= 1.0 if t_person == proposer else min(1.0, 0.5 + 0.25 * abs(score))
+        if PROXY_CONSISTENCY and t_person != proposer and person_mass and person_mass.get(t_person):
+            # someone who took both sides (a maintainer arguing design details with the
+            # proposer and then defending the series against a third person) is no clear
+            # side to read a reply against: scale by how one-sided they have been
+            s_t *= min(1.0, abs(score) / person_mass[t_person])
         review = in_review or b.target_is_code
         weak_total = sum(h.weight for h, _ in b.hits if h.kind == "weak")
         weak_scale = min(1.0, WEAK_CAP / weak_total) if weak_total else 1.0
