@@ -5,6 +5,11 @@ Rules (general, no per-person knowledge):
   * the same normalized display name (at least two words, or one word plus an
     initial/title) is the same person: "Doe, Jane", "jane doe"
     and "Jane  Doe (via list)" normalize alike;
+  * subaddresses are one mailbox: "bot+abc@x.org" and "bot+def@x.org" are one person;
+  * the same local part at the same organization's domain ("jane@linux.ibm.com",
+    "jane@linux.vnet.ibm.com") is the same person when the names agree: one name's
+    words are all in the other's full name (a first name alone against the full name),
+    or one side has no name;
   * a From without a display name takes the name used with that address elsewhere,
     else a name derived from the local part;
   * an optional override file (data/identities/*.toml, see the example there)
@@ -15,6 +20,7 @@ first appearance; the name is the most used display spelling.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
@@ -79,6 +85,41 @@ def _name_from_local(addr: str) -> str:
     if len(parts) >= 2:
         return " ".join(p.capitalize() for p in parts)
     return local
+
+
+# second-level labels under a country code that registries sell names below
+# ("example.co.uk", "example.com.pl"): the organization is the label before them
+_SECOND_LEVEL = {"co", "com", "ac", "org", "net", "gov", "edu", "or", "ne", "go"}
+
+
+def _mailbox(addr: str) -> str:
+    """The mailbox without a subaddress ("+tag" in the local part)."""
+    local, at, domain = addr.partition("@")
+    if not at:
+        return addr
+    return local.split("+", 1)[0] + "@" + domain if local.split("+", 1)[0] else addr
+
+
+def _organization(domain: str) -> str:
+    """The registrable domain: linux.vnet.ibm.com → ibm.com, mail.example.co.uk → example.co.uk."""
+    labels = domain.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _names_agree(a: set[str], b: set[str]) -> bool:
+    """Two addresses' name keys agree when one side has none, or a full name (two words
+    or more) of one side has all the words of a name of the other ("nayna" in "nayna
+    jain"). Two one-word names alike are too weak ("Bob" and "Bob")."""
+    if not a or not b:
+        return True
+    for x in a:
+        for y in b:
+            wx, wy = set(x.split()), set(y.split())
+            if (wx <= wy and _strong_name(y)) or (wy <= wx and _strong_name(x)):
+                return True
+    return False
 
 
 def load_overrides(path: str | Path | None) -> dict:
@@ -164,6 +205,25 @@ def merge_identities(
             for a in addrs[1:]:
                 union(addrs[0], a)
             forced[addrs[0]] = entry
+
+    # one mailbox under several subaddresses; one local part at one organization
+    by_mailbox: dict[str, str] = {}
+    by_local_org: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for addr in addr_count:
+        if addr.startswith("unknown:") or "@" not in addr:
+            continue
+        box = _mailbox(addr)
+        if box in by_mailbox:
+            union(by_mailbox[box], addr)
+        else:
+            by_mailbox[box] = addr
+        local, _, domain = box.partition("@")
+        by_local_org[(local, _organization(domain))].append(addr)
+    keys_of = {a: {normalize_name(n) for n in names_by_addr.get(a, ())} - {""} for a in addr_count}
+    for addrs in by_local_org.values():
+        for a, b in itertools.combinations(addrs, 2):
+            if _mailbox(a) != _mailbox(b) and _names_agree(keys_of[a], keys_of[b]):
+                union(a, b)
 
     by_name: dict[str, str] = {}
     for addr, names in names_by_addr.items():
