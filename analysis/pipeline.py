@@ -321,6 +321,9 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
                     break
                 cur = tree.parent_of.get(cur)
 
+    # patches whose subject restates the proposal's (the series' own point, not a preparatory step)
+    core = {mid for mid in series if _restates(by_id[mid].subject, proposal_msg.subject)}
+
     # -- stance, in date order so each reply knows where its target stands
     stance_of: dict[str, MessageStance] = {}
     person_score: dict[str, float] = defaultdict(float)
@@ -343,7 +346,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
             st = _proposer_stance(m, blocks_of[mid], claims, root, proposer, author_of)
         else:
             st = _reply_stance(m, blocks_of[mid], trailers_of[mid], proxy_score, author_of, proposer,
-                               mid in review_ctx, is_neutral_statement, series, proxy_mass)
+                               mid in review_ctx, is_neutral_statement, series, proxy_mass, core)
         stance_of[mid] = st
         if pid != proposer:
             delta = {"support": 1.0, "oppose": -1.0}.get(st.stance, 0.0)
@@ -484,11 +487,41 @@ def _anchored(m, blocks, trailers, proposer, author_of) -> bool:
 
 
 PROXY_CONSISTENCY = True
+# Under one patch of a series, replies are code review and their cues count little; but a
+# reply to the patch's own description (the proposer's prose saying what the patch is for,
+# not its code) answers the proposal itself ("Doesn't make sense", "is *not* sufficient to
+# make it safe"): its cues count fully.
+REVIEW_OF_RATIONALE = True
+
+
+_SUBJ_TAGS = re.compile(r"^\s*((re|aw|sv|fwd?)\s*:\s*|\[[^\]]*\]\s*)*", re.I)
+_SUBJ_STOP = {"the", "and", "for", "with", "from", "into", "add", "adds", "new", "use", "support", "introduce"}
+
+
+def _subject_words(subject: str) -> set[str]:
+    text = _SUBJ_TAGS.sub("", subject or "").lower()
+    return {w for w in re.findall(r"[a-z0-9_./-]+", text.split(":", 1)[-1] if ":" in text else text)
+            if len(w) >= 3 and w not in _SUBJ_STOP}
+
+
+def _restates(patch_subject: str, proposal_subject: str) -> bool:
+    """Does a patch's subject restate the proposal's ('bpf: Add a bpf_getxattr kfunc' under
+    'Add bpf_getxattr'), rather than name a preparatory step ('bpf: inline map creation logic')?"""
+    want = _subject_words(proposal_subject)
+    return bool(want) and len(_subject_words(patch_subject) & want) >= 0.5 * len(want)
+
+
+def _answers_rationale(b, core, proposer) -> bool:
+    t = b.target
+    return bool(t is not None and t.quote.strip() and t.message_id in core and not b.target_is_code
+                and (t.author is None or t.author == proposer) and not looks_like_code(t.quote))
+
+
 REVIEW_WEIGHT = 0.4  # cues about quoted code / one patch's details, unless they are stance cues
 
 
 def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_review, is_neutral, series=frozenset(),
-                  person_mass=None):
+                  person_mass=None, core=frozenset()):
     pos = neg = 0.0
     ev_pos: list[tuple[float, str]] = []
     ev_neg: list[tuple[float, str]] = []
@@ -528,7 +561,8 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
             # proposer and then defending the series against a third person) is no clear
             # side to read a reply against: scale by how one-sided they have been
             s_t *= min(1.0, abs(score) / person_mass[t_person])
-        review = in_review or b.target_is_code
+        review = (in_review and not (REVIEW_OF_RATIONALE and _answers_rationale(b, core, proposer))) \
+            or b.target_is_code
         weak_total = sum(h.weight for h, _ in b.hits if h.kind == "weak")
         weak_scale = min(1.0, WEAK_CAP / weak_total) if weak_total else 1.0
         for hit, text in b.hits:
