@@ -3,10 +3,16 @@
 Pure Python; no spaCy. A message's parent is its In-Reply-To when that message
 is present, else the nearest present Message-ID in References (newest first),
 so a reply whose direct parent is missing from the archive is bridged to its
-nearest present ancestor. Messages with no present ancestor are roots.
+nearest present ancestor. Messages with no present ancestor are roots, except a
+reply that names no message at all (no In-Reply-To, no References) but says it is
+one ("Re: <subject>"): it goes under the root of the one earlier thread with that
+subject (JWZ's subject grouping, narrowed; public-inbox's /T/ view shows such a
+message by subject too). Checked against public-inbox's threading by
+bench/bench_threading.py.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Iterable
@@ -31,6 +37,33 @@ def _dedupe(messages: Iterable[Message]) -> list[Message]:
     for m in messages:
         seen.setdefault(m.message_id, m)
     return list(seen.values())
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
+
+
+def _subject_key(subject: str | None) -> str:
+    """The subject without reply prefixes, whitespace collapsed, lower-cased."""
+    return " ".join(_REPLY_PREFIX.sub("", subject or "").split()).lower()
+
+
+def _subject_reply(m: Message) -> str | None:
+    """The subject key of a reply that names no message (no In-Reply-To, no References:
+    a client that dropped them) but calls itself one ('Re: ...'), when the subject is
+    specific enough (three words or more) to find its thread by; else None."""
+    if m.in_reply_to or m.references or not _REPLY_PREFIX.match(m.subject or ""):
+        return None
+    key = _subject_key(m.subject)
+    return key if len(key.split()) >= 3 else None
+
+
+def _by_subject(msgs: list[Message]) -> dict[str, list[Message]]:
+    """Subject key -> the messages with that subject that are threaded by their headers."""
+    out: dict[str, list[Message]] = defaultdict(list)
+    for m in msgs:
+        if _subject_reply(m) is None:
+            out[_subject_key(m.subject)].append(m)
+    return out
 
 
 def parents(messages: Iterable[Message]) -> dict[str, str | None]:
@@ -59,6 +92,24 @@ def parents(messages: Iterable[Message]) -> dict[str, str | None]:
                 break
             seen.add(cur)
             cur = parent_of.get(cur)
+    # A reply without reply headers goes under the root of the one earlier thread
+    # with its subject (none when the subject is in no or in several threads, or
+    # or when that thread's start is missing from the archive: then it is one more
+    # root of the thread, as split_threads groups it).
+    by_subject = None
+    for m in msgs:
+        key = _subject_reply(m)
+        if key is None:
+            continue
+        if by_subject is None:
+            by_subject = _by_subject(msgs)
+            by_id = {x.message_id: x for x in msgs}
+        tops = {_top(c.message_id, parent_of) for c in by_subject.get(key, ())
+                if _date_key(c) < _date_key(m)}
+        top = by_id[tops.pop()] if len(tops) == 1 else None
+        # only under a thread's own start, not under a reply whose parent is missing
+        if top is not None and top.message_id != m.message_id and not top.in_reply_to and not top.references:
+            parent_of[m.message_id] = top.message_id
     return parent_of
 
 
@@ -117,6 +168,8 @@ def split_threads(messages: Iterable[Message]) -> list[list[Message]]:
     archive or not (as JWZ threading and public-inbox's thread ids do). Replies to
     the same missing message belong together, and so do replies whose missing
     ancestors are linked only by a third message's References.
+    A reply without reply headers joins the one earlier thread with its subject
+    (see parents()).
     Threads are returned largest first; messages within a thread in tree order."""
     msgs = _dedupe(messages)
     if not msgs:
@@ -134,6 +187,19 @@ def split_threads(messages: Iterable[Message]) -> list[list[Message]]:
             union(m.message_id, ref)
         if m.in_reply_to:
             union(m.message_id, m.in_reply_to)
+    joins = []
+    by_subject = None
+    for m in msgs:
+        key = _subject_reply(m)
+        if key is None:
+            continue
+        if by_subject is None:
+            by_subject = _by_subject(msgs)
+        roots = {find(c.message_id) for c in by_subject.get(key, ()) if _date_key(c) < _date_key(m)}
+        if len(roots) == 1:
+            joins.append((m.message_id, roots.pop()))
+    for mid, root in joins:
+        union(mid, root)
     groups: dict[str, list[Message]] = defaultdict(list)
     for m in msgs:
         groups[find(m.message_id)].append(m)

@@ -70,7 +70,7 @@ class Agreement:
     parents_same: int
     parents_same_rule: int  # vs "last References id present in the archive, else In-Reply-To"
     splits: list = field(default_factory=list)  # (pi tid, [mid...]) public-inbox has as one thread, hookdebate as several
-    joins: list = field(default_factory=list)  # (hd thread, [mid...]) hookdebate has as one, public-inbox as several
+    joins: list = field(default_factory=list)  # (class, example mid, messages) hookdebate has as one, public-inbox as several
     parent_diffs: dict = field(default_factory=dict)  # class -> [(mid, hd parent, pi parent)]
 
     @property
@@ -92,8 +92,8 @@ class Agreement:
                f"parent = last References id present, else In-Reply-To: {self.parents_same_rule}/{self.messages}"]
         for tid, mids in self.splits:
             out.append(f"  split (one public-inbox thread, several here): tid {tid}, e.g. <{mids[0]}>")
-        for t, mids in self.joins:
-            out.append(f"  joined (several public-inbox threads, one here): e.g. <{mids[0]}>")
+        for cls, mid, n in self.joins:
+            out.append(f"  joined (several public-inbox threads, one here), {cls}: <{mid}> ({n} messages)")
         for cls, rows in sorted(self.parent_diffs.items()):
             out.append(f"  parent differs, {cls}: {len(rows)}, e.g. <{rows[0][0]}> "
                        f"(here <{rows[0][1]}>, public-inbox <{rows[0][2]}>)")
@@ -105,6 +105,10 @@ class Agreement:
 # ancestor; public-inbox's /T/ takes the last id, hookdebate the In-Reply-To.
 IRT_FIRST = "In-Reply-To present but not References' last id (hookdebate follows In-Reply-To)"
 OTHER = "other"
+# The one class of join that is hookdebate's choice: a "Re: <subject>" that names no
+# message (no In-Reply-To, no References) joins the one earlier thread with its subject;
+# public-inbox's /T/ view shows it there too (by subject id), its thread id does not.
+BY_SUBJECT = "reply without In-Reply-To/References joined by its subject (as public-inbox's /T/ shows it)"
 
 
 def compare(messages, pi: dict[str, PiMessage]) -> Agreement:
@@ -120,7 +124,13 @@ def compare(messages, pi: dict[str, PiMessage]) -> Agreement:
         pi_groups[pt[m]].add(m)
     same = len({frozenset(g) for g in hd_groups.values()} & {frozenset(g) for g in pi_groups.values()})
     splits = [(t, sorted(g)) for t, g in pi_groups.items() if len({hd[m] for m in g}) > 1]
-    joins = [(t, sorted(g)) for t, g in hd_groups.items() if len({pt[m] for m in g}) > 1]
+    from analysis.threading import _subject_reply
+
+    joins = []
+    for g in hd_groups.values():
+        if len({pt[m] for m in g}) > 1:
+            by_subject = sorted(m for m in g if _subject_reply(msgs[m]))
+            joins.append((BY_SUBJECT if by_subject else OTHER, (by_subject or sorted(g))[0], len(g)))
     present = set(msgs)
     diffs: dict[str, list] = defaultdict(list)
     same_parent = same_rule = 0
