@@ -5,7 +5,8 @@ Setup: a public-inbox v2 inbox of the corpus (public-inbox-init -V2, the epoch w
 with git fast-import as tests/pi_server.py does), then `public-inbox-index` (indexlevel
 basic: over.sqlite3 with its thread ids; timed, the anchor) and tests/pi_threads.pl, which
 reads public-inbox's threading through its own Perl modules (thread id per message from
-over.sqlite3, the /T/ view's parent from PublicInbox::SearchThread). hookdebate ingests
+over.sqlite3, the /T/ view's parent from PublicInbox::SearchThread; checked against the
+/T/ pages public-inbox-httpd serves for every thread). hookdebate ingests
 the same mbox into a fresh store and threads it (analysis.threading: split_threads and
 the parent edges; timed).
 Prints: threads on each side, same-thread pair precision/recall of hookdebate against
@@ -70,6 +71,13 @@ def main() -> int:
         t = time.perf_counter()
         pi = pi_threading.pi_threading(inbox, env)
         pi_dump = time.perf_counter() - t
+        # cross-check: the same parents as public-inbox-httpd's /T/ pages draw them
+        server = pi_server.Server(work, env, name="lsm")
+        try:
+            drawn = pi_threading.http_present_parents(server.base, pi)
+        finally:
+            server.stop()
+        same_drawn = sum(drawn.get(m) == p.present_parent for m, p in pi.items())
 
         db = work / "c.db"
         t = time.perf_counter()
@@ -89,6 +97,8 @@ def main() -> int:
         agreement = pi_threading.compare(messages, pi)
 
         print(f"corpus: {args.corpus} ({n} messages); load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+        print(f"public-inbox's parents read with SearchThread = as its /T/ pages over public-inbox-httpd draw "
+              f"them: {same_drawn}/{len(pi)}")
         for line in agreement.lines():
             print(line)
         pi_t, hd_t = statistics.median(pi_times), statistics.median(hd_times)

@@ -10,6 +10,7 @@ Used by bench/bench_threading.py and tests/test_threading_pi.py.
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -151,3 +152,38 @@ def compare(messages, pi: dict[str, PiMessage]) -> Agreement:
             diffs[OTHER].append((mid, mine, theirs))
     return Agreement(len(common), len(set(hd.values())), len(set(pt.values())), len(hp), len(pp), len(hp & pp),
                      same, same_parent, same_rule, splits, joins, dict(diffs))
+
+
+_ENTRY = re.compile(r'^(\d{4}-\d\d-\d\d [ \d]\d:\d\d|     \[not found\])( *` | )(?:&lt;)?<a\n'
+                    r'href="([^"]+)"\nid=r[0-9a-f]+>', re.M)
+
+
+def http_present_parents(base: str, pi: dict[str, PiMessage]) -> dict[str, str]:
+    """The present parent of each message as public-inbox-httpd's /T/ page draws it: the
+    thread overview's indentation ('` ' per level, ghosts as '[not found]'), real
+    messages named by their anchor (#m + SHA-1 of the Message-ID). One page per thread id;
+    a cross-check of pi_threads.pl against what a reader sees."""
+    import hashlib
+    import urllib.parse
+    import urllib.request
+
+    by_sha = {hashlib.sha1(m.encode()).hexdigest(): m for m in pi}
+    first_of_tid: dict[str, str] = {}
+    for mid, p in pi.items():
+        first_of_tid.setdefault(p.tid, mid)
+    out: dict[str, str] = {}
+    for mid in first_of_tid.values():
+        url = base + urllib.parse.quote(mid, safe="@+=$-_.!~*'(),") + "/T/"
+        with urllib.request.urlopen(url, timeout=30) as r:
+            page = r.read().decode("utf-8", "replace")
+        stack: list[tuple[int, str | None]] = []
+        for e in _ENTRY.finditer(page[page.find("links below jump"):]):
+            lead, tick, href = e.groups()
+            depth = 0 if "`" not in tick else (len(lead) + len(tick) - 18) // 2 + 1
+            m = by_sha.get(href[2:]) if href.startswith("#m") else None
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            if m and m not in out:
+                out[m] = next((x for _, x in reversed(stack) if x), "")
+            stack.append((depth, m))
+    return out

@@ -107,6 +107,12 @@ def test_agreement_with_public_inbox_threading(tmp_path):
         pytest.skip("public-inbox is not installed")
     env = pi_server.build_inbox(tmp_path, MBOX, name="thr")
     pi = pi_threading.pi_threading(tmp_path / "thr", env)
+    # what pi_threads.pl reads is what public-inbox-httpd's /T/ pages draw
+    server = pi_server.Server(tmp_path, env, name="thr")
+    try:
+        assert pi_threading.http_present_parents(server.base, pi) == {m: p.present_parent for m, p in pi.items()}
+    finally:
+        server.stop()
     agreement = pi_threading.compare(list(iter_mbox(MBOX)), pi)
     assert agreement.messages == 11
     # the same threads, message for message, but Martin's branch, which public-inbox's
