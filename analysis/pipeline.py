@@ -30,6 +30,7 @@ _CODE_LINE = re.compile(r"^(\t|    |\s*[{}]\s*$|\s*(if|for|while|return|static|s
 T_DECIDE = 0.7  # cue mass needed to call a side
 WEAK_DENSITY = 0.25  # share of a block's sentences that must carry weak cues for them to count
 WEAK_CAP = 1.0
+OPENING_ANSWERS_PARENT = True  # new text above a reply's first quote answers the parent message
 # Measured on the dev set and rejected: inheriting cites from the previous sentence or from
 # the quoted code when a sentence says "this"/"it" lowered cited-concept F1 (0.74 -> 0.72-0.73).
 _ANAPHOR = re.compile(r"\b(this|that|these|those|it|they|such|here|the (check|hook|helper|function|flag|sysctl|command))\b", re.I)  # weak cues of one block weigh at most this much
@@ -209,8 +210,10 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
         last_quote: Segment | None = None
         had_quote = any(s.kind == "quote" for s in segs_of[m.message_id])
         cur: _Block | None = None
+        seen_quote = False
         for s in segs_of[m.message_id]:
             if s.kind == "quote":
+                seen_quote = True
                 if not _sig_only(s.text):
                     last_quote = s
                 cur = None
@@ -219,7 +222,11 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
                     target = None
                     if last_quote is not None:
                         target = ReplyTarget(last_quote.quoted_message_id, last_quote.quoted_person, last_quote.text)
-                    elif not had_quote and tree.parent_of.get(m.message_id):
+                    elif (not had_quote or (OPENING_ANSWERS_PARENT and not blocks and not seen_quote)) \
+                            and tree.parent_of.get(m.message_id):
+                        # no quote at all, or the opening lines above the first quote
+                        # ("Very exciting to see! Thank you for sending this!"): the
+                        # message replied to, as a whole
                         pid = tree.parent_of[m.message_id]
                         target = ReplyTarget(pid, author_of.get(pid), "")
                     cur = _Block(m.message_id, [], target,
