@@ -28,7 +28,7 @@ from scraper import iter_mbox  # noqa: E402
 
 THREAD = ROOT / "data" / "threads" / "authoritative-hooks.mbox"
 GOLD = ROOT / "tests" / "gold-authoritative-hooks.json"
-CORPUS = Path("/work/shared/corpus/linux-security-module-2022.mbox.gz")
+CORPUS = ROOT / "data" / "corpus" / "linux-security-module-2022.mbox.gz"
 
 
 def _anchors(messages) -> tuple[float, float, int]:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import pi_server  # noqa: E402
 from scraper.mbox import iter_raw_mbox  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus/linux-security-module-2022.mbox.gz")
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "linux-security-module-2022.mbox.gz"
 
 _RSS = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
         "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "

@@ -34,7 +34,7 @@ import pi_server  # noqa: E402
 import pi_threading  # noqa: E402
 from scraper.mbox import iter_raw_mbox  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus/linux-security-module-2022.mbox.gz")  # as bench_ingest.py
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "linux-security-module-2022.mbox.gz"  # as bench_ingest.py
 
 
 def main() -> int:
