@@ -494,6 +494,7 @@ def _anchored(m, blocks, trailers, proposer, author_of) -> bool:
 
 
 PROXY_CONSISTENCY = True
+CHANGE_REQUESTS = 4  # judgements/requests addressed to the proposer that make an otherwise neutral reviewer mixed
 # Under one patch of a series, replies are code review and their cues count little; but a
 # reply to the patch's own description (the proposer's prose saying what the patch is for,
 # not its code) answers the proposal itself ("Doesn't make sense", "is *not* sufficient to
@@ -709,8 +710,22 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=(), autom
                 same = [s for s in decided if s.stance == stance]
                 mean = sum(s.confidence for s in same) / len(same)
                 conf = round(min(0.95, mean * (len(same) / len(decided)) * (1 - 0.4 ** len(same)) + 0.1), 2)
-        ev = []
+        requests = []
+        if stance == "neutral" and p.person_id not in automated and p.person_id != proposer:
+            requests = [c for c in claims if c.author == p.person_id and c.type in ("normative", "proposal")
+                        and c.responds_to is not None
+                        and proposer in (c.responds_to.author, author_of.get(c.responds_to.message_id or ""))]
+            if len(requests) >= CHANGE_REQUESTS:
+                # a reviewer who takes no side yet tells the proposer, again and again, what
+                # should be different ("please make it __u64", "we should do better than
+                # this") wants the proposal changed before it goes in
+                stance, conf = "mixed", 0.5
+            else:
+                requests = []
+        ev = [Evidence(c.message_id, c.text) for c in requests[:3]]
         for s in sts:
+            if requests:
+                break
             if s.stance == stance or stance == "mixed" and s.stance != "neutral":
                 ev.extend(s.evidence[:1])
         if not ev:
