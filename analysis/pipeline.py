@@ -494,6 +494,7 @@ def _anchored(m, blocks, trailers, proposer, author_of) -> bool:
 
 
 PROXY_CONSISTENCY = True
+_REQUEST_WORDS = re.compile(r"\b(should|must|needs? to|please|let's|would be better)\b", re.I)
 CHANGE_REQUESTS = 4  # judgements/requests addressed to the proposer that make an otherwise neutral reviewer mixed
 # Under one patch of a series, replies are code review and their cues count little; but a
 # reply to the patch's own description (the proposer's prose saying what the patch is for,
@@ -722,6 +723,8 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=(), autom
                 stance, conf = "mixed", 0.5
             else:
                 requests = []
+        # the plainest requests first: proposals ('please make it u64'), then 'should/must/need'
+        requests.sort(key=lambda c: (c.type != "proposal", not _REQUEST_WORDS.search(c.text)))
         ev = [Evidence(c.message_id, c.text) for c in requests[:3]]
         for s in sts:
             if requests:
