@@ -109,7 +109,8 @@ def load_rules(path: str | None = None) -> dict:
             "generic_allow_re": comp(raw.get("generic_allow_cues", [])),
             "proposal_re": comp(raw.get("proposal_cues", [])),
             "explicit_re": comp(raw.get("explicit_scenario_cues", [])),
-            "counterfactual_re": comp(raw.get("counterfactual_cues", []))}
+            "counterfactual_re": comp(raw.get("counterfactual_cues", [])),
+            "code_re": comp(raw.get("code_cues", []))}
 
 
 def _text_concepts(text: str, rules: dict) -> tuple[str, ...]:
@@ -270,6 +271,8 @@ def _predicts(text: str, rule: dict | None, rules: dict) -> str | None:
     first governs); generic cues are used only for claims no rule covers. "A vs. B" names a
     debate, not an outcome: it is left out."""
     text = _VERSUS.sub(" ", text)
+    if any(r.search(text) for r in rules.get("code_re", ())):
+        return None  # C code or a code comment quoted as prose: "-> creation failed" is no statement
     if rule is not None:
         said, at = _allow_or_deny(text, rule)
         defer = min((m.start() for r in rule["defer_re"] if (m := r.search(text))), default=None)

@@ -192,3 +192,24 @@ def test_userns_cues_count_only_near_the_creation_they_are_about():
     assert _predicts(hedged, rule, rules) is None
     assert _predicts("An LSM can deny user namespace creation to this task.", rule, rules) == "deny"
     assert _predicts("Unprivileged users can create user namespaces.", rule, rules) == "allow"
+
+
+def test_what_is_not_a_statement_of_outcome():
+    """Sentences from 2022 threads the catalog was not written from, which read as an allow or deny
+    only by a word: code quoted as prose, an idiom, an antecedent ('if you block ...'), a noun."""
+    from analysis.link import _predicts
+
+    rules = load_rules()
+    by_name = {r["name"]: r for r in rules["rules"]}
+    userns, bpf_ns = by_name["user namespace creation"], by_name["BPF in a user namespace"]
+    code = ("/* negative return value -> some internal error * positive return value -> userns creation "
+            "failed * 0 -> userns creation succeeded */ static int create_user_ns(void) { pid_t pid;")
+    assert _predicts(code, userns, rules) is None
+    assert _predicts("I can't speak to the container manager proposed", bpf_ns, rules) is None
+    assert _predicts("what happens in practice when you deny creation of a user namespace.", userns, rules) is None
+    assert _predicts("the big amount of human work to add support in the container stack", bpf_ns, rules) is None
+    # and what is one still is
+    assert _predicts("A container without CAP_BPF can't create the map.", bpf_ns, rules) == "deny"
+    assert _predicts("The restrictive approach just doesn't seem to work in a user namespace.", bpf_ns, rules) == "deny"
+    assert _predicts("That works for containers.", bpf_ns, rules) == "allow"
+    assert _predicts("An LSM denies user namespace creation here.", userns, rules) == "deny"
