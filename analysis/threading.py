@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from analysis.disjoint import DisjointSets
 from analysis.errors import AnalysisError
@@ -66,6 +66,23 @@ def _by_subject(msgs: list[Message]) -> dict[str, list[Message]]:
     return out
 
 
+def _subject_joins(msgs: list[Message], group_of) -> Iterator[tuple[Message, object]]:
+    """(reply, group) for each reply without reply headers whose subject names exactly
+    one group among the earlier messages with that subject; group_of(message) -> group
+    (its thread's root in parents(), its disjoint set in split_threads()). Lazy: a join
+    the caller makes is seen by the replies after it."""
+    by_subject = None
+    for m in msgs:
+        key = _subject_reply(m)
+        if key is None:
+            continue
+        if by_subject is None:
+            by_subject = _by_subject(msgs)
+        groups = {group_of(c) for c in by_subject.get(key, ()) if _date_key(c) < _date_key(m)}
+        if len(groups) == 1:
+            yield m, groups.pop()
+
+
 def parents(messages: Iterable[Message]) -> dict[str, str | None]:
     """message_id -> parent message_id among the given messages (None for roots)."""
     msgs = _dedupe(messages)
@@ -96,19 +113,11 @@ def parents(messages: Iterable[Message]) -> dict[str, str | None]:
     # with its subject (none when the subject is in no or in several threads, or
     # or when that thread's start is missing from the archive: then it is one more
     # root of the thread, as split_threads groups it).
-    by_subject = None
-    for m in msgs:
-        key = _subject_reply(m)
-        if key is None:
-            continue
-        if by_subject is None:
-            by_subject = _by_subject(msgs)
-            by_id = {x.message_id: x for x in msgs}
-        tops = {_top(c.message_id, parent_of) for c in by_subject.get(key, ())
-                if _date_key(c) < _date_key(m)}
-        top = by_id[tops.pop()] if len(tops) == 1 else None
+    by_id = {x.message_id: x for x in msgs}
+    for m, top_id in _subject_joins(msgs, lambda c: _top(c.message_id, parent_of)):
+        top = by_id[top_id]
         # only under a thread's own start, not under a reply whose parent is missing
-        if top is not None and top.message_id != m.message_id and not top.in_reply_to and not top.references:
+        if top.message_id != m.message_id and not top.in_reply_to and not top.references:
             parent_of[m.message_id] = top.message_id
     return parent_of
 
@@ -187,19 +196,8 @@ def split_threads(messages: Iterable[Message]) -> list[list[Message]]:
             union(m.message_id, ref)
         if m.in_reply_to:
             union(m.message_id, m.in_reply_to)
-    joins = []
-    by_subject = None
-    for m in msgs:
-        key = _subject_reply(m)
-        if key is None:
-            continue
-        if by_subject is None:
-            by_subject = _by_subject(msgs)
-        roots = {find(c.message_id) for c in by_subject.get(key, ()) if _date_key(c) < _date_key(m)}
-        if len(roots) == 1:
-            joins.append((m.message_id, roots.pop()))
-    for mid, root in joins:
-        union(mid, root)
+    for m, root in _subject_joins(msgs, lambda c: find(c.message_id)):
+        union(m.message_id, root)
     groups: dict[str, list[Message]] = defaultdict(list)
     for m in msgs:
         groups[find(m.message_id)].append(m)

@@ -67,11 +67,7 @@ def main() -> int:
         return 1
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
-        env = dict(os.environ, PI_CONFIG=str(work / "config"), HOME=str(work / "home"))
-        (work / "home").mkdir()
-        inbox = work / "lsm"
-        subprocess.run(["public-inbox-init", "-V2", "-L", "basic", "lsm", str(inbox),
-                        "http://127.0.0.1:1/lsm", "lsm@example.org"], check=True, env=env, capture_output=True)
+        env, inbox = pi_server.init_v2_inbox(work, "lsm", "basic", port=1)
         t = time.perf_counter()
         raws = list(iter_raw_mbox(args.corpus))
         pi_server.fast_import_epoch(inbox / "git" / "0.git", raws)
@@ -93,9 +89,7 @@ def main() -> int:
         restore_basic = fresh_index(inbox)
         pi = run_measured(["public-inbox-index", str(inbox)], env, args.repeat, restore_basic)
         # the default indexlevel (full, as lore runs it): a second inbox on a copy of the epoch
-        full = work / "lsm-full"
-        subprocess.run(["public-inbox-init", "-V2", "lsm-full", str(full),
-                        "http://127.0.0.1:1/lsm-full", "lsm-full@example.org"], check=True, env=env, capture_output=True)
+        _, full = pi_server.init_v2_inbox(work, "lsm-full", "full", port=1)
         shutil.rmtree(full / "git" / "0.git")
         shutil.copytree(work / "lsm.pristine" / "git" / "0.git", full / "git" / "0.git")
         pf = run_measured(["public-inbox-index", str(full)], env, args.full_repeat, fresh_index(full))

@@ -50,11 +50,7 @@ def main() -> int:
         return 1
     work = Path(tempfile.mkdtemp(prefix="bench-threading-"))
     try:
-        env = dict(os.environ, PI_CONFIG=str(work / "config"), HOME=str(work / "home"))
-        (work / "home").mkdir()
-        inbox = work / "lsm"
-        subprocess.run(["public-inbox-init", "-V2", "-L", "basic", "lsm", str(inbox),
-                        "http://127.0.0.1:1/lsm", "lsm@example.org"], check=True, env=env, capture_output=True)
+        env, inbox = pi_server.init_v2_inbox(work, "lsm", "basic", port=1)
         raws = list(iter_raw_mbox(args.corpus))
         pi_server.fast_import_epoch(inbox / "git" / "0.git", raws)
         n = len(raws)

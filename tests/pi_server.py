@@ -56,10 +56,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build_inbox(workdir: Path, mbox: Path, name: str = "bpf-lsm", port: int = 0,
-                level: str = "basic") -> dict:
-    """A v2 inbox of mbox's messages; level "medium" or "full" adds the Xapian search
-    index (needed for search queries, e.g. the POST ?q=...&x=m mbox of a whole list)."""
+def init_v2_inbox(workdir: Path, name: str, level: str = "basic", port: int = 0) -> tuple[dict, Path]:
+    """An empty v2 inbox made by public-inbox-init, with its own PI_CONFIG and HOME under
+    workdir: (the environment to run public-inbox's tools in, the inbox directory)."""
     workdir = Path(workdir)
     env = dict(os.environ, PI_CONFIG=str(workdir / "config"), HOME=str(workdir / "home"))
     (workdir / "home").mkdir(parents=True, exist_ok=True)
@@ -67,6 +66,14 @@ def build_inbox(workdir: Path, mbox: Path, name: str = "bpf-lsm", port: int = 0,
     subprocess.run(["public-inbox-init", "-V2", "-L", level, name, str(inbox),
                     f"http://127.0.0.1:{port}/{name}", f"{name}@example.org"],
                    check=True, env=env, capture_output=True)
+    return env, inbox
+
+
+def build_inbox(workdir: Path, mbox: Path, name: str = "bpf-lsm", port: int = 0,
+                level: str = "basic") -> dict:
+    """A v2 inbox of mbox's messages; level "medium" or "full" adds the Xapian search
+    index (needed for search queries, e.g. the POST ?q=...&x=m mbox of a whole list)."""
+    env, inbox = init_v2_inbox(workdir, name, level, port)
     fast_import_epoch(inbox / "git" / "0.git", list(iter_raw_mbox(mbox)))
     subprocess.run(["public-inbox-index", str(inbox)], check=True, env=env, capture_output=True)
     return env
