@@ -579,7 +579,7 @@ def test_nothing_in_analysis_or_data_names_the_dev_thread(gold):
     for m in gold["messages"]:
         needles.add(m["message_id"].lower())
         needles.add(m["message_id"].split("@")[0].lower())
-    files = [p for d in ("analysis", "data/lexicon", "data/identities") for p in (ROOT / d).rglob("*")
+    files = [p for d in ("analysis", "data/lexicon", "data/identities", "data/link") for p in (ROOT / d).rglob("*")
              if p.is_file() and p.suffix in (".py", ".toml", ".json", ".md", ".txt")]
     assert files
     for f in files:
