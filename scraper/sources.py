@@ -18,6 +18,9 @@ _RFC822_START = re.compile(rb"[!-9;-~]+:[ \t]")
 
 def classify(source: str) -> tuple[str, object]:
     """→ (kind, detail). kind: maildir | epochs | mbox | message | article-file | article-url | lore-list | lore."""
+    if not source.strip():
+        # Path("") is the current directory: an empty argument (an unset shell variable) must not read it
+        raise ScrapeError("empty SOURCE: give a file, a directory, a lore/LWN URL or a Message-ID")
     path = Path(source)
     if path.exists():
         if path.is_dir():

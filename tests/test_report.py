@@ -512,3 +512,25 @@ def test_in_brief_counts_versions_posted_in_the_thread():
     assert t.startswith("Chris posted versions 1 and 2 of the proposal; Paul took no side.")
     assert posted_versions(tl + [{"author": "Chris", "subject": "[PATCH v3 0/2] x"}], "Chris") == [1, 2, 3]
     assert "3 versions (1 to 3)" in _in_brief(ps, "Chris", f, "", 5, [1, 2, 3])
+
+
+def test_unreadable_or_missing_dates_do_not_break_the_report(tmp_path):
+    """A Date header the parser cannot read (or none at all): the report keeps the raw text in
+    the timeline, leaves the message off the time axis of the picture, and names no date span."""
+    from dataclasses import replace
+
+    from hookdebate.report import pictures as P
+    from scraper import iter_mbox
+
+    msgs = list(iter_mbox(ROOT / "tests/data/securityfs-linefeed-nak.mbox"))
+    broken = [replace(m, date=None, date_raw="not a date") if i % 2 else replace(m, date=None, date_raw=None)
+              for i, m in enumerate(msgs)]
+    rep, md, html = _report_of(tmp_path, "securityfs-linefeed-nak.mbox", msgs=broken)
+    assert rep["date_range"] == []
+    assert f"\u2014 {rep['messages']} messages." in md and "on ." not in md and "from  to" not in md
+    assert any(t["date"] == "not a date" for t in rep["timeline"])
+    assert P.timeline(rep).decode().startswith("<?xml")
+    # one readable date among them: the span is that day, the picture has that one message
+    some = [msgs[0]] + broken[1:]
+    rep, md, html = _report_of(tmp_path / "some", "securityfs-linefeed-nak.mbox", msgs=some)
+    assert rep["date_range"] and f"on {rep['date_range'][0][:10]}" in md

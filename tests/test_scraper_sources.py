@@ -435,3 +435,10 @@ def test_lwn_urls_that_are_not_articles(tmp_path, capsys):
     page.write_text("<html><body><div class='ArticleText'><p>No links here.</p></div></body></html>")
     assert ingest(tmp_path / "h.db", str(page)) == 2
     assert "links to no mailing-list message" in capsys.readouterr().err
+
+
+def test_empty_source_is_an_error_not_the_current_directory(tmp_path):
+    with pytest.raises(ScrapeError, match="empty SOURCE"):
+        classify("")
+    with pytest.raises(ScrapeError, match="empty SOURCE"):
+        classify("  ")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import timezone
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed on", "neutral": "takes no side on"}
@@ -100,7 +100,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         timeline.append({"message_id": mid, "url": lore_url(mid), "author": names.get(analysis.author_of.get(mid), display_name(m.from_name)),
                          # UTC, the order the timeline is sorted in: local wall-clock times of
                          # authors in different zones would read out of order.
-                         "date": m.date.astimezone(timezone.utc).isoformat() if m.date else m.date_raw,
+                         "date": m.date.astimezone(timezone.utc).isoformat() if m.date else (m.date_raw or ""),
                          "subject": m.subject,
                          "parent": analysis.tree.parent_of.get(mid), "stance": stance_of.get(mid, "neutral")})
     participants = []
@@ -165,7 +165,6 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
             break
     order = {c["id"]: i for i, c in enumerate(claims)}
     key.sort(key=lambda c: order[c["id"]])
-    last = timeline[-1] if timeline else None
     summary = linked.summary() if linked else {}
     cannot = Counter()
     for c in claims:
@@ -180,7 +179,8 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         "thread": analysis.tree.root_id, "thread_url": lore_url(analysis.tree.root_id),
         "subject": analysis.subject, "proposal": analysis.proposal,
         "proposer": names.get(analysis.author_of.get(analysis.tree.root_id), display_name(root.from_name) if root else ""),
-        "date_range": [timeline[0]["date"], last["date"]] if timeline else [],
+        # the first and last message that carry a date the mail parser could read
+        "date_range": [dated[0], dated[-1]] if (dated := [t["date"] for t in timeline if parse_iso(t["date"])]) else [],
         "messages": len(timeline), "participants": participants, "timeline": timeline,
         "claims": claims, "key_claim_ids": [c["id"] for c in key],
         "explicit_scenario_claim_ids": [c["id"] for c in claims if c["explicit_scenario"] and c["fit"] in ("direct", "general")],
@@ -290,8 +290,20 @@ def _in_brief(participants, proposer, findings, subject="", messages=0, versions
     return text
 
 
+def parse_iso(text: str | None) -> datetime | None:
+    """A timeline date back to a datetime; None for a Date header the mail parser could not
+    read (the report keeps such a header's raw text)."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def date_span(a: str, b: str) -> str:
-    """'from 2022-01-04 to 2022-02-01', or 'on 2022-01-04' for a thread of one day."""
+    """'from 2022-01-04 to 2022-02-01', or 'on 2022-01-04' for a thread of one day; empty when
+    neither end carries a readable date."""
+    if not (parse_iso(a) and parse_iso(b)):
+        return ""
     return f"on {a[:10]}" if a[:10] == b[:10] else f"from {a[:10]} to {b[:10]}"
 
 
@@ -378,9 +390,12 @@ def _outcome(analysis, names, timeline) -> str:
     root = analysis.tree.root_id
     proposer = analysis.author_of.get(root)
     if len(timeline) == 1:
-        parts = [f"The thread is a single message ({timeline[0]['date'][:10]}); nobody replied."]
+        when = f" ({timeline[0]['date'][:10]})" if parse_iso(timeline[0]["date"]) else ""
+        parts = [f"The thread is a single message{when}; nobody replied."]
     else:
-        parts = [f"The thread ran {plural(len(timeline), 'message')} {date_span(timeline[0]['date'], timeline[-1]['date'])}."]
+        dated = [t["date"] for t in timeline if parse_iso(t["date"])]
+        span = date_span(dated[0], dated[-1]) if dated else ""
+        parts = [f"The thread ran {plural(len(timeline), 'message')}" + (f" {span}." if span else ".")]
         if all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline):
             parts.append("Nobody else replied in this thread.")
     last = timeline[-1]

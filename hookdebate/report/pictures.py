@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections import Counter
-from datetime import datetime
+from hookdebate.report.data import parse_iso
 
 
 def _fig_bytes(fig, fmt: str) -> bytes:
@@ -38,13 +38,15 @@ def timeline(r: dict, fmt: str = "svg") -> bytes:
     plt = _plt()
     from matplotlib.lines import Line2D
 
+    # a message whose Date header did not parse has no place on a time axis: left out
+    when = {t["message_id"]: d for t in r["timeline"] if (d := parse_iso(t["date"])) is not None}
+    r = dict(r, timeline=[t for t in r["timeline"] if t["message_id"] in when])
     people = []
     for t in r["timeline"]:
         if t["author"] not in people:
             people.append(t["author"])
     count = Counter(t["author"] for t in r["timeline"])
     y = {p: i for i, p in enumerate(people)}
-    when = {t["message_id"]: datetime.fromisoformat(t["date"]) for t in r["timeline"]}
     fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * len(people)))
     colors = {"support": "tab:green", "oppose": "tab:red", "mixed": "tab:orange", "neutral": "tab:gray"}
     arcs = len(r["timeline"]) <= MAX_ARCS
