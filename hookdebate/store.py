@@ -69,8 +69,13 @@ _INSERT_MESSAGE = "insert into messages ({}) values ({})".format(
 class Store:
     """A hookdebate database. Create with a path; the schema is made on first use."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, create: bool = True):
+        """create=False: the commands that only read (thread, positions, claims)
+        refuse a path where no database is, instead of leaving an empty one (and its
+        directories) behind a typo."""
         self.path = Path(path)
+        if not create and str(path) != ":memory:" and not self.path.exists():
+            raise HookdebateError(f"{path}: no hookdebate database there; run 'hookdebate ingest SOURCE --db {path}' first")
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -178,3 +178,21 @@ def test_help_does_not_import_spacy():
             "print('spacy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("command", ["thread", "positions", "claims"])
+def test_reading_a_missing_database_leaves_nothing_behind(tmp_path, command):
+    """A typo in --db for a command that only reads: one-line error, and no empty database or
+    directory created there."""
+    db = tmp_path / "no-such-dir" / "typo.db"
+    _assert_one_line_error(hookdebate(command, db=db))
+    assert not db.parent.exists()
+
+
+def test_replay_of_a_file_without_scenarios_is_an_error(tmp_path):
+    empty = tmp_path / "none.json"
+    empty.write_text("[]")
+    proc = subprocess.run([sys.executable, "-m", "hookdebate", "replay", "--file", str(empty)],
+                          capture_output=True, text=True, cwd=ROOT)
+    _assert_one_line_error(proc)
+    assert "holds no scenario" in proc.stderr

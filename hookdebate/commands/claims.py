@@ -33,7 +33,7 @@ def run(args) -> int:
     from hookdebate.pipeline import analyze_thread
     from hookdebate.store import Store
 
-    store = Store(resolve_db(args))
+    store = Store(resolve_db(args), create=False)
     analysis = analyze_thread(store, args.thread)
     linked = link_claims(analysis)
     scenarios, verdicts = verdict_rows(linked)

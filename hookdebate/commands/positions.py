@@ -27,7 +27,7 @@ def run(args) -> int:
     from hookdebate.pipeline import analyze_thread
     from hookdebate.store import Store
 
-    analysis = analyze_thread(Store(resolve_db(args)), args.thread)
+    analysis = analyze_thread(Store(resolve_db(args), create=False), args.thread)
     data = positions_json(analysis)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))

@@ -61,6 +61,8 @@ def run(args) -> int:
     if args.kernel and args.kernel not in kernel_names():
         raise ScenarioError(f"unknown kernel {args.kernel!r} (known: {', '.join(kernel_names())})")
     scenarios = _scenarios(args)
+    if args.file and not scenarios:
+        raise ScenarioError(f"{args.file}: holds no scenario")
     whole_catalog = not args.file and (args.all or not args.id)
     verdicts = []
     for s in scenarios:

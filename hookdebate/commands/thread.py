@@ -32,7 +32,7 @@ def run(args) -> int:
 
     if args.msgid and args.thread_option and args.msgid.strip("<> ") != args.thread_option.strip("<> "):
         raise HookdebateError("give the thread once: MSGID or --thread, not two different ones")
-    store = Store(resolve_db(args))
+    store = Store(resolve_db(args), create=False)
     messages = select_thread(store, args.msgid or args.thread_option)
     tree = build_tree(messages)
     people, author_of = merge_identities(messages)
@@ -57,5 +57,5 @@ def run(args) -> int:
         # UTC as lore's /T/ view shows it: authors' own zones would make the order look wrong
         date = m.date.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if m.date else row["date"]
         print(f"{'  ' * row['depth']}{row['author']}  {date}  {row['subject']}")
-    print(f"\n{len(rows)} messages, root <{tree.root_id}>")
+    print(f"\n{len(rows)} message{'' if len(rows) == 1 else 's'}, root <{tree.root_id}>")
     return 0

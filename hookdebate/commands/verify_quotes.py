@@ -59,7 +59,7 @@ def run(args) -> int:
 
     article, text = load_article(args.article, args)
     store = Store(resolve_db(args))
-    ingest_default_if_empty(store)
+    ingest_default_if_empty(store)  # like report: an empty database gets the embedded thread
     messages = select_thread(store, args.thread)
     people, author_of = merge_identities(messages)
     names = {p.person_id: p.name for p in people}
