@@ -534,3 +534,11 @@ def test_unreadable_or_missing_dates_do_not_break_the_report(tmp_path):
     some = [msgs[0]] + broken[1:]
     rep, md, html = _report_of(tmp_path / "some", "securityfs-linefeed-nak.mbox", msgs=some)
     assert rep["date_range"] and f"on {rep['date_range'][0][:10]}" in md
+
+
+def test_a_series_sent_over_two_minutes_is_one_timeline_row(tmp_path):
+    """git send-email posted 1/8-7/8 at 04:32 and 8/8 at 04:33: one row, eight patches."""
+    rep, md, html = _report_of(tmp_path, "../../data/threads/authoritative-hooks.mbox")
+    timeline = md.split("## Timeline")[1].split("\n## ")[0]
+    assert "posted 8 patches of the series" in timeline
+    assert "[PATCH bpf-next 8/8]" not in timeline

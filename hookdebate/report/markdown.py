@@ -3,20 +3,30 @@ from __future__ import annotations
 
 import re
 
-from hookdebate.report.data import MODEL_COVERS, STANCE_WORDS, date_span, is_bot, plural, proposal_sentence
+from hookdebate.report.data import MODEL_COVERS, STANCE_WORDS, date_span, is_bot, parse_iso, plural, proposal_sentence
 
 _PART = re.compile(r"^\[[^\]]*?\b0*(\d+)/(\d+)\]")
 
 
+def _same_batch(a: dict, b: dict) -> bool:
+    """Two patch mails sent in one go: git send-email posts a series over a minute or two (the
+    embedded thread's 8/8 left a minute after 1/8-7/8)."""
+    ta, tb = parse_iso(a["date"]), parse_iso(b["date"])
+    if ta is None or tb is None:
+        return a["date"][:16] == b["date"][:16]
+    return abs((tb - ta).total_seconds()) <= 600
+
+
 def timeline_rows(timeline: list[dict]) -> list[dict]:
-    """The timeline with each batch of a patch series (one author, one minute, '[PATCH n/m]' with
-    n >= 1) folded into one row: {"first": entry, "parts": [entries]}; other rows have parts == []."""
+    """The timeline with each batch of a patch series (one author, sent in one go, '[PATCH n/m]'
+    with n >= 1) folded into one row: {"first": entry, "parts": [entries]}; other rows have
+    parts == []."""
     rows: list[dict] = []
     for t in timeline:
         m = _PART.match(t["subject"] or "")
         prev = rows[-1] if rows else None
         if m and int(m.group(1)) >= 1 and prev and prev["parts"] and prev["first"]["author"] == t["author"] \
-                and prev["first"]["date"][:16] == t["date"][:16]:
+                and _same_batch(prev["parts"][-1], t):
             prev["parts"].append(t)
         elif m and int(m.group(1)) >= 1:
             rows.append({"first": t, "parts": [t]})
