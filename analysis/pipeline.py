@@ -29,11 +29,10 @@ _REPLY_SUBJ = re.compile(r"^\s*(re|aw|sv|fwd?)\s*:", re.I)
 _CODE_LINE = re.compile(r"^(\t|    |\s*[{}]\s*$|\s*(if|for|while|return|static|struct)\b.*[;{)]\s*$)")
 T_DECIDE = 0.7  # cue mass needed to call a side
 WEAK_DENSITY = 0.25  # share of a block's sentences that must carry weak cues for them to count
-WEAK_CAP = 1.0
-OPENING_ANSWERS_PARENT = True  # new text above a reply's first quote answers the parent message
+WEAK_CAP = 1.0  # weak cues of one block weigh at most this much
 # Measured on the dev set and rejected: inheriting cites from the previous sentence or from
 # the quoted code when a sentence says "this"/"it" lowered cited-concept F1 (0.74 -> 0.72-0.73).
-_ANAPHOR = re.compile(r"\b(this|that|these|those|it|they|such|here|the (check|hook|helper|function|flag|sysctl|command))\b", re.I)  # weak cues of one block weigh at most this much
+_ANAPHOR = re.compile(r"\b(this|that|these|those|it|they|such|here|the (check|hook|helper|function|flag|sysctl|command))\b", re.I)
 
 
 def _date(m: Message) -> datetime:
@@ -222,7 +221,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
                     target = None
                     if last_quote is not None:
                         target = ReplyTarget(last_quote.quoted_message_id, last_quote.quoted_person, last_quote.text)
-                    elif (not had_quote or (OPENING_ANSWERS_PARENT and not blocks and not seen_quote)) \
+                    elif (not had_quote or (not blocks and not seen_quote)) \
                             and tree.parent_of.get(m.message_id):
                         # no quote at all, or the opening lines above the first quote
                         # ("Very exciting to see! Thank you for sending this!"): the
@@ -358,7 +357,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
         if pid != proposer:
             delta = {"support": 1.0, "oppose": -1.0}.get(st.stance, 0.0)
             person_score[pid] += delta
-            anchored = not ANCHORED_PROXY or _anchored(m, blocks_of[mid], trailers_of[mid], proposer, author_of)
+            anchored = _anchored(m, blocks_of[mid], trailers_of[mid], proposer, author_of)
             proxy_score[pid] += delta * (1.0 if anchored else UNANCHORED_WEIGHT)
             proxy_mass[pid] += {"support": 1.0, "oppose": 1.0}.get(st.stance, 0.0) * (
                 1.0 if anchored else UNANCHORED_WEIGHT)
@@ -474,7 +473,6 @@ def _sign(x: float) -> int:
 # A message anchored in the proposal (a stance cue, a review trailer, a decided answer to
 # the proposer) moves where its writer stands for others' replies fully; one whose side
 # was read only by proxy counts this much. Dev set: 0 -> 0.5 keeps per-message accuracy.
-ANCHORED_PROXY = True
 UNANCHORED_WEIGHT = 0.5
 
 
@@ -493,14 +491,12 @@ def _anchored(m, blocks, trailers, proposer, author_of) -> bool:
     return False
 
 
-PROXY_CONSISTENCY = True
 _REQUEST_WORDS = re.compile(r"\b(should|must|needs? to|please|let's|would be better)\b", re.I)
 CHANGE_REQUESTS = 4  # judgements/requests addressed to the proposer that make an otherwise neutral reviewer mixed
 # Under one patch of a series, replies are code review and their cues count little; but a
 # reply to the patch's own description (the proposer's prose saying what the patch is for,
 # not its code) answers the proposal itself ("Doesn't make sense", "is *not* sufficient to
-# make it safe"): its cues count fully.
-REVIEW_OF_RATIONALE = True
+# make it safe"): its cues count fully (_answers_rationale).
 
 
 _SUBJ_TAGS = re.compile(r"^\s*((re|aw|sv|fwd?)\s*:\s*|\[[^\]]*\]\s*)*", re.I)
@@ -565,12 +561,12 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
         # how sure we are where the answered person stands: the proposer fully; others
         # grow surer with each message that took the same side
         s_t *= 1.0 if t_person == proposer else min(1.0, 0.5 + 0.25 * abs(score))
-        if PROXY_CONSISTENCY and t_person != proposer and person_mass and person_mass.get(t_person):
+        if t_person != proposer and person_mass and person_mass.get(t_person):
             # someone who took both sides (a maintainer arguing design details with the
             # proposer and then defending the series against a third person) is no clear
             # side to read a reply against: scale by how one-sided they have been
             s_t *= min(1.0, abs(score) / person_mass[t_person])
-        review = (in_review and not (REVIEW_OF_RATIONALE and _answers_rationale(b, core, proposer))) \
+        review = (in_review and not _answers_rationale(b, core, proposer)) \
             or b.target_is_code
         weak_total = sum(h.weight for h, _ in b.hits if h.kind == "weak")
         weak_scale = min(1.0, WEAK_CAP / weak_total) if weak_total else 1.0
