@@ -290,3 +290,10 @@ def get_cues(path: str | None = None) -> dict:
     except re.error as e:
         raise AnalysisError(f"{p}: bad regex: {e}") from None
     return out
+
+
+def is_automated_sender(name: str | None, address: str | None, cues: dict | None = None) -> bool:
+    """Is "Name <address>" a robot (build/test bot, fuzzer, merge notifier)? The senders are
+    listed in data/lexicon/cues.toml, [automated]."""
+    sender = f"{name or ''} <{(address or '').lower()}>"
+    return any(rx.search(sender) for rx in (cues or get_cues()).get("automated", ()))

@@ -15,6 +15,7 @@ from typing import Iterable, Mapping
 
 from analysis.errors import AnalysisError
 from analysis.identity import PersonIndex, merge_identities
+from analysis.lexicon import is_automated_sender
 from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
                             ThreadAnalysis)
 from analysis.segment import looks_like_code, norm, segment_message
@@ -340,7 +341,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     proxy_score: dict[str, float] = defaultdict(float)
     proxy_score[proposer] = 10.0
     proxy_mass: dict[str, float] = defaultdict(float)  # decided weight, whichever side
-    automated = {author_of[m.message_id] for m in ordered if _automated(m, cues)}
+    automated = {author_of[m.message_id] for m in ordered if is_automated_sender(m.from_name, m.from_address, cues)}
     for m in by_date:
         mid = m.message_id
         pid = author_of[mid]
@@ -669,12 +670,6 @@ def _shifted(decided: list, majority: str) -> bool:
     """The person's last decided message leaves the side they mostly took: their
     position moved during the thread (reported as mixed)."""
     return len(decided) >= 2 and decided[-1].stance != majority
-
-
-def _automated(m: Message, cues: dict) -> bool:
-    """Is the sender a robot (build/test bot, fuzzer, merge notifier)? Patterns in cues.toml."""
-    sender = f"{m.from_name or ''} <{(m.from_address or '').lower()}>"
-    return any(rx.search(sender) for rx in cues.get("automated", ()))
 
 
 def _positions(people, ordered, author_of, stance_of, proposer, claims=(), automated=frozenset()) -> tuple[Position, ...]:

@@ -21,13 +21,17 @@ _OP_CI = re.compile(r"\bbpf\s*\(\s*\)|\bbpf\((BPF_|2\))|\bbpf (sys)?call|\bbpf\(
                     r"\bunprivileged[_ ]bpf|\bBPF (maps?|tokens?)\b|\bload\w* (an? |the )?BPF programs?\b", re.I)
 _OP_CS = re.compile(r"\bBPF_(MAP|PROG|BTF|OBJ|LINK|TOKEN)_[A-Z_]+\b|vm_enough_memory|\bCLONE_NEWUSER\b|\buserns_create\b|"
                     r"\bcreate_user_ns\b")
-_BOTS = re.compile(r"\b(kernel test robot|syzbot|pr-tracker-bot|pr tracker bot|patchwork-bot|bot)\b|"
-                   r"lkp@intel\.com|@syzkaller\.appspotmail\.com|bot@kernel\.org", re.I)
 
 
-def is_bot(name: str, addresses=()) -> bool:
-    """The kernel test robot, syzbot, the pull-request tracker...: automated mail, not a participant."""
-    return bool(_BOTS.search(name or "") or any(_BOTS.search(a or "") for a in addresses))
+def is_bot(participant: dict) -> bool:
+    """The kernel test robot, syzbot, the pull-request tracker...: automated mail, not a
+    participant. The analysis marks them (senders listed in data/lexicon/cues.toml); a
+    participant dict made elsewhere is checked against the same list."""
+    if "automated" in participant:
+        return bool(participant["automated"])
+    from analysis.lexicon import is_automated_sender
+
+    return any(is_automated_sender(participant["name"], a) for a in participant.get("addresses") or [""])
 
 
 def names_operation(text: str, scenario: dict | None) -> bool:
@@ -104,8 +108,10 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                          "subject": m.subject,
                          "parent": analysis.tree.parent_of.get(mid), "stance": stance_of.get(mid, "neutral")})
     participants = []
+    automated = set(analysis.extra.get("automated", ()))
     for p in analysis.positions:
         participants.append({"name": display_name(p.name), "addresses": list(p.addresses), "messages": p.messages,
+                             "automated": p.person_id in automated,
                              "stance": p.stance, "confidence": p.confidence,
                              "evidence": [{"message_id": e.message_id, "url": lore_url(e.message_id), "quote": e.quote}
                                           for e in p.evidence]})
@@ -252,7 +258,7 @@ def _in_brief(participants, proposer, findings, subject="", messages=0, versions
     groups: dict[str, list[str]] = {}
     bots = []
     for p in participants:
-        if is_bot(p["name"], p["addresses"]):
+        if is_bot(p):
             bots.append(p["name"])
         elif p["name"] != proposer:
             groups.setdefault(p["stance"], []).append(p["name"])

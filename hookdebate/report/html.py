@@ -43,7 +43,7 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
     for p in r["participants"]:
         ev = "".join(f"<blockquote>\u201c{e(x['quote'])}\u201d <a href=\"{e(x['url'])}\">message</a></blockquote>"
                      for x in p["evidence"])
-        bot = " (automated)" if is_bot(p["name"], p["addresses"]) else ""
+        bot = " (automated)" if is_bot(p) else ""
         if bot:
             ev = "<i>automated mail; it takes no position</i>"
         stance = "\u2014" if bot else f"{e(p['stance'])} ({p['confidence']:.2f})"

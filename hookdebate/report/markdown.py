@@ -176,13 +176,13 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
     L += ["", "## What was proposed", "", _md(proposal_sentence(r)), ""]
     L += ["## Who argued what", "", "| Participant | Messages | Stance | Confidence |", "|---|---|---|---|"]
     for p in r["participants"]:
-        if is_bot(p["name"], p["addresses"]):
+        if is_bot(p):
             L.append(f"| {_md(p['name'])} (automated) | {p['messages']} | \u2014 | \u2014 |")
         else:
             L.append(f"| {_md(p['name'])} | {p['messages']} | {p['stance']} | {p['confidence']:.2f} |")
     L.append("")
     for p in r["participants"]:
-        if is_bot(p["name"], p["addresses"]):
+        if is_bot(p):
             L.append(f"- **{_md(p['name'])}** is automated mail ({plural(p['messages'], 'message')}); it takes no position.")
             continue
         L.append(f"- **{_md(p['name'])}** {STANCE_WORDS.get(p['stance'], p['stance'])} the proposal."
