@@ -185,8 +185,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         "thread": analysis.tree.root_id, "thread_url": lore_url(analysis.tree.root_id),
         "subject": analysis.subject, "proposal": analysis.proposal,
         "proposer": names.get(analysis.author_of.get(analysis.tree.root_id), display_name(root.from_name) if root else ""),
-        # the first and last message that carry a date the mail parser could read
-        "date_range": [dated[0], dated[-1]] if (dated := [t["date"] for t in timeline if parse_iso(t["date"])]) else [],
+        "date_range": dated_range(timeline),
         "messages": len(timeline), "participants": participants, "timeline": timeline,
         "claims": claims, "key_claim_ids": [c["id"] for c in key],
         "explicit_scenario_claim_ids": [c["id"] for c in claims if c["explicit_scenario"] and c["fit"] in ("direct", "general")],
@@ -200,11 +199,8 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         "unlinked_claim_ids": [c["id"] for c in claims if c["semantic"] and not c["verdicts"]],
         "scenarios": {sid: {"source": src, "url": lore_url(src) if src else None, "scenario": body}
                       for sid, (src, body) in (linked.scenarios.items() if linked else ())},
-        # the catalog's outcomes across kernel variants and the variant diff are about bpf(): they
-        # belong in the report of a thread about what the model covers, the catalog table only when
-        # the thread's own proposal is one of the modeled variants
-        # the modeled variants differ in bpf() (the proposal, the token): their diff bears on a
-        # thread only where its own claims are about bpf()
+        # the modeled variants differ in bpf() (the proposal, the token): the catalog's outcomes
+        # across them and their diff bear on a thread only where its own claims are about bpf()
         "change_impact": (impact or []) if about_bpf and (variant_diff is None or variant_diff.get("to")) else [],
         "variant_diff": variant_diff if about_bpf else None,
         "outcome": _outcome(analysis, names, timeline),
@@ -305,11 +301,19 @@ def parse_iso(text: str | None) -> datetime | None:
         return None
 
 
-def date_span(a: str, b: str) -> str:
-    """'from 2022-01-04 to 2022-02-01', or 'on 2022-01-04' for a thread of one day; empty when
-    neither end carries a readable date."""
-    if not (parse_iso(a) and parse_iso(b)):
+def dated_range(timeline: list[dict]) -> list[str]:
+    """[first, last] date of the messages whose Date header the mail parser could read; []
+    when none could be."""
+    dated = [t["date"] for t in timeline if parse_iso(t["date"])]
+    return [dated[0], dated[-1]] if dated else []
+
+
+def date_span(ends: list[str]) -> str:
+    """dated_range() in words: 'from 2022-01-04 to 2022-02-01', 'on 2022-01-04' for a thread of
+    one day, '' when no date could be read."""
+    if not ends:
         return ""
+    a, b = ends
     return f"on {a[:10]}" if a[:10] == b[:10] else f"from {a[:10]} to {b[:10]}"
 
 
@@ -395,14 +399,14 @@ def _outcome(analysis, names, timeline) -> str:
         return ""
     root = analysis.tree.root_id
     proposer = analysis.author_of.get(root)
+    only_proposer = all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline)
     if len(timeline) == 1:
         when = f" ({timeline[0]['date'][:10]})" if parse_iso(timeline[0]["date"]) else ""
         parts = [f"The thread is a single message{when}; nobody replied."]
     else:
-        dated = [t["date"] for t in timeline if parse_iso(t["date"])]
-        span = date_span(dated[0], dated[-1]) if dated else ""
+        span = date_span(dated_range(timeline))
         parts = [f"The thread ran {plural(len(timeline), 'message')}" + (f" {span}." if span else ".")]
-        if all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline):
+        if only_proposer:
             parts.append("Nobody else replied in this thread.")
     last = timeline[-1]
     last_is_proposer = analysis.author_of.get(last["message_id"]) == proposer
@@ -415,12 +419,11 @@ def _outcome(analysis, names, timeline) -> str:
                          + (f" \u2026 \u201c{cl[-1].text}\u201d" if len(cl) > 1 else ""))
     lc = [c for c in analysis.claims if c.message_id == last["message_id"]]
     who = f"the proposer, {last['author']}" if last_is_proposer else last["author"]
-    if last["message_id"] == root or all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline):
-        pass
-    elif lc:
-        parts.append(f"The last word went to {who} ({last['date'][:10]}): \u201c{lc[-1].text}\u201d")
-    else:
-        parts.append(f"The last message is from {who} ({last['date'][:10]}).")
+    if last["message_id"] != root and not only_proposer:
+        if lc:
+            parts.append(f"The last word went to {who} ({last['date'][:10]}): \u201c{lc[-1].text}\u201d")
+        else:
+            parts.append(f"The last message is from {who} ({last['date'][:10]}).")
     sig = _signals_sentence(_signals(analysis, timeline))
     if sig:
         parts.append(sig)

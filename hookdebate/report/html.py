@@ -33,7 +33,7 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
     H: list[str] = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
                     f"<title>{e(r['subject'])}</title><style>{CSS}</style></head><body>"]
     H.append(f"<h1>{e(r['subject'])}</h1>")
-    span = date_span(*r["date_range"]) if r["date_range"] else ""
+    span = date_span(r["date_range"])
     H.append(f"<p>Thread <a href=\"{e(r['thread_url'])}\">{e(r['thread'])}</a>: {e(plural(r['messages'], 'message'))}"
              + (f", {e(span)}" if span else "") + ".</p>")
     H.append(f"<p id=\"in-brief\"><b>In brief.</b> {e(r['in_brief'])}</p>")

@@ -169,9 +169,8 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
     L: list[str] = []
     L.append(f"# {_md(r['subject'])}")
     L.append("")
-    L.append(f"Thread: <{r['thread_url']}> \u2014 {plural(r['messages'], 'message')}, "
-             f"{date_span(*r['date_range'])}." if r["date_range"] else
-             f"Thread: <{r['thread_url']}> \u2014 {plural(r['messages'], 'message')}.")
+    span = date_span(r["date_range"])
+    L.append(f"Thread: <{r['thread_url']}> \u2014 {plural(r['messages'], 'message')}" + (f", {span}." if span else "."))
     L += ["", "**In brief.** " + _md(r["in_brief"])]
     L += ["", "## What was proposed", "", _md(proposal_sentence(r)), ""]
     L += ["## Who argued what", "", "| Participant | Messages | Stance | Confidence |", "|---|---|---|---|"]
