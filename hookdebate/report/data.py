@@ -13,10 +13,20 @@ def lore_url(message_id: str) -> str:
     return f"https://lore.kernel.org/all/{quote(message_id, safe='@.+=-_~!$&*')}/"
 
 
+def _subjects() -> dict:
+    """What the kernel model covers and the subject of each operation (data/link/rules.json)."""
+    from analysis.link import load_rules
+
+    return load_rules()["subjects"]
+
+
+def model_covers() -> str:
+    return _subjects()["covers"]
+
+
 # what the kernel model replays: bpf() (its commands, its capability and LSM checks),
 # security_vm_enough_memory() and user namespace creation. A claim naming one of these is about
 # what a scenario replays.
-MODEL_COVERS = "bpf() and its capability and LSM checks, user namespace creation, vm_enough_memory"
 _OP_CI = re.compile(r"\bbpf\s*\(\s*\)|\bbpf\((BPF_|2\))|\bbpf (sys)?call|\bbpf\(\) syscall|\bCAP_BPF\b|"
                     r"\bunprivileged[_ ]bpf|\bBPF (maps?|tokens?)\b|\bload\w* (an? |the )?BPF programs?\b", re.I)
 _OP_CS = re.compile(r"\bBPF_(MAP|PROG|BTF|OBJ|LINK|TOKEN)_[A-Z_]+\b|vm_enough_memory|\bCLONE_NEWUSER\b|\buserns_create\b|"
@@ -47,19 +57,15 @@ def names_operation(text: str, scenario: dict | None) -> bool:
     return False
 
 
-# operations that belong to one subject of debate: a stand-in scenario is relevant to a thread
-# whose own claims name an operation of the same family (capable() and the sysctl are part of
-# what decides a bpf() call; creating a user namespace is another subject)
-_OP_FAMILY = {"userns_create": "user namespaces", "vm_enough_memory": "vm_enough_memory"}
-
-
 def operation_family(scenario: dict | None) -> str | None:
-    """The subject a scenario's operation belongs to: "bpf" (bpf() commands, capable(),
-    ns_capable(), the unprivileged_bpf_disabled sysctl, bpffs), "user namespaces", "vm_enough_memory"."""
+    """The subject a scenario's operation belongs to (rules.json "subjects"): "bpf" (bpf()
+    commands, capable(), ns_capable(), the unprivileged_bpf_disabled sysctl, bpffs: what decides
+    a bpf() call), "user namespaces", "vm_enough_memory"."""
     if not scenario:
         return None
     call = scenario.get("op", {}).get("call")
-    return _OP_FAMILY.get(call, "bpf") if call else None
+    subjects = _subjects()
+    return subjects["families"].get(call, subjects["default"]) if call else None
 
 
 _LAST_FIRST = re.compile(r"^\s*([^,()]+?),\s*([^,()]+?)\s*(\([^)]*\))?\s*$")
@@ -287,7 +293,7 @@ def _in_brief(participants, proposer, findings, subject="", messages=0, versions
                  "could judge none of them (claims about what should be, questions, hedged claims, statements "
                  "that name no allow/deny outcome).")
     else:
-        text += (f" The permission model covers {MODEL_COVERS}; no claim in this "
+        text += (f" The permission model covers {model_covers()}; no claim in this "
                  "thread is about those, so it offers no verdict here.")
     return text
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from hookdebate.report.data import MODEL_COVERS, STANCE_WORDS, date_span, is_bot, parse_iso, plural, proposal_sentence
+from hookdebate.report.data import STANCE_WORDS, date_span, is_bot, model_covers, parse_iso, plural, proposal_sentence
 
 _PART = re.compile(r"^\[[^\]]*?\b0*(\d+)/(\d+)\]")
 
@@ -151,10 +151,10 @@ def findings_sentence(r: dict) -> str:
         return ""
     if not s["semantic_claims"]:
         return (f"None of the thread's {plural(s['claims'], 'claim')} names a kernel security notion the model "
-                f"covers ({MODEL_COVERS}), so no claim gets a verdict.")
+                f"covers ({model_covers()}), so no claim gets a verdict.")
     if not f.get("on_topic", True):
         return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} name kernel security notions, but none "
-                f"is about what the model replays ({MODEL_COVERS}), so no claim gets a verdict.")
+                f"is about what the model replays ({model_covers()}), so no claim gets a verdict.")
     n = f.get("replayed", s["with_verdict"])
     return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} cite kernel semantics; "
             f"{n:,} {'was' if n == 1 else 'were'} replayed in a scenario that bears on {'it' if n == 1 else 'them'}: "
