@@ -232,12 +232,12 @@ _VERSUS = re.compile(r"\b[\w-]+\s+(vs\.?|versus)\s+[\w-]+(\s+LSMs?|\s+hooks?)?",
 
 
 def _near(rule: dict, text: str):
-    """A rule's 'cue_near' ({"pattern", "chars"}): a cue counts only within that many characters
-    of what the rule is about ("block ... user namespace creation", not "block any effort to add
-    access control around user namespace creation"); None when the rule has no such limit."""
+    """Which cue matches count. A rule's 'cue_near' ({"pattern", "chars"}): only those within that
+    many characters of what the rule is about ("block ... user namespace creation", not "block
+    any effort to add access control around user namespace creation"); without it, all."""
     near = rule.get("near_re")
     if near is None:
-        return None
+        return lambda m: True
     spans = [m.span() for m in near.finditer(text)]
     reach = rule["cue_near"]["chars"]
     return lambda m: any(m.start() <= e + reach and m.end() >= b - reach for b, e in spans)
@@ -246,8 +246,7 @@ def _near(rule: dict, text: str):
 def _allow_or_deny(text: str, rule: dict) -> tuple[str | None, int]:
     """(prediction, position of its first cue) from a rule's allow/deny cues: the cue said first
     governs; an allow cue right after a negation counts as deny."""
-    near = _near(rule, text)
-    ok = (lambda m: True) if near is None else near
+    ok = _near(rule, text)
     deny = min((m.start() for r in rule["deny_re"] for m in r.finditer(text) if ok(m)), default=None)
     allow = None
     for r in rule["allow_re"]:
