@@ -140,7 +140,7 @@ def more_line(n: int) -> str:
     return f"\u2026 and {n:,} more (all of them are in the JSON report, `--format json`)." if n else ""
 
 
-FIT_NOTE = {"general": "the claim names no bpf() operation: this replay answers the question above with a "
+FIT_NOTE = {"general": "the claim names no operation the model replays: this replay answers the question above with a "
                        "stand-in scenario, not the claim's own situation"}
 
 
