@@ -19,6 +19,7 @@ from analysis.lexicon import is_automated_sender
 from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
                             ThreadAnalysis)
 from analysis.segment import looks_like_code, norm, segment_message
+from analysis.subjects import without_prefixes_and_tags
 from analysis.threading import build_tree
 from scraper.model import Message
 
@@ -500,12 +501,11 @@ CHANGE_REQUESTS = 4  # judgements/requests addressed to the proposer that make a
 # make it safe"): its cues count fully (_answers_rationale).
 
 
-_SUBJ_TAGS = re.compile(r"^\s*((re|aw|sv|fwd?)\s*:\s*|\[[^\]]*\]\s*)*", re.I)
 _SUBJ_STOP = {"the", "and", "for", "with", "from", "into", "add", "adds", "new", "use", "support", "introduce"}
 
 
 def _subject_words(subject: str) -> set[str]:
-    text = _SUBJ_TAGS.sub("", subject or "").lower()
+    text = without_prefixes_and_tags(subject).lower()
     return {w for w in re.findall(r"[a-z0-9_./-]+", text.split(":", 1)[-1] if ":" in text else text)
             if len(w) >= 3 and w not in _SUBJ_STOP}
 

@@ -12,7 +12,6 @@ bench/bench_threading.py.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
@@ -20,6 +19,7 @@ from typing import Iterable, Iterator
 from analysis.disjoint import DisjointSets
 from analysis.errors import AnalysisError
 from analysis.model import ThreadTree
+from analysis.subjects import REPLY_PREFIX
 from scraper.model import Message
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -39,19 +39,16 @@ def _dedupe(messages: Iterable[Message]) -> list[Message]:
     return list(seen.values())
 
 
-_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
-
-
 def _subject_key(subject: str | None) -> str:
     """The subject without reply prefixes, whitespace collapsed, lower-cased."""
-    return " ".join(_REPLY_PREFIX.sub("", subject or "").split()).lower()
+    return " ".join(REPLY_PREFIX.sub("", subject or "").split()).lower()
 
 
 def _subject_reply(m: Message) -> str | None:
     """The subject key of a reply that names no message (no In-Reply-To, no References:
     a client that dropped them) but calls itself one ('Re: ...'), when the subject is
     specific enough (three words or more) to find its thread by; else None."""
-    if m.in_reply_to or m.references or not _REPLY_PREFIX.match(m.subject or ""):
+    if m.in_reply_to or m.references or not REPLY_PREFIX.match(m.subject or ""):
         return None
     key = _subject_key(m.subject)
     return key if len(key.split()) >= 3 else None

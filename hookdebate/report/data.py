@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import quote
 
+from analysis.subjects import is_patch_posting, series_version, without_tags
+
 STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed on", "neutral": "takes no side on"}
 
 
@@ -217,9 +219,6 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
     return report
 
 
-_TAGS = re.compile(r"^(\s*\[[^\]]*\]\s*)+")
-
-
 def proposal_sentence(r: dict) -> str:
     """'X proposed: <subject without [PATCH ...] tags>. The cover letter opens: "<its words>"' --
     instead of the subject and the mail run together ('... for 6.1?: I would like ...')."""
@@ -228,7 +227,7 @@ def proposal_sentence(r: dict) -> str:
         return f"{r['proposer']} proposed: {prop}"
     body = prop[len(subj):].lstrip(":").strip()
     body = re.sub(r"^From:\s*[^<>]*<[^>]+>\s*", "", body)  # a patch's in-body From: line
-    title = _TAGS.sub("", subj).strip() or subj
+    title = without_tags(subj).strip() or subj
     text = f"{r['proposer']} proposed: {title}" + ("" if title[-1:] in ".?!" else ".")
     if body:
         what = "cover letter" if re.search(r"\b0+/\d+\]", subj) else "message"
@@ -236,21 +235,12 @@ def proposal_sentence(r: dict) -> str:
     return text
 
 
-_VERSION = re.compile(r"\[[^\]]*?\bv(\d+)\b[^\]]*\]", re.I)
-
-
-def series_version(subject: str) -> int | None:
-    """'[PATCH v5 0/4] ...' -> 5; None for an unversioned posting."""
-    m = _VERSION.search(subject or "")
-    return int(m.group(1)) if m else None
-
-
 def posted_versions(timeline: list[dict], proposer: str) -> list[int]:
     """The versions of the series the proposer posted in this thread ('[PATCH]' counts as 1)."""
     out = set()
     for t in timeline:
         subj = t["subject"] or ""
-        if t["author"] == proposer and re.match(r"^\s*\[[^\]]*\bPATCH\b", subj, re.I):
+        if t["author"] == proposer and is_patch_posting(subj):
             out.add(series_version(subj) or 1)
     return sorted(out)
 

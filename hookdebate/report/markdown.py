@@ -1,12 +1,8 @@
 """Markdown rendering of the report dict."""
 from __future__ import annotations
 
-import re
-
+from analysis.subjects import REPLY_OR_FORWARD_PREFIX, part_number, without_reply_prefix
 from hookdebate.report.data import STANCE_WORDS, date_span, is_bot, model_covers, parse_iso, plural, proposal_sentence
-
-_PART = re.compile(r"^\[[^\]]*?\b0*(\d+)/(\d+)\]")
-
 
 def _same_batch(a: dict, b: dict) -> bool:
     """Two patch mails sent in one go: git send-email posts a series over a minute or two (the
@@ -23,12 +19,12 @@ def timeline_rows(timeline: list[dict]) -> list[dict]:
     parts == []."""
     rows: list[dict] = []
     for t in timeline:
-        m = _PART.match(t["subject"] or "")
+        part = part_number(t["subject"])
         prev = rows[-1] if rows else None
-        if m and int(m.group(1)) >= 1 and prev and prev["parts"] and prev["first"]["author"] == t["author"] \
+        if part and prev and prev["parts"] and prev["first"]["author"] == t["author"] \
                 and _same_batch(prev["parts"][-1], t):
             prev["parts"].append(t)
-        elif m and int(m.group(1)) >= 1:
+        elif part:
             rows.append({"first": t, "parts": [t]})
         else:
             rows.append({"first": t, "parts": []})
@@ -38,20 +34,17 @@ def timeline_rows(timeline: list[dict]) -> list[dict]:
     return rows
 
 
-_RE = re.compile(r"^\s*((re|aw|fwd?|sv)\s*:\s*)+", re.I)
-
-
 def subject_text(t: dict, root_subject: str) -> str:
     """A reply's subject, or 'reply' when it only repeats the thread's (30 rows of 'Re: [PATCH v5
     0/4] ...' say nothing)."""
     subj = t["subject"] or ""
-    same = _RE.sub("", subj).strip().lower() == _RE.sub("", root_subject or "").strip().lower()
-    return "reply" if same and _RE.match(subj) else subj
+    same = without_reply_prefix(subj).strip().lower() == without_reply_prefix(root_subject).strip().lower()
+    return "reply" if same and REPLY_OR_FORWARD_PREFIX.match(subj) else subj
 
 
 def part_label(t: dict) -> str:
-    m = _PART.match(t["subject"] or "")
-    return m.group(1) if m else "?"
+    n = part_number(t["subject"])
+    return "?" if n is None else str(n)
 
 
 def utc_minute(iso: str) -> str:
