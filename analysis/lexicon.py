@@ -283,6 +283,7 @@ def get_cues(path: str | None = None) -> dict:
         out["concession"] = [re.compile(x, re.I) for x in raw.get("concession", {}).get("patterns", [])]
         out["trailers"] = {k: [t.lower() for t in v] for k, v in raw.get("trailers", {}).items()}
         out["automated"] = [re.compile(x, re.I) for x in raw.get("automated", {}).get("senders", [])]
+        out["requests"] = [re.compile(x, re.I) for x in raw.get("requests", {}).get("patterns", [])]
         ct = raw.get("claim_types", {})
         out["claim_types"] = {k: [re.compile(x, re.I) for x in ct.get(k, [])] for k in ("question", "proposal", "normative")}
     except KeyError as e:

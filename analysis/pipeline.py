@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 
 from analysis.errors import AnalysisError
 from analysis.identity import PersonIndex, merge_identities
-from analysis.lexicon import is_automated_sender
+from analysis.lexicon import get_cues, is_automated_sender
 from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
                             ThreadAnalysis)
 from analysis.segment import looks_like_code, norm, segment_message
@@ -173,7 +173,7 @@ def _proposal_message(root: Message, ordered: list[Message]) -> Message:
 def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
     """The whole analysis of one thread (pass the messages of one thread)."""
     from analysis.cues import is_neutral_statement, sentence_cues
-    from analysis.lexicon import get_cues, get_lexicon
+    from analysis.lexicon import get_lexicon
     from analysis.nlp import get_nlp
 
     msgs = list({m.message_id: m for m in messages}.values())
@@ -493,7 +493,6 @@ def _anchored(m, blocks, trailers, proposer, author_of) -> bool:
     return False
 
 
-_REQUEST_WORDS = re.compile(r"\b(should|must|needs? to|please|let's|would be better)\b", re.I)
 CHANGE_REQUESTS = 4  # judgements/requests addressed to the proposer that make an otherwise neutral reviewer mixed
 # Under one patch of a series, replies are code review and their cues count little; but a
 # reply to the patch's own description (the proposer's prose saying what the patch is for,
@@ -589,11 +588,9 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
             else:
                 neg += w
                 ev_neg.append((w, text))
+    tr = get_cues()["trailers"]
     for t in trailers:
         key = t.split(":", 1)[0].strip().lower()
-        from analysis.lexicon import get_cues
-
-        tr = get_cues()["trailers"]
         if key in [x.lower() for x in tr.get("support", [])] and _trailer_is_writers(t, m):
             pos += 2.0
             strong = decisive = True
@@ -715,7 +712,8 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=(), autom
             else:
                 requests = []
         # the plainest requests first: proposals ('please make it u64'), then 'should/must/need'
-        requests.sort(key=lambda c: (c.type != "proposal", not _REQUEST_WORDS.search(c.text)))
+        asks = get_cues()["requests"]
+        requests.sort(key=lambda c: (c.type != "proposal", not any(rx.search(c.text) for rx in asks)))
         ev = [Evidence(c.message_id, c.text) for c in requests[:3]]
         for s in sts:
             if requests:
