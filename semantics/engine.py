@@ -259,6 +259,11 @@ def attach_prog_type(kernel: Kernel, op):
     return kernel.attach_to_prog.get(op.attach_type)
 
 
+# userns_create's optional yes/no fields (create_user_ns() kernel/user_namespace.c) and their
+# value when a scenario leaves them out
+OP_FLAG_DEFAULTS = {"ns_limit_reached": False, "chrooted": False, "creator_mapped": True}
+
+
 def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
     op = w.op
     for key, val in c.items():
@@ -306,12 +311,10 @@ def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
             # the creator's own namespace is the parent: init is level 0, a child of init level 1
             level = op.parent_level if op.parent_level is not None else (0 if w.userns() == "init" else 1)
             ok = level > val
-        elif key == "ns_limit_reached":
-            ok = bool(op.ns_limit_reached) == val
-        elif key == "chrooted":
-            ok = bool(op.chrooted) == val
-        elif key == "creator_mapped":
-            ok = (op.creator_mapped is not False) == val
+        elif key in OP_FLAG_DEFAULTS:
+            # a yes/no the op states about the task's situation; unstated, the usual case
+            v = getattr(op, key)
+            ok = (OP_FLAG_DEFAULTS[key] if v is None else v) == val
         elif key == "bpffs_userns":
             ok = op.userns == val
         elif key == "option_nonzero":
