@@ -20,6 +20,7 @@ first appearance; the name is the most used display spelling.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -43,6 +44,7 @@ def normalize_address(addr: str) -> str:
     return addr
 
 
+@functools.lru_cache(maxsize=65536)  # pure; the thread index calls it for every message of an archive
 def normalize_name(name: str) -> str:
     """A comparison key for display names ('' when the name carries no identity)."""
     if not name:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from hookdebate.errors import HookdebateError
-from hookdebate.store import Store, digest_of
+from hookdebate.store import Store
 from scraper.model import Message
 
 DATA_DIR = Path(os.environ.get("HOOKDEBATE_DATA") or Path(__file__).resolve().parents[1] / "data")
@@ -27,28 +27,32 @@ def ingest_default_if_empty(store: Store) -> bool:
     return True
 
 
-def select_thread(store: Store, thread_msgid: str | None = None) -> list[Message]:
-    """The messages of one thread, per DESIGN.md: the one containing thread_msgid, or the
-    only thread in the database; several threads without a choice is an error."""
-    from analysis import split_threads
+def select_thread_id(store: Store, thread_msgid: str | None = None) -> int:
+    """The stored thread id (see hookdebate.store_threads) per DESIGN.md: the thread
+    containing thread_msgid, or the only thread in the database; several threads
+    without a choice is an error. Reads the thread index only, never the archive."""
     from scraper import bare_msgid
 
-    messages = store.messages()
-    if not messages:
-        raise HookdebateError(f"{store.path}: no messages stored; run 'hookdebate ingest SOURCE' first")
-    threads = split_threads(messages)
+    store.ensure_thread_index()
     if thread_msgid:
         wanted = bare_msgid(thread_msgid)
-        for thread in threads:
-            if any(m.message_id == wanted for m in thread):
-                return thread
-        raise HookdebateError(f"no stored thread contains Message-ID <{wanted}>")
-    if len(threads) == 1:
-        return threads[0]
-    largest = sorted(threads, key=len, reverse=True)[:3]
-    names = "; ".join(f"<{_root(t).message_id}> ({len(t)} msgs, {_root(t).subject[:50]!r})"
-                      for t in largest)
-    raise HookdebateError(f"the database holds {len(threads)} threads; pick one with --thread MSGID, e.g. {names}")
+        tid = store.thread_id_of(wanted)
+        if tid is None:
+            raise HookdebateError(f"no stored thread contains Message-ID <{wanted}>")
+        return tid
+    n = store.count_threads()
+    if n == 0:
+        raise HookdebateError(f"{store.path}: no messages stored; run 'hookdebate ingest SOURCE' first")
+    largest = store.largest_threads(3)
+    if n == 1:
+        return largest[0]["id"]
+    names = "; ".join(f"<{t['root']}> ({t['messages']} msgs, {t['subject'][:50]!r})" for t in largest)
+    raise HookdebateError(f"the database holds {n} threads; pick one with --thread MSGID, e.g. {names}")
+
+
+def select_thread(store: Store, thread_msgid: str | None = None) -> list[Message]:
+    """The messages of one thread (see select_thread_id), in tree order."""
+    return store.thread_messages(select_thread_id(store, thread_msgid))
 
 
 def _root(thread: list[Message]) -> Message:
@@ -75,16 +79,55 @@ def _analysis_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+_FINGERPRINT: str | None = None
+
+
+def analysis_fingerprint() -> str:
+    """_analysis_fingerprint(), computed once per process."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        _FINGERPRINT = _analysis_fingerprint()
+    return _FINGERPRINT
+
+
+def cache_key(thread_id: int) -> str:
+    """The analysis cache key of a thread: its stable id, so a re-rooted thread (a late
+    parent, or two parentless messages) is found under the same key it was saved under."""
+    return f"thread:{thread_id}"
+
+
+def thread_digest(store: Store, thread_id: int) -> str:
+    """What a cached analysis of the thread must have been made from: its Message-IDs
+    and the analysis code (read from the index, without loading a message)."""
+    from hookdebate.store_threads import ids_digest
+
+    return ids_digest(store.thread_message_ids(thread_id)) + ":" + analysis_fingerprint()
+
+
+def cached_analysis(store: Store, thread_id: int):
+    """The stored analysis of the thread when it is current, else None."""
+    return store.load_cached(cache_key(thread_id), thread_digest(store, thread_id))
+
+
+def save_thread_analysis(store: Store, thread_id: int, result, digest: str) -> None:
+    """Store one thread's analysis (the store's cache and tables) and its summary row."""
+    from hookdebate.archive import contested
+
+    store.save_analysis(result, digest, key=cache_key(thread_id))
+    score, sides = contested(result)
+    ids, fingerprint = digest.split(":")
+    store.save_thread_summary(thread_id, result.tree.root_id, ids, fingerprint, score, sides)
+
+
 def analyze_thread(store: Store, thread_msgid: str | None = None):
     """ThreadAnalysis of the selected thread, from the cache when its messages are unchanged."""
     import analysis
 
-    messages = select_thread(store, thread_msgid)
-    digest = digest_of(messages) + ":" + _analysis_fingerprint()
-    root = _root(messages).message_id
-    cached = store.load_cached(root, digest)
+    tid = select_thread_id(store, thread_msgid)
+    digest = thread_digest(store, tid)
+    cached = store.load_cached(cache_key(tid), digest)
     if cached is not None:
         return cached
-    result = analysis.analyze(messages)
-    store.save_analysis(result, digest)
+    result = analysis.analyze(store.thread_messages(tid))
+    save_thread_analysis(store, tid, result, digest)
     return result

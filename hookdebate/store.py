@@ -10,14 +10,32 @@ import hashlib
 import json
 import pickle
 import sqlite3
+import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
-import sqlite_utils
+
+def _import_sqlite_utils():
+    """sqlite-utils imports numpy and pandas when present, only to map their scalar types
+    on insert, which hookdebate never inserts; numpy alone is 0.1-0.3 s of every command's
+    start-up (matplotlib brings it). Import it with those two hidden."""
+    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # makes `import numpy` raise ImportError
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+    return sqlite_utils
+
+
+sqlite_utils = _import_sqlite_utils()
 
 from hookdebate.errors import HookdebateError
+from hookdebate.store_threads import ThreadIndexMixin
 from scraper.model import Message
 
 SCHEMA_VERSION = 1
@@ -66,7 +84,7 @@ _INSERT_MESSAGE = "insert into messages ({}) values ({})".format(
     ", ".join(f"[{c}]" for c in (*_MESSAGE_COLUMNS, "date_utc")), ", ".join("?" * (len(_MESSAGE_COLUMNS) + 1)))
 
 
-class Store:
+class Store(ThreadIndexMixin):
     """A hookdebate database. Create with a path; the schema is made on first use."""
 
     def __init__(self, path: str | Path, create: bool = True):
@@ -79,9 +97,10 @@ class Store:
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite_utils.Database(self.path)
+                # execute_plugins=False: no scan of every installed package's entry points
+                self.db = sqlite_utils.Database(self.path, execute_plugins=False)
             else:
-                self.db = sqlite_utils.Database(memory=True)
+                self.db = sqlite_utils.Database(memory=True, execute_plugins=False)
             self._ensure_schema()
         except sqlite3.DatabaseError as exc:  # not SQLite, a directory, locked, read-only...
             raise HookdebateError(f"{path}: cannot use as a hookdebate database: {exc}") from None
@@ -129,6 +148,7 @@ class Store:
         for name, (columns, pk) in tables.items():
             if name not in db.table_names():
                 db[name].create(columns, pk=pk)
+        self._ensure_thread_index_schema()
 
     # -- messages ---------------------------------------------------------
     def add_messages(self, messages: Iterable[Message], batch_size: int = 500) -> IngestResult:
@@ -152,6 +172,7 @@ class Store:
         conn = self.db.conn
         bulk: tuple[int, str] | None = None  # (max rowid before, trigger SQL) once bulk
         bulk_tried = False
+        added_ids: list[str] = []  # for the thread index
         # sqlite-utils' insert_all commits after each chunk, which would leave half
         # a failed ingest behind; plain executemany inside one savepoint keeps the
         # whole call atomic (and is the faster path for bulk ingest).
@@ -170,6 +191,7 @@ class Store:
                         skipped += 1
                     continue
                 known.add(message.message_id)
+                added_ids.append(message.message_id)
                 batch.append(_message_values(message))
                 added += 1
                 if len(batch) >= batch_size:
@@ -183,6 +205,7 @@ class Store:
                 self._end_bulk(*bulk)
             if dup_rows:
                 self._insert_rows("message_duplicates", dup_rows, or_ignore=True)
+            self._index_added(added_ids)
         except BaseException:
             conn.execute("ROLLBACK TO add_messages")
             conn.execute("RELEASE add_messages")
@@ -270,13 +293,14 @@ class Store:
         except Exception:  # a cache from an older code version: recompute
             return None
 
-    def save_analysis(self, analysis, digest: str) -> None:
-        """Store a ThreadAnalysis: people, addresses, edges, stances, positions, claims."""
+    def save_analysis(self, analysis, digest: str, key: str | None = None) -> None:
+        """Store a ThreadAnalysis: people, addresses, edges, stances, positions, claims.
+        key: the cache key load_cached finds it by (default: the root's Message-ID)."""
         root = analysis.tree.root_id
         db = self.db
         with db.conn:
             db["analysis_cache"].upsert(
-                {"root_id": root, "digest": digest, "blob": pickle.dumps(analysis)}, pk="root_id")
+                {"root_id": key or root, "digest": digest, "blob": pickle.dumps(analysis)}, pk="root_id")
             names_by_address: dict[str, set[str]] = {}
             for m in analysis.messages:
                 if m.from_name:
