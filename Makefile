@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 $(BIN)/hookdebate: pyproject.toml requirements/spacy-model.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,distributed]'
 	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/spacy-model.txt
 	touch $@
 

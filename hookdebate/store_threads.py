@@ -26,9 +26,11 @@ re-rooting.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from typing import Iterable, Iterator
 
+from hookdebate.errors import HookdebateError
 from scraper.model import Message
 
 INDEX_VERSION = "1"
@@ -374,6 +376,77 @@ class ThreadIndexMixin:
                         "sides": json.loads(r[9]) if r[9] else None})
         return out
 
+    # -- search -------------------------------------------------------------
+    def search_messages(self, query, limit: int = 200) -> list[dict]:
+        """Messages matching a parsed hookdebate.search.Query, best first (FTS5 rank, or
+        newest first without words), each with its thread and a snippet."""
+        self.ensure_thread_index()
+        conn = self.db.conn
+        where, params = [], []
+        fts = list(query.fts) + list(query.body_terms)
+        for sender in query.senders:
+            where.append("(lower(m.from_name) like ? or lower(m.from_address) like ?)")
+            params += [f"%{sender}%", f"%{sender}%"]
+        if query.message_ids:
+            where.append(f"m.message_id in ({','.join('?' * len(query.message_ids))})")
+            params += query.message_ids
+        if query.since:
+            where.append("m.date_utc >= ?")
+            params.append(query.since)
+        if query.until:
+            where.append("m.date_utc < ?")
+            params.append(query.until)
+        cols = ("m.message_id, m.subject, m.from_name, m.from_address, m.date_utc, tm.thread_id")
+        post = bool(query.nq or query.q)
+        if fts:
+            sql = (f"select {cols}, snippet(messages_fts, 1, '[', ']', '…', 16), "
+                   "snippet(messages_fts, 0, '[', ']', '…', 16), " + ("m.body" if post else "null") +
+                   " from messages_fts join messages m on m.rowid = messages_fts.rowid "
+                   "join thread_messages tm on tm.message_id = m.message_id where messages_fts match ?")
+            params = [" AND ".join(f"({x})" for x in fts)] + params
+            if where:
+                sql += " and " + " and ".join(where)
+            sql += " order by messages_fts.rank"
+        else:
+            sql = (f"select {cols}, null, null, null from messages m "
+                   "join thread_messages tm on tm.message_id = m.message_id")
+            if where:
+                sql += " where " + " and ".join(where)
+            sql += " order by m.date_utc desc"
+        if not post:
+            sql += f" limit {int(limit)}"
+        try:
+            rows = conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise HookdebateError(f"search: the index cannot answer {query.text!r}: {exc}") from None
+        if post:
+            rows = self._filter_new_quoted(rows, query, limit)
+        out = []
+        for r in rows:
+            snippet = r[6] if r[6] and "[" in r[6] else (r[7] if r[7] and "[" in r[7] else (r[6] or ""))
+            out.append({"message_id": r[0], "subject": r[1], "from": r[2] or r[3], "address": r[3],
+                        "date": r[4], "thread": r[5], "snippet": " ".join(snippet.split())})
+        return out
+
+    def _filter_new_quoted(self, rows: list, query, limit: int) -> list:
+        """Keep the rows whose new text (nq:) / quoted text (q:) match: the candidates' bodies,
+        split into the two, in a temporary FTS5 table with the store's own tokenizer."""
+        mem = sqlite3.connect(":memory:")
+        mem.execute("create virtual table t using fts5(nq, q, tokenize='porter')")
+        mem.executemany("insert into t (rowid, nq, q) values (?, ?, ?)",
+                        ((i, *_split_quoted(r[8] or "")) for i, r in enumerate(rows)))
+        expr = " AND ".join(f"({x})" for x in query.nq + query.q)
+        col = 0 if query.nq else 1
+        kept = []
+        for i, snip in mem.execute(f"select rowid, snippet(t, {col}, '[', ']', '…', 16) from t "
+                                   "where t match ? order by rowid", [expr]):
+            r = rows[i]
+            kept.append((*r[:6], snip, None, None))
+            if len(kept) >= limit:
+                break
+        mem.close()
+        return kept
+
     # -- analysis summaries ------------------------------------------------
     def save_thread_summary(self, thread_id: int, root_id: str, digest: str, fingerprint: str,
                             contested: float | None, sides: dict) -> None:
@@ -390,6 +463,14 @@ class ThreadIndexMixin:
         return {r[0] for r in self.db.conn.execute(
             "select a.thread_id from thread_analysis a join threads t using (thread_id) "
             "where a.digest = t.digest and a.fingerprint = ?", [fingerprint])}
+
+
+def _split_quoted(body: str) -> tuple[str, str]:
+    """(new text, quoted text) of a body: quoted lines start with '>' (after blanks)."""
+    new, quoted = [], []
+    for line in body.split("\n"):
+        (quoted if line.lstrip().startswith(">") else new).append(line)
+    return "\n".join(new), "\n".join(quoted)
 
 
 def _utc(m: Message) -> str:

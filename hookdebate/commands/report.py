@@ -24,6 +24,10 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     p.add_argument("--map", type=Path, metavar="PREFIX",
                    help="also write the argument map as PREFIX.json, .graphml, .dot, .aif.json")
+    p.add_argument("--archive", action="store_true",
+                   help="instead of one thread: the most contested debates of the archive per year, from the "
+                   "stored analyses (`hookdebate analyze`), with a picture")
+    p.add_argument("--per-year", type=int, default=5, metavar="N", help="with --archive: debates per year (default 5)")
     p.add_argument("--pictures", action="store_true",
                    help="draw the map and timeline pictures (always on for HTML; for md, written next to -o)")
     add_db_option(p)
@@ -109,6 +113,8 @@ def run(args) -> int:
     from hookdebate.store import Store
 
     fmt = _format(args)
+    if args.archive:
+        return _run_archive(args, fmt)
     store = Store(resolve_db(args))
     ingest_default_if_empty(store)
     want_pics = fmt == "html" or (args.pictures and fmt == "md")
@@ -136,6 +142,39 @@ def run(args) -> int:
                 path.with_suffix(".png").write_bytes(draw(report, "png"))
         text = render_markdown(report, links) + "\n"
     if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _run_archive(args, fmt: str) -> int:
+    from hookdebate.errors import HookdebateError
+    from hookdebate.report import archive
+    from hookdebate.store import Store
+
+    if args.thread or args.map:
+        raise HookdebateError("--archive reports the whole archive: no --thread or --map with it")
+    if args.per_year < 1:
+        raise HookdebateError("--per-year must be 1 or more")
+    store = Store(resolve_db(args), create=False)
+    store.ensure_thread_index()
+    data = archive.build_archive(store, args.per_year)
+    if fmt == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = archive.render_html(data, archive.picture(data) if data["all"] else None)
+    else:
+        link = None
+        if args.output and data["all"] and args.pictures:
+            pic = args.output.with_name(f"{args.output.stem}-contested.svg")
+            pic.write_bytes(archive.picture(data))
+            link = pic.name
+        elif args.pictures and not args.output:
+            raise HookdebateError("--pictures with Markdown needs -o FILE (the pictures go next to it)")
+        text = archive.render_markdown(data, link) + "\n"
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)

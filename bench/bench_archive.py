@@ -1,0 +1,210 @@
+"""The whole archive as a source: ingest, open one thread, list, search, analyze all.
+
+One command: .venv/bin/python bench/bench_archive.py [--archive PATH] [--threads 100] [--skip-analyze]
+
+Reads ../shared/corpus/linux-security-module-archive.mbox.gz (42,650 messages; not copied
+into the repo) and data/corpus/linux-security-module-2022.mbox.gz. Figures, each with the
+anchor measured in the same run:
+1. ingest of the archive (fresh store, with the thread index): wall, msg/s, peak RSS; anchor:
+   rebuilding the thread index alone from the stored messages (its share of the ingest).
+2. opening one thread: `hookdebate thread MSGID` as a fresh process (start-up included), over
+   N random threads of 2022, on the whole-archive store: median / p90 wall, peak RSS; anchor:
+   public-inbox-httpd's /T/ page of the same threads, the 2022 inbox served on 127.0.0.1 (a
+   warm, resident server: it pays no start-up). A wrong Message-ID; `positions`, `claims`,
+   `report` with a stored analysis on a sample; `threads` and `search` on the archive.
+3. `hookdebate analyze` of the 2022 list (5,853 messages) at --jobs 1 and --jobs 2: msg/s and
+   scaling efficiency (rate2 / (2 * rate1)); a rerun with nothing new.
+4. The same analyze on a Dask LocalCluster (2 worker processes on 127.0.0.1) against the local
+   --jobs 2 run, on the threads of 2022-08 (606 messages) to keep the run short.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+import pi_server  # noqa: E402
+
+ARCHIVE = ROOT.parent.parent / "shared" / "corpus" / "linux-security-module-archive.mbox.gz"
+if not ARCHIVE.exists():
+    ARCHIVE = Path("/work/shared/corpus/linux-security-module-archive.mbox.gz")
+CORPUS_2022 = ROOT / "data" / "corpus" / "linux-security-module-2022.mbox.gz"
+HD = [sys.executable, "-m", "hookdebate"]
+
+
+def timed(cmd, env=None, check=True):
+    """(wall s, peak RSS MB, returncode, stdout) of one fresh child process."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out, err = p.communicate()
+    _, status, usage = os.wait4(p.pid, 0) if p.returncode is None else (0, 0, None)
+    wall = time.perf_counter() - t
+    rc = p.returncode
+    if check and rc != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed: {err.decode()[-400:]}")
+    return wall, (usage.ru_maxrss / 1024 if usage else None), rc, out
+
+
+def timed_rss(cmd, env=None, check=True):
+    """Like timed(), with the child's own peak RSS (through wait4 on the child)."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t
+    if check and p.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed: {err.decode()[-400:]}")
+    return wall, usage.ru_maxrss / 1024, p.returncode, out
+
+
+def q(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--archive", type=Path, default=ARCHIVE)
+    ap.add_argument("--threads", type=int, default=100, help="random threads to open")
+    ap.add_argument("--skip-analyze", action="store_true", help="only parts 1 and 2")
+    ap.add_argument("--keep", type=Path, help="keep the work directory here")
+    args = ap.parse_args()
+    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-archive-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    rng = random.Random(13)
+    out: dict = {}
+
+    # 1. ingest -------------------------------------------------------------------------
+    db = work / "archive.db"
+    if db.exists():
+        db.unlink()
+    wall, rss, _, stdout = timed_rss([*HD, "ingest", str(args.archive), "--db", str(db), "--json", "--no-progress"],
+                                     env)
+    n = json.loads(stdout)[0]["read"]
+    idx = subprocess.run([sys.executable, "-c", "import sys, time; from hookdebate.store import Store; "
+                          "s = Store(sys.argv[1]); t = time.perf_counter(); s.rebuild_thread_index(); "
+                          "print(time.perf_counter() - t, s.count_threads())", str(db)],
+                         env=env, capture_output=True, text=True, check=True).stdout.split()
+    index_s, nthreads = float(idx[0]), int(idx[1])
+    print(f"1. ingest {args.archive.name}: {n} messages, {nthreads} threads in {wall:.1f} s "
+          f"({n / wall:.0f} msg/s), peak RSS {rss:.0f} MB; the thread index alone rebuilt: {index_s:.2f} s "
+          f"= {index_s / wall:.2f}x the ingest")
+    out["ingest"] = {"messages": n, "threads": nthreads, "seconds": wall, "rss_mb": rss, "index_seconds": index_s}
+
+    # 2. open one thread --------------------------------------------------------------------
+    from hookdebate.store import Store
+
+    store = Store(db)
+    rows = store.list_threads(since="2022-01-01T00:00:00+00:00", until="2023-01-01T00:00:00+00:00")
+    rows = [r for r in rows if r["first"] >= "2022-01-01" and r["last"] < "2023-01-01"]
+    sample = rng.sample(rows, min(args.threads, len(rows)))
+    pi_work = work / "pi"
+    if pi_work.exists():
+        shutil.rmtree(pi_work)
+    pi_env = pi_server.build_inbox(pi_work, CORPUS_2022, name="lsm")
+    server = pi_server.Server(pi_work, pi_env, name="lsm")
+    ours, theirs, rsses = [], [], []
+    try:
+        for r in sample:
+            mid = rng.choice(store.thread_message_ids(r["id"]))
+            w, m, _, _ = timed_rss([*HD, "thread", mid, "--db", str(db)], env)
+            ours.append(w)
+            rsses.append(m)
+            url = server.base + urllib.parse.quote(mid, safe="@.+=-_~!$&*") + "/T/"
+            t = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                resp.read()
+            theirs.append(time.perf_counter() - t)
+    finally:
+        server.stop()
+    mo, mt = statistics.median(ours), statistics.median(theirs)
+    print(f"2. open a thread ({len(sample)} random 2022 threads, whole-archive store): "
+          f"median {mo * 1000:.0f} ms, p90 {q(ours, 0.9) * 1000:.0f} ms, max RSS {max(rsses):.0f} MB; "
+          f"public-inbox-httpd /T/ (2022 inbox, warm server): median {mt * 1000:.0f} ms -> {mo / mt:.2f}x")
+    wrong = [timed_rss([*HD, "thread", f"no-such-{i}@example.org", "--db", str(db)], env, check=False)
+             for i in range(5)]
+    print(f"   wrong Message-ID refused: median {statistics.median(w[0] for w in wrong) * 1000:.0f} ms, "
+          f"RSS {max(w[1] for w in wrong):.0f} MB (exit {wrong[0][2]})")
+    out["open"] = {"median_s": mo, "p90_s": q(ours, 0.9), "max_rss_mb": max(rsses), "pi_median_s": mt}
+
+    # stored analyses: analyze a few threads of the sample, then open them
+    few = sorted(sample, key=lambda r: r["messages"])[len(sample) // 2:][:8]
+    for r in few:
+        timed([*HD, "positions", "--thread", r["root"], "--db", str(db), "--json"], env)
+    for cmd in ("positions", "claims", "report"):
+        ws = [timed_rss([*HD, cmd, "--thread", r["root"], "--db", str(db)], env) for r in few]
+        print(f"   {cmd} with a stored analysis ({len(few)} threads of {min(r['messages'] for r in few)}-"
+              f"{max(r['messages'] for r in few)} msgs): median {statistics.median(w[0] for w in ws) * 1000:.0f} ms, "
+              f"max RSS {max(w[1] for w in ws):.0f} MB")
+    ws = [timed_rss([*HD, "threads", "--db", str(db), *extra], env)[0]
+          for extra in ([], ["--sort", "size", "--since", "2023-01-01"], ["--from", "paul moore", "--min-people", "3"])]
+    print(f"   threads: {', '.join(f'{w * 1000:.0f}' for w in ws)} ms (all; --sort size --since; --from --min-people)")
+    ws = [timed_rss([*HD, "search", query, "--db", str(db)], env)[0]
+          for query in ("authoritative hooks", 's:"user namespace" f:paul', "nq:nack d:20220101..20221231",
+                        "q:CAP_BPF b:token")]
+    print(f"   search: {', '.join(f'{w * 1000:.0f}' for w in ws)} ms (words; s:+f:; nq:+d:; q:+b:)")
+
+    if args.skip_analyze:
+        return 0
+    # 3. analyze the 2022 list ---------------------------------------------------------------
+    base = work / "2022.db"
+    if base.exists():
+        base.unlink()
+    subprocess.run([*HD, "ingest", str(CORPUS_2022), "--db", str(base), "--no-progress"], env=env,
+                   check=True, capture_output=True)
+    rates = {}
+    for jobs in (1, 2):
+        d = work / f"2022-j{jobs}.db"
+        shutil.copy(base, d)
+        w, m, _, stdout = timed_rss([*HD, "analyze", "--jobs", str(jobs), "--json", "--db", str(d),
+                                     "--no-progress"], env)
+        r = json.loads(stdout)
+        rates[jobs] = r["messages"] / w
+        print(f"3. analyze 2022 --jobs {jobs}: {r['analyzed']} threads, {r['messages']} messages in {w:.1f} s "
+              f"= {rates[jobs]:.1f} msg/s (wall incl. start-up), RSS of the client {m:.0f} MB")
+    print(f"   scaling efficiency at 2 jobs: {rates[2] / (2 * rates[1]):.2f} (rate 2 / 2 x rate 1)")
+    w, _, _, stdout = timed_rss([*HD, "analyze", "--json", "--db", str(work / "2022-j2.db")], env)
+    print(f"   rerun with nothing new: {w:.2f} s ({json.loads(stdout)['skipped_current']} threads current)")
+    out["analyze"] = rates
+
+    # 4. Dask LocalCluster vs local on 2022-08 --------------------------------------------------
+    try:
+        import distributed
+    except ImportError:
+        print("4. dask: not installed (pip install 'hookdebate[distributed]'): skipped")
+        return 0
+    month = ["--since", "2022-08-01", "--until", "2022-08-31"]
+    d_local, d_dask = work / "aug-local.db", work / "aug-dask.db"
+    shutil.copy(base, d_local)
+    shutil.copy(base, d_dask)
+    wl, _, _, sl = timed_rss([*HD, "analyze", *month, "--jobs", "2", "--json", "--db", str(d_local)], env)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        wd, _, _, sd = timed_rss([*HD, "analyze", *month, "--json", "--scheduler", cluster.scheduler_address,
+                                  "--db", str(d_dask)], env)
+    rl, rd = json.loads(sl), json.loads(sd)
+    print(f"4. 2022-08 ({rl['messages']} msgs): local --jobs 2 {wl:.1f} s ({rl['messages'] / wl:.1f} msg/s); "
+          f"Dask LocalCluster 2 workers {wd:.1f} s ({rd['messages'] / wd:.1f} msg/s) -> {wd / wl:.2f}x the local time")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
