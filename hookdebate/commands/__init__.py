@@ -20,5 +20,6 @@ COMMAND_MODULES = (
     "diff",
     "check",
     "report",
+    "debate",
     "verify_quotes",
 )

@@ -1,0 +1,1025 @@
+"""One debate across threads and series versions.
+
+A kernel debate is rarely one thread: a series is posted again and again (v1, v2, a RESEND,
+sometimes under another name or by another author), then carried by a pull request, fixed,
+or reverted. gather() finds, from any Message-ID, the postings that are versions of the same
+series and the threads that follow up on it, each with how it was linked, the evidence and a
+confidence; the rest of this module reads what the versions say (patches, people, trailers,
+the objections raised and whether they were addressed) and what came of it (outcome).
+
+Units. A thread is cut into *postings*: a patch posting's cover letter (or a lone patch, or a
+pull request) with its parts and the replies under them. A new version sent as a reply to the
+previous one (git send-email --in-reply-to) starts its own posting, as b4 sees it.
+
+Version links (a union: they make one series), in the order of b4's rules and beyond:
+  change-id    the same 'change-id:' trailer (b4 prep)
+  subject      same subject without tags and version, same author, within WINDOW_DAYS
+  resend       the same, same version ("RESEND": the same version again)
+  changelog    the cover letter links an earlier posting on lore, labelled as a version
+               ("v3: https://lore.kernel.org/r/...", "Previous version: ...")
+  was          the subject says "(was OLD NAME)" and an earlier posting by the author has it
+  patch titles the same author posts patches with the same titles under a later version
+  handover     the same subject under another author, continuing the version numbers
+  similar      a vN (N>1) with no earlier version found: the author's latest earlier posting
+               with a similar subject and a lower version (a rename the cover does not say)
+Follow-up links (a thread attached to the series, never a union of two series):
+  pull request a [GIT PULL] whose body lists the series' patch titles
+  fix          a patch whose 'Fixes: sha ("title")' names a patch of the series
+  revert       a patch 'Revert "title"' of a patch of the series
+  links        a posting that links a message of the series on lore
+Overrides (a TOML file, like the identity overrides) add or cut links by Message-ID.
+
+Pure Python, no spaCy (the stance per version uses analysis.analyze, passed in by the caller).
+Nothing here names a thread's people or Message-IDs; cue words are data
+(data/debates/cues.toml).
+"""
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, NamedTuple
+
+from analysis.errors import AnalysisError
+from analysis.subjects import (REPLY_PREFIX, is_patch_posting, part_number, series_version,
+                               without_prefixes_and_tags)
+from scraper.model import Message
+
+WINDOW_DAYS = 365  # b4: same subject and author within a year
+LONG_WINDOW_DAYS = 4 * 365  # explicit evidence (a "(was ...)" subject, a similar vN) reaches further
+MIN_CONFIDENCE = 0.5  # links below this are listed as "related", not part of the debate
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_PULL = re.compile(r"^\s*(\[[^\]]*\]\s*)*\[\s*GIT\s+PULL\b|^\s*(\[[^\]]*\]\s*)*\[?pull request\b|\bpull request\b.*\bfor\b",
+                   re.I)
+_RESEND = re.compile(r"^\s*(\[[^\]]*\]\s*)*\[[^\]]*\bRESEND\b", re.I)
+_CHANGE_ID = re.compile(r"^change-id:\s*(\S+)\s*$", re.I | re.M)
+_FIXES = re.compile(r'^\s*Fixes:\s*[0-9a-f]{7,40}\s*\(\s*"(.+?)"\s*\)', re.I | re.M)
+_REVERT = re.compile(r'^\s*Revert\s+"(.+)"\s*$', re.I)
+_WAS = re.compile(r"\((?:was|formerly|previously)[:\s]+([^)]+)\)", re.I)
+_LORE = re.compile(
+    r"https?://(?:lore\.kernel\.org|lkml\.kernel\.org|patch\.msgid\.link|marc\.info/\?i=)"
+    r"/?(?:[\w.+-]+/)?(?:r/)?<?([^/\s<>\"')\]]+(?:@|%40)[^/\s<>\"')\]]+)", re.I)
+_VERSION_LABEL = re.compile(r"\b[vV](\d{1,3})\b|\bversion\s+(\d{1,3})\b|\bprevious\b|\bearlier\b|\bold\b", re.I)
+_PREVIOUS_HEADER = re.compile(r"^\s*(previous|earlier|older|prior)\s+(versions?|postings?|series|revisions?|submissions?)\b"
+                              r"|^\s*(links? to|history)\b|^\s*v\d+\s*:?\s*$", re.I)
+_BATCH = re.compile(r"^(.*?)[-.](\d+)-(.*)$")  # git send-email: <date.pid-N-addr>
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+def _utc(d: datetime | None) -> datetime:
+    if d is None:
+        return _EPOCH
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def norm_title(subject: str | None) -> str:
+    """'[PATCH v5 3/8] LSM: Add x.' -> 'lsm: add x' (b4's subject key)."""
+    t = without_prefixes_and_tags(subject or "")
+    return " ".join(t.split()).lower().rstrip(".").strip()
+
+
+def _words(title: str) -> set[str]:
+    return set(_WORD.findall(title.lower()))
+
+
+def _jaccard(a: str, b: str) -> float:
+    x, y = _words(a), _words(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def _days(a: datetime, b: datetime) -> float:
+    return abs((a - b).total_seconds()) / 86400
+
+
+def _msgid_from_url(raw: str) -> str:
+    return urllib.parse.unquote(raw).strip("<>").rstrip(".,;:")
+
+
+# -- cues (data) --------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def _cues(path: str | None = None) -> dict:
+    import tomllib
+
+    from analysis.lexicon import data_dir
+
+    p = Path(path) if path else data_dir() / "debates" / "cues.toml"
+    try:
+        with open(p, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise AnalysisError(f"cannot read debate cues {p}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise AnalysisError(f"{p}: invalid TOML: {e}") from None
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, list):
+            out[key] = re.compile("|".join(f"(?:{v})" for v in value), re.I) if value else None
+        else:
+            out[key] = value
+    return out
+
+
+# -- postings -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Link:
+    how: str
+    evidence: str
+    confidence: float
+    to: str | None = None  # the posting it links to
+    kind: str = "version"  # version | pull-request | fix | revert | follow-up | override | asked
+
+
+@dataclass
+class Posting:
+    """One posting: a version of a series (cover letter or lone patch), a pull request, or
+    another thread's start; with the messages under it."""
+
+    root: str
+    subject: str
+    title: str
+    author: str  # address, lower-cased
+    author_name: str
+    date: datetime
+    version: int
+    resend: bool
+    kind: str  # series | pull-request | thread
+    message_ids: list[str] = field(default_factory=list)
+    parts: dict[int, str] = field(default_factory=dict)  # part number -> title
+    part_ids: dict[int, str] = field(default_factory=dict)  # part number -> Message-ID
+
+    @property
+    def patch_titles(self) -> set[str]:
+        titles = {t for n, t in self.parts.items() if n >= 1}
+        if not titles and self.kind == "series":
+            titles = {self.title}
+        return titles
+
+
+class Head(NamedTuple):
+    """What a debate needs of a message's headers (small, so the postings index loads fast)."""
+
+    subject: str
+    from_name: str
+    from_address: str
+    ts: float  # UTC seconds; 0 when the Date did not parse
+
+    @property
+    def date(self) -> datetime:
+        return datetime.fromtimestamp(self.ts, timezone.utc)
+
+
+def _is_posting_subject(subject: str) -> bool:
+    return not REPLY_PREFIX.match(subject or "") and (is_patch_posting(subject) or bool(_PULL.search(subject or "")))
+
+
+def _batch(mid: str) -> tuple[str, str] | None:
+    m = _BATCH.match(mid)
+    return (m.group(1), m.group(3)) if m else None
+
+
+class Postings:
+    """The postings of a set of message headers (bodies are not needed to build them)."""
+
+    def __init__(self, headers: Iterable[Message]):
+        from analysis.threading import parents
+
+        msgs = sorted({m.message_id: m for m in headers}.values(), key=lambda m: (_utc(m.date), m.message_id))
+        self.by_id = {m.message_id: Head(m.subject or "", m.from_name or "", m.from_address or "", _utc(m.date).timestamp())
+                      for m in msgs}
+        parent_of = parents(msgs)
+        self.parent_of = parent_of
+        self.unit_of: dict[str, str] = {}
+        self.postings: dict[str, Posting] = {}
+        covers_by_batch: dict[tuple[str, str], str] = {}
+        recent_cover: dict[tuple[str, int], str] = {}
+        children: dict[str, list[str]] = defaultdict(list)
+        for m in msgs:
+            p = parent_of.get(m.message_id)
+            if p:
+                children[p].append(m.message_id)
+        order: list[str] = []
+        stack = [m.message_id for m in reversed(msgs) if not parent_of.get(m.message_id)]
+        while stack:  # depth-first from each root, so a parent comes before its children
+            mid = stack.pop()
+            order.append(mid)
+            stack.extend(reversed(children.get(mid, ())))
+        full = {m.message_id: m for m in msgs}
+        for mid in order:
+            m = full[mid]
+            parent = parent_of.get(mid)
+            posting_subject = _is_posting_subject(m.subject)
+            part = part_number(m.subject) if posting_subject else None
+            version = (series_version(m.subject) or 1) if posting_subject else None
+            unit = None
+            if parent is not None:
+                punit = self.postings[self.unit_of[parent]]
+                same = (not posting_subject or punit.kind == "thread"
+                        or (punit.version == version and punit.author == m.from_address and part not in (None, 0)))
+                if posting_subject and part not in (None, 0) and not same:
+                    # a part of a new version sent in reply to the previous version's cover
+                    b = _batch(mid)
+                    unit = covers_by_batch.get(b) if b else None
+                    if unit is None:
+                        c = recent_cover.get((m.from_address, version))
+                        if c and _days(self.postings[c].date, _utc(m.date)) < 1 / 24:
+                            unit = c
+                elif same or (posting_subject and part in (None, 0) and punit.kind != "thread"
+                              and punit.version == version and norm_title(m.subject) == punit.title
+                              and not _RESEND.search(m.subject)):
+                    unit = punit.root
+                if unit is None and not posting_subject:
+                    unit = punit.root
+            if unit is None:
+                kind = "thread"
+                if posting_subject:
+                    kind = "pull-request" if _PULL.search(m.subject) else "series"
+                unit = mid
+                self.postings[mid] = Posting(
+                    root=mid, subject=m.subject, title=norm_title(m.subject), author=m.from_address,
+                    author_name=m.from_name, date=_utc(m.date), version=version or 1,
+                    resend=bool(_RESEND.search(m.subject)), kind=kind)
+                if kind == "series":
+                    b = _batch(mid)
+                    if b and part in (None, 0, 1):
+                        covers_by_batch.setdefault(b, mid)
+                    recent_cover[(m.from_address, version or 1)] = mid
+            self.unit_of[mid] = unit
+            post = self.postings[unit]
+            post.message_ids.append(mid)
+            if posting_subject and part is not None and m.from_address == post.author:
+                post.parts.setdefault(part, norm_title(m.subject))
+                post.part_ids.setdefault(part, mid)
+            elif posting_subject and part is None and unit == mid:
+                post.parts.setdefault(1, post.title)
+                post.part_ids.setdefault(1, mid)
+        self.by_author: dict[str, list[Posting]] = defaultdict(list)
+        self.by_title: dict[str, list[Posting]] = defaultdict(list)
+        self.by_patch_title: dict[str, list[Posting]] = defaultdict(list)
+        for post in sorted(self.postings.values(), key=lambda p: (p.date, p.root)):
+            if post.kind != "series":
+                continue
+            self.by_author[post.author].append(post)
+            self.by_title[post.title].append(post)
+            for t in post.patch_titles:
+                if len(t.split()) >= 3:
+                    self.by_patch_title[t].append(post)
+
+    def posting_of(self, message_id: str) -> Posting | None:
+        unit = self.unit_of.get(message_id)
+        return self.postings.get(unit) if unit else None
+
+
+# -- the corpus a debate is gathered from --------------------------------------------------
+class Corpus:
+    """Messages to gather debates from: headers for all, bodies on demand.
+
+    This one holds Message objects in memory; hookdebate's store provides the same three
+    methods over SQLite (headers without bodies, bodies by id, full-text candidates)."""
+
+    def __init__(self, messages: Iterable[Message]):
+        self._messages = {m.message_id: m for m in messages}
+
+    def headers(self) -> list[Message]:
+        return list(self._messages.values())
+
+    def bodies(self, ids: Iterable[str]) -> dict[str, str]:
+        return {i: self._messages[i].body for i in ids if i in self._messages}
+
+    def containing(self, phrases: Iterable[str]) -> set[str]:
+        """Message-IDs whose body contains one of the phrases (case-insensitive); a superset is fine."""
+        ps = [p.lower() for p in phrases if p]
+        if not ps:
+            return set()
+        return {mid for mid, m in self._messages.items() if any(p in m.body.lower() for p in ps)}
+
+
+# -- overrides ------------------------------------------------------------------------------
+def load_overrides(path: str | Path | None) -> dict:
+    """{'link': [(a, b, kind)], 'cut': {ids}} from a debates TOML file (see data/debates/example.toml)."""
+    if not path:
+        return {"link": [], "cut": set()}
+    import tomllib
+
+    from scraper.mail import bare_msgid
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise AnalysisError(f"{path}: cannot read debate overrides: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise AnalysisError(f"{path}: invalid TOML: {e}") from None
+    unknown = set(data) - {"link", "cut"}
+    if unknown:
+        raise AnalysisError(f"{path}: unknown key {sorted(unknown)[0]!r} (expected [[link]] or [[cut]])")
+    links, cut = [], set()
+    for i, entry in enumerate(data.get("link", [])):
+        if not isinstance(entry, dict) or set(entry) - {"threads", "kind", "note"} or "threads" not in entry:
+            raise AnalysisError(f"{path}: [[link]] #{i + 1} needs 'threads' (and optional 'kind', 'note') only")
+        ids = [bare_msgid(t) for t in entry["threads"]]
+        kind = entry.get("kind", "version")
+        if kind not in ("version", "follow-up"):
+            raise AnalysisError(f"{path}: [[link]] #{i + 1}: kind must be 'version' or 'follow-up'")
+        if len(ids) < 2 or not all(ids):
+            raise AnalysisError(f"{path}: [[link]] #{i + 1} needs two or more Message-IDs")
+        for other in ids[1:]:
+            links.append((ids[0], other, kind, entry.get("note", "")))
+    for i, entry in enumerate(data.get("cut", [])):
+        if not isinstance(entry, dict) or set(entry) - {"threads", "note"} or "threads" not in entry:
+            raise AnalysisError(f"{path}: [[cut]] #{i + 1} needs 'threads' (and optional 'note') only")
+        cut.update(bare_msgid(t) for t in entry["threads"])
+    return {"link": links, "cut": cut}
+
+
+# -- gathering ------------------------------------------------------------------------------
+@dataclass
+class Debate:
+    query: str
+    series: list[Posting]  # versions, by date
+    followups: list[Posting]
+    links: dict[str, Link]  # posting root -> the link that brought it in
+    related: list[tuple[Posting, Link]]  # below MIN_CONFIDENCE
+    postings: Postings
+    bodies: dict[str, str]
+
+    @property
+    def threads(self) -> list[Posting]:
+        return sorted(self.series + self.followups, key=lambda p: (p.date, p.root))
+
+    def messages_of(self, post: Posting) -> list[str]:
+        return post.message_ids
+
+
+def _version_candidates(post: Posting, P: Postings) -> list[tuple[Posting, Link]]:
+    """Links from a series posting to other postings that are versions of it, found without
+    reading bodies (subject, author, dates, patch titles)."""
+    out: list[tuple[Posting, Link]] = []
+    for other in P.by_title.get(post.title, ()):
+        if other is post:
+            continue
+        days = _days(other.date, post.date)
+        if other.author == post.author and days <= WINDOW_DAYS:
+            if other.version == post.version and (other.resend or post.resend):
+                out.append((other, Link("resend", f"same subject and author, same version v{post.version}, one marked RESEND", 0.95, other.root)))
+            else:
+                out.append((other, Link("subject", f"same subject '{post.title}' and author, {days:.0f} days apart", 0.9, other.root)))
+        elif other.author != post.author and days <= 2 * WINDOW_DAYS:
+            later, earlier = (post, other) if post.date > other.date else (other, post)
+            if later.version > earlier.version and len(post.title.split()) >= 3:
+                out.append((other, Link("handover", f"same subject '{post.title}' under another author, "
+                                        f"v{earlier.version} -> v{later.version}", 0.75, other.root)))
+    for t in post.patch_titles:
+        for other in P.by_patch_title.get(t, ()):
+            if other is post or other.author != post.author:
+                continue
+            days = _days(other.date, post.date)
+            if days > WINDOW_DAYS:
+                continue
+            later, earlier = (post, other) if post.date > other.date else (other, post)
+            shared = post.patch_titles & other.patch_titles
+            small = min(len(post.patch_titles), len(other.patch_titles))
+            if not (len(shared) >= 2 or len(shared) >= 0.5 * small):
+                continue
+            if len(shared) < 2 and not (later.version == earlier.version and days <= 2):
+                continue  # one shared title: a part sent again, not a later patch of the same name
+            if later.version > earlier.version or (later.version == earlier.version and days <= 2):
+                ex = sorted(shared)[0]
+                out.append((other, Link("patch titles", f"{len(shared)} of {small} patch titles identical, e.g. '{ex}'",
+                                        0.8 if len(shared) >= 2 else 0.7, other.root)))
+    was = _WAS.search(post.subject)
+    if was:
+        old = _words(was.group(1))
+        for other in P.by_author.get(post.author, ()):
+            if other.date < post.date and old and old <= _words(other.title) and other.title != post.title \
+                    and _days(other.date, post.date) <= LONG_WINDOW_DAYS:
+                out.append((other, Link("was", f"subject says '({was.group(0)[1:-1]})'; earlier subject '{other.title}'", 0.85, other.root)))
+    return out
+
+
+def _similar_predecessor(post: Posting, P: Postings, members: set[str]) -> tuple[Posting, Link] | None:
+    """A vN (N>1) none of whose earlier versions is known: the author's latest earlier posting
+    with a similar subject and a lower version."""
+    if post.version < 2:
+        return None
+    best = None
+    for other in P.by_author.get(post.author, ()):
+        if other.date >= post.date or other.version >= post.version or _days(other.date, post.date) > LONG_WINDOW_DAYS:
+            continue
+        sim = _jaccard(other.title, post.title)
+        if sim >= 0.5 and (best is None or other.date > best[0].date):
+            best = (other, sim)
+    if best is None:
+        return None
+    other, sim = best
+    return other, Link("similar", f"v{post.version} follows v{other.version} '{other.title}' "
+                                  f"(subject {sim:.0%} the same words, same author)", 0.7 if sim >= 0.6 else 0.6, other.root)
+
+
+def _version_links_from_cover(post: Posting, P: Postings, body: Callable[[str], str]) -> list[tuple[Posting, Link]]:
+    """Earlier versions a cover letter links on lore ("v3: https://lore.kernel.org/r/...")."""
+    out = []
+    for mid, line, labelled in _lore_links(body(post.root)):
+        other = P.posting_of(mid)
+        if other is None or other is post or other.kind != "series" or other.date >= post.date:
+            continue
+        close = _jaccard(other.title, post.title) >= 0.5 or bool(other.patch_titles & post.patch_titles)
+        if labelled and (other.author == post.author or close):
+            out.append((other, Link("changelog", f"v{post.version}'s cover letter links v{other.version}: '{line[:120]}'", 0.95, other.root)))
+        elif other.author == post.author and close:
+            out.append((other, Link("changelog", f"v{post.version}'s cover letter links the author's earlier v{other.version}: '{line[:120]}'", 0.85, other.root)))
+    return out
+
+
+def _lore_links(body: str) -> list[tuple[str, str, bool]]:
+    """(Message-ID, the line, labelled as a version) for each lore link of a cover letter."""
+    out = []
+    in_previous = False
+    for line in body.splitlines():
+        if line.startswith(">"):
+            continue
+        if _PREVIOUS_HEADER.search(line):
+            in_previous = True
+        elif not line.strip():
+            in_previous = in_previous and False
+        for m in _LORE.finditer(line):
+            before = line[:m.start()]
+            labelled = in_previous or bool(_VERSION_LABEL.search(before))
+            out.append((_msgid_from_url(m.group(1)), line.strip(), labelled))
+    return out
+
+
+def gather(query: str, corpus: Corpus, *, overrides: dict | None = None, postings: Postings | None = None,
+           min_confidence: float = MIN_CONFIDENCE) -> Debate:
+    """The debate the message `query` belongs to: the series versions and follow-ups."""
+    from scraper.mail import bare_msgid
+
+    qid = bare_msgid(query) or query
+    P = postings or Postings(corpus.headers())
+    start = P.posting_of(qid)
+    if start is None:
+        raise AnalysisError(f"no stored message has Message-ID <{qid}>")
+    ov = overrides or {"link": [], "cut": set()}
+    cut = {P.unit_of.get(c, c) for c in ov["cut"]}
+    bodies: dict[str, str] = {}
+
+    def body(mid: str) -> str:
+        if mid not in bodies:
+            bodies.update(corpus.bodies([mid]))
+        return bodies.get(mid, "")
+
+    # A thread that is a follow-up (a pull request, a fix) opens the series it follows up.
+    links: dict[str, Link] = {start.root: Link("asked", f"contains <{qid}>", 1.0, None, "asked")}
+    members: dict[str, Posting] = {start.root: start}
+    queue = [start] if start.kind == "series" else []
+    override_version = defaultdict(list)
+    override_follow = defaultdict(list)
+    for a, b, kind, note in ov["link"]:
+        ua, ub = P.unit_of.get(a), P.unit_of.get(b)
+        if ua and ub:
+            (override_version if kind == "version" else override_follow)[ua].append((ub, note))
+            (override_version if kind == "version" else override_follow)[ub].append((ua, note))
+
+    change_ids: dict[str, set[str]] | None = None
+    searched: set[str] = set()
+
+    def add(other: Posting, link: Link) -> None:
+        if other.root in members or other.root in cut or link.confidence < min_confidence:
+            return
+        members[other.root] = other
+        links[other.root] = link
+        queue.append(other)
+
+    if start.kind != "series":
+        # the series this thread follows up on, through its links and Fixes/Revert/pull request
+        found = _followup_targets(start, P, body)
+        for target, link in found:
+            if target.root not in cut:
+                links[start.root] = replace(link, to=target.root)
+                members[target.root] = target
+                links[target.root] = Link("followed up", f"<{start.root}> {link.how}: {link.evidence}", link.confidence, start.root)
+                queue.append(target)
+                break
+        for ub, note in override_version.get(start.root, ()) + override_follow.get(start.root, ()):
+            add(P.postings[ub], Link("override", note or "debates override file", 1.0, start.root, "override"))
+    while queue:
+        post = queue.pop()
+        if post.kind != "series":
+            continue
+        cands = list(_version_candidates(post, P))
+        # change-id (b4 prep): read once, only the messages that carry one
+        if change_ids is None:
+            change_ids = defaultdict(set)
+            for mid, text in corpus.bodies(corpus.containing(["change-id:"])).items():
+                unit = P.unit_of.get(mid)
+                if unit and P.postings[unit].kind == "series":
+                    for cid in _CHANGE_ID.findall(text):
+                        change_ids[cid].add(unit)
+        for cid, units in change_ids.items():
+            if post.root in units:
+                for u in sorted(units - {post.root}):
+                    cands.append((P.postings[u], Link("change-id", f"change-id: {cid}", 1.0, u)))
+        cands.extend(_version_links_from_cover(post, P, body))
+        for ub, note in override_version.get(post.root, ()):
+            cands.append((P.postings[ub], Link("override", note or "debates override file", 1.0, post.root, "override")))
+        cands.sort(key=lambda c: -c[1].confidence)
+        for other, link in cands:
+            add(other, link)
+        if not queue:
+            # later postings that name a member: a cover letter linking it as a version, or a
+            # subject saying "(was <its name>)"
+            fresh = [p for p in members.values() if p.kind == "series" and p.root not in searched]
+            searched.update(p.root for p in fresh)
+            if fresh:
+                ids = corpus.containing([p.root for p in fresh] + [i for p in fresh for i in p.part_ids.values()])
+                for unit in sorted({P.unit_of[i] for i in ids if i in P.unit_of} - set(members)):
+                    other = P.postings[unit]
+                    if other.kind != "series" or other.root not in ids:
+                        continue
+                    for _, link in _version_links_from_cover(other, P, body):
+                        if link.to in members:
+                            add(other, replace(link, to=link.to))
+                            break
+                for p in fresh:
+                    for other in P.by_author.get(p.author, ()):
+                        was = _WAS.search(other.subject)
+                        if (was and other.date > p.date and other.root not in members and _words(was.group(1))
+                                and _words(was.group(1)) <= _words(p.title) and other.title != p.title
+                                and _days(other.date, p.date) <= LONG_WINDOW_DAYS):
+                            add(other, Link("was", f"its subject says '({was.group(0)[1:-1]})', the name of v{p.version}", 0.85, p.root))
+        if not queue:
+            # a vN whose earlier versions are unknown: a rename nobody wrote down
+            for p in sorted(members.values(), key=lambda p: p.date):
+                if p.kind != "series":
+                    continue
+                if not any(m.version < p.version and m.date < p.date for m in members.values() if m.kind == "series"):
+                    found = _similar_predecessor(p, P, set(members))
+                    if found:
+                        add(*found)
+    # versions: drop the asked-for follow-up from the series list
+    series = sorted((p for p in members.values() if p.kind == "series"
+                     and links[p.root].kind in ("version", "asked", "override")
+                     and not (p is start and start.kind != "series")), key=lambda p: (p.date, p.root))
+    if start.kind == "series" and start not in series:
+        series.insert(0, start)
+    # each version's link, told against the versions before it (the BFS found it from wherever)
+    for i, p in enumerate(series):
+        if links[p.root].kind in ("asked", "override") or i == 0:
+            continue
+        earlier = {q.root for q in series[:i]}
+        best = None
+        for other, link in _version_candidates(p, P) + _version_links_from_cover(p, P, body):
+            if other.root in earlier and (best is None or (link.confidence, other.date) > (best[1].confidence, best[0].date)):
+                best = (other, link)
+        if best is not None:
+            links[p.root] = best[1]
+    followups, related = _followups(series, P, corpus, body, links, cut, min_confidence)
+    for u, note in [(ub, note) for p in series for ub, note in override_follow.get(p.root, ())]:
+        post = P.postings[u]
+        if post not in followups and post not in series:
+            followups.append(post)
+            links[u] = Link("override", note or "debates override file", 1.0, None, "follow-up")
+    if start.kind != "series" and start not in followups and start not in series:
+        followups.append(start)
+    followups.sort(key=lambda p: (p.date, p.root))
+    return Debate(qid, series, followups, links, related, P, bodies)
+
+
+def _series_titles(series: list[Posting]) -> set[str]:
+    titles = set()
+    for p in series:
+        titles |= {t for t in p.patch_titles if len(t.split()) >= 3}
+    return titles
+
+
+def _followup_targets(post: Posting, P: Postings, body: Callable[[str], str]) -> list[tuple[Posting, Link]]:
+    """For a pull request, fix or other thread: the series postings it names (best first)."""
+    out: list[tuple[Posting, Link]] = []
+    for mid in post.part_ids.values() or [post.root]:
+        text = body(mid)
+        for t in _FIXES.findall(text):
+            for other in P.by_patch_title.get(norm_title(t), ()):
+                out.append((other, Link("fix", f"Fixes: (\"{t.strip()}\")", 0.9, other.root, "fix")))
+        r = _REVERT.match(without_prefixes_and_tags(P.by_id[mid].subject))
+        if r:
+            for other in P.by_patch_title.get(norm_title(r.group(1)), ()):
+                out.append((other, Link("revert", f"reverts \"{r.group(1)}\"", 0.95, other.root, "revert")))
+    text = body(post.root)
+    if post.kind == "pull-request":
+        lines = {norm_title(line) for line in text.splitlines()}
+        counts: dict[str, int] = defaultdict(int)
+        for t in lines:
+            for other in P.by_patch_title.get(t, ()):
+                counts[other.root] += 1
+        for root, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            other = P.postings[root]
+            if n >= 2 or n >= 0.5 * len(other.patch_titles):
+                out.append((other, Link("pull request", f"lists {n} of {len(other.patch_titles)} patch titles of v{other.version}", 0.9, root, "pull-request")))
+    for mid, line, _ in _lore_links(text):
+        other = P.posting_of(mid)
+        if other is not None and other is not post and other.kind == "series":
+            # the series' author following up (0.6); anyone else citing it is related (0.4)
+            same = other.author == post.author and post.kind != "thread"
+            out.append((other, Link("links", f"links it: '{line[:120]}'", 0.6 if same else 0.4, other.root, "follow-up")))
+    out.sort(key=lambda c: -c[1].confidence)
+    return out
+
+
+def _followups(series: list[Posting], P: Postings, corpus: Corpus, body, links, cut, min_confidence):
+    """Threads that carry, fix, revert or link the series."""
+    if not series:
+        return [], []
+    members = {p.root for p in series}
+    titles = _series_titles(series)
+    found: dict[str, tuple[Posting, Link]] = {}
+    related: list[tuple[Posting, Link]] = []
+    series_ids = {mid for p in series for mid in p.message_ids}
+    # candidates: messages naming a patch title, or naming one of the series' Message-IDs
+    phrases = list(titles) + [p.root for p in series] + [mid for p in series for mid in p.part_ids.values()]
+    cand_ids = corpus.containing(phrases) - series_ids
+    cand_units = {P.unit_of[c] for c in cand_ids if c in P.unit_of}
+    for unit in sorted(cand_units):
+        if unit in members or unit in cut:
+            continue
+        post = P.postings[unit]
+        first_line_ids = set(post.part_ids.values()) | {post.root}
+        # only the posting itself speaks for the thread (not a reply quoting the series)
+        if post.kind == "thread" and not (first_line_ids & cand_ids):
+            continue
+        if not (first_line_ids & cand_ids):
+            continue
+        if post.date < min(p.date for p in series):
+            continue
+        best = None
+        for target, link in _followup_targets(post, P, body):
+            if target.root in members and (best is None or link.confidence > best.confidence):
+                best = link
+        if best is None:
+            continue
+        if best.confidence >= min_confidence:
+            found[unit] = (post, best)
+        else:
+            related.append((post, best))
+    for unit, (post, link) in found.items():
+        links[unit] = link
+    return [p for p, _ in found.values()], related
+
+
+# -- reading the versions ----------------------------------------------------------------------
+_TRAILER = re.compile(r"^\s*(Acked-by|Reviewed-by|Tested-by|Nacked-by|NAKed-by|Reported-by|Suggested-by)\s*:\s*(.+?)\s*$", re.I | re.M)
+_NACK_WORD = re.compile(r"^\s*(NACK|NAK|Nacked)\b", re.M)
+
+
+_ATTRIBUTION = re.compile(r"(wrote|writes|said|a écrit|schrieb)\s*:\s*$", re.I)
+
+
+def _own_lines(text: str) -> str:
+    """The writer's own lines: no quoted lines, no 'On ..., X wrote:' attributions, no signature."""
+    out = []
+    for line in text.splitlines():
+        if line.rstrip() in ("--", "-- "):
+            break
+        if line.lstrip().startswith(">") or _ATTRIBUTION.search(line):
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _trailer_kind(name: str) -> str:
+    n = name.lower()
+    return "Nacked-by" if n.startswith(("nack", "nak")) else name[0].upper() + name[1:].lower().replace("-by", "-by")
+
+
+def versions(debate: Debate) -> list[dict]:
+    """Per version: date, postings, patches, who took part, trailers given and carried."""
+    P = debate.postings
+    by_version: dict[int, list[Posting]] = defaultdict(list)
+    for p in debate.series:
+        by_version[p.version].append(p)
+    out = []
+    for v in sorted(by_version):
+        posts = sorted(by_version[v], key=lambda p: p.date)
+        people: dict[str, str] = {}
+        trailers = []
+        author = posts[0].author
+        for post in posts:
+            texts = debate.bodies
+            for mid in post.message_ids:
+                m = P.by_id[mid]
+                people.setdefault(m.from_address, m.from_name or m.from_address)
+                text = texts.get(mid, "")
+                own = _own_lines(text)
+                is_posting = mid in post.part_ids.values() or mid == post.root
+                for kind, value in _TRAILER.findall(own):
+                    k = _trailer_kind(kind)
+                    if k in ("Reported-by", "Suggested-by"):
+                        continue
+                    given_by = _name_of(value)
+                    if is_posting and m.from_address == author:
+                        trailers.append({"kind": k, "by": given_by, "message_id": mid, "carried": True})
+                    elif m.from_address.lower() in value.lower() or _same_name(m.from_name, given_by):
+                        trailers.append({"kind": k, "by": given_by, "message_id": mid, "carried": False})
+                if not is_posting and _NACK_WORD.search(own) and not any(t["kind"] == "Nacked-by" and t["message_id"] == mid for t in trailers):
+                    trailers.append({"kind": "Nacked-by", "by": m.from_name or m.from_address, "message_id": mid, "carried": False})
+        seen = set()
+        uniq = []
+        for t in trailers:
+            key = (t["kind"], t["by"].lower(), t["carried"])
+            if key not in seen:
+                seen.add(key)
+                uniq.append(t)
+        out.append({
+            "version": v, "date": posts[0].date.date().isoformat(), "roots": [p.root for p in posts],
+            "subject": posts[0].subject, "author": posts[0].author_name or posts[0].author,
+            "patches": max((max((n for n in p.parts if n >= 1), default=0) for p in posts), default=0) or 1,
+            "messages": sum(len(p.message_ids) for p in posts),
+            "participants": sorted(people.values()),
+            "trailers": uniq,
+        })
+    return out
+
+
+def _name_of(value: str) -> str:
+    name = re.sub(r"<[^>]*>|\S+@\S+", " ", value)
+    name = " ".join(name.replace('"', " ").split())
+    return name or value.strip("<> ")
+
+
+def _same_name(a: str, b: str) -> bool:
+    a, b = " ".join((a or "").lower().split()), " ".join((b or "").lower().split())
+    return bool(a) and bool(b) and (a == b or a.split()[-1] == b.split()[-1] and a.split()[0][:1] == b.split()[0][:1])
+
+
+def load_bodies(debate: Debate, corpus: Corpus) -> None:
+    """Fetch the bodies of every message of the debate's threads (for trailers, outcome)."""
+    want = [mid for p in debate.threads for mid in p.message_ids if mid not in debate.bodies]
+    for start in range(0, len(want), 500):
+        debate.bodies.update(corpus.bodies(want[start:start + 500]))
+
+
+def stances(debate: Debate, analyze: Callable[[list[Message]], object], full: Callable[[list[str]], list[Message]]) -> dict:
+    """version -> {person name: (stance, evidence quote, message_id)}; `analyze` is
+    analysis.analyze (or a caching wrapper), `full` gives whole messages by id."""
+    out: dict[int, dict[str, dict]] = {}
+    by_version: dict[int, list[str]] = defaultdict(list)
+    for p in debate.series:
+        by_version[p.version].extend(p.message_ids)
+    for v, ids in sorted(by_version.items()):
+        msgs = full(ids)
+        if not msgs:
+            continue
+        try:
+            ta = analyze(msgs)
+        except AnalysisError:
+            continue
+        per = {}
+        for pos in ta.positions:
+            ev = pos.evidence[0] if pos.evidence else None
+            per[pos.name] = {"stance": pos.stance, "confidence": round(pos.confidence, 2), "messages": pos.messages,
+                             "addresses": list(pos.addresses),
+                             "quote": ev.quote if ev else None, "message_id": ev.message_id if ev else None}
+        out[v] = per
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    out = []
+    for para in re.split(r"\n\s*\n", text):
+        flat = " ".join(para.split())
+        out.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+", flat) if s.strip())
+    return out
+
+
+def _content_words(text: str) -> set[str]:
+    stop = _cues().get("stopwords") or ""
+    sw = set(stop.split()) if isinstance(stop, str) else set()
+    return {w for w in _WORD.findall(text.lower()) if len(w) >= 5 and w not in sw}
+
+
+def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> list[dict]:
+    """The ledger: each objection raised in vN (claim, who, where); whether a later version's
+    changelog or the author's reply says it was addressed; whether the objector agreed later."""
+    P = debate.postings
+    cues = _cues()
+    author_addrs = {p.author for p in debate.series}
+    ordered = sorted({v["version"] for v in vers})
+    cover_of = {}
+    for p in debate.series:
+        cover_of.setdefault(p.version, p.root)
+    ledger = []
+    for v in ordered:
+        for name, st in by_version_stance.get(v, {}).items():
+            if st["stance"] not in ("oppose", "mixed") or not st.get("message_id"):
+                continue
+            if set(st.get("addresses", ())) & author_addrs:
+                continue
+            mid, claim = st["message_id"], st["quote"] or ""
+            entry = {"version": v, "by": name, "claim": claim, "message_id": mid, "stance": st["stance"],
+                     "addressed": None, "objector_agreed": None}
+            # 1. a later version's changelog names the objector or the point
+            first = name.split()[0].lower() if name.split() else ""
+            last = name.split()[-1].lower() if name.split() else ""
+            words = _content_words(claim)
+            for later in (x for x in ordered if x > v):
+                text = debate.bodies.get(cover_of[later], "")
+                for line in _changelog_lines(text):
+                    low = line.lower()
+                    if (last and len(last) > 2 and re.search(rf"\b{re.escape(last)}\b", low)) or \
+                            (first and len(first) > 3 and re.search(rf"\b{re.escape(first)}\b", low)):
+                        entry["addressed"] = {"how": f"v{later} changelog names {name}", "evidence": line.strip(), "message_id": cover_of[later]}
+                        break
+                    if len(words & _content_words(line)) >= 2:
+                        entry["addressed"] = {"how": f"v{later} changelog", "evidence": line.strip(), "message_id": cover_of[later]}
+                        break
+                if entry["addressed"]:
+                    break
+            # 2. the author's reply to the objection
+            if entry["addressed"] is None and cues.get("addressed") is not None:
+                for child in _children(P, mid):
+                    cm = P.by_id[child]
+                    if cm.from_address not in author_addrs:
+                        continue
+                    for s in _sentences(_own_lines(debate.bodies.get(child, ""))):
+                        if cues["addressed"].search(s) and not s.endswith("?"):
+                            entry["addressed"] = {"how": "author replied", "evidence": s[:200], "message_id": child}
+                            break
+                    if entry["addressed"]:
+                        break
+            # 3. did the objector agree afterwards (a later support, or an Ack/Review)
+            for later in (x for x in ordered if x > v):
+                st2 = by_version_stance.get(later, {}).get(name)
+                if st2 and st2["stance"] == "support":
+                    entry["objector_agreed"] = {"how": f"supports v{later}", "evidence": st2.get("quote"), "message_id": st2.get("message_id")}
+                    break
+                ver = next(x for x in vers if x["version"] == later)
+                tr = [t for t in ver["trailers"] if not t["carried"] and t["kind"] in ("Acked-by", "Reviewed-by", "Tested-by")
+                      and _same_name(t["by"], name)]
+                if tr:
+                    entry["objector_agreed"] = {"how": f"{tr[0]['kind']} on v{later}", "evidence": f"{tr[0]['kind']}: {tr[0]['by']}", "message_id": tr[0]["message_id"]}
+                    break
+            ledger.append(entry)
+    return ledger
+
+
+_CHANGELOG_START = re.compile(r"^\s*(changes\b|changelog|v\d+\s*[:\-]|since v\d+|\bv\d+\s*->|previous)", re.I)
+
+
+def _changelog_lines(text: str) -> list[str]:
+    out, on = [], False
+    for line in text.splitlines():
+        if line.startswith(">"):
+            continue
+        if _CHANGELOG_START.search(line):
+            on = True
+        if on:
+            if re.match(r"^\S.*\(\d+\):\s*$", line) or line.startswith("---") or re.match(r"^\s*\S+\s+\|\s+\d+", line):
+                break
+            if line.strip():
+                out.append(line)
+    return out
+
+
+def _children(P: Postings, mid: str) -> list[str]:
+    if not hasattr(P, "_children"):
+        ch: dict[str, list[str]] = defaultdict(list)
+        for c, p in P.parent_of.items():
+            if p:
+                ch[p].append(c)
+        P._children = ch  # type: ignore[attr-defined]
+    return P._children.get(mid, [])  # type: ignore[attr-defined]
+
+
+def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: datetime | None = None) -> dict:
+    """What came of it, from the mail: applied/merged (maintainer replies, pull requests),
+    reverted, NACK standing, withdrawn, abandoned; each with its evidence."""
+    P = debate.postings
+    cues = _cues()
+    author_addrs = {p.author for p in debate.series}
+    evidence = []
+    state = None
+    tree = None
+    for post in debate.followups:
+        link = debate.links.get(post.root)
+        if link and link.kind == "revert":
+            evidence.append({"what": "reverted", "message_id": post.root, "quote": post.subject})
+            state = state or "reverted"
+    applied = []
+    for post in debate.series + [f for f in debate.followups if debate.links.get(f.root) and debate.links[f.root].kind == "pull-request"]:
+        for mid in post.message_ids:
+            m = P.by_id[mid]
+            if m.from_address in author_addrs and post.kind == "series":
+                continue
+            own = _own_lines(debate.bodies.get(mid, ""))
+            for s in _sentences(own)[:40]:
+                if cues.get("not_applied") is not None and cues["not_applied"].search(s):
+                    continue
+                mm = cues["applied"].search(s) if cues.get("applied") is not None else None
+                if mm and not s.endswith("?"):
+                    t = re.search(cues.get("tree_pattern", r"$^"), s)
+                    applied.append({"what": "applied" if post.kind == "series" else "merged",
+                                    "by": m.from_name or m.from_address, "message_id": mid, "quote": s[:200],
+                                    "tree": t.group(1) if t else None, "date": _utc(m.date).date().isoformat()})
+                    break
+    pulls = [f for f in debate.followups if debate.links.get(f.root) and debate.links[f.root].kind == "pull-request"]
+    for pr in pulls:
+        evidence.append({"what": "pull request", "message_id": pr.root, "quote": pr.subject,
+                         "by": pr.author_name or pr.author, "date": pr.date.date().isoformat()})
+    evidence.extend(applied)
+    if applied:
+        merged = [a for a in applied if a["what"] == "merged"]
+        state = state or ("merged" if merged else "applied")
+        tree = next((a["tree"] for a in applied if a["tree"]), None)
+    elif pulls:
+        state = state or "in a pull request"
+    # withdrawn by the author
+    for post in debate.series:
+        for mid in post.message_ids:
+            m = P.by_id[mid]
+            if m.from_address not in author_addrs or mid in post.part_ids.values():
+                continue
+            for s in _sentences(_own_lines(debate.bodies.get(mid, ""))):
+                if cues.get("withdrawn") is not None and cues["withdrawn"].search(s):
+                    evidence.append({"what": "withdrawn", "by": m.from_name, "message_id": mid, "quote": s[:200]})
+                    state = state or "withdrawn"
+                    break
+    # NACKs and whether they stand
+    nacks = []
+    for ver in vers:
+        for t in ver["trailers"]:
+            if t["kind"] != "Nacked-by" or t["carried"]:
+                continue
+            later_ok = [x for x in vers if x["version"] >= ver["version"] for tt in x["trailers"]
+                        if not tt["carried"] and tt["kind"] in ("Acked-by", "Reviewed-by") and _same_name(tt["by"], t["by"])
+                        and x["version"] > ver["version"]]
+            nacks.append({"by": t["by"], "version": ver["version"], "message_id": t["message_id"], "standing": not later_ok})
+    standing = [n for n in nacks if n["standing"]]
+    for n in standing:
+        evidence.append({"what": "NACK standing", "by": n["by"], "message_id": n["message_id"], "quote": f"NACK on v{n['version']}"})
+    last = max(debate.series, key=lambda p: p.date) if debate.series else None
+    if state is None and last is not None:
+        end = archive_end or max(_utc(m.date) for m in P.by_id.values())
+        idle = _days(end, max(_utc(P.by_id[mid].date) for p in debate.series for mid in p.message_ids))
+        refused = bool(standing) or any(o["stance"] == "oppose" and not o["objector_agreed"] for o in objs)
+        if idle > 180:
+            state = "abandoned after refusal" if refused else "abandoned"
+            evidence.append({"what": "no new version", "quote": f"last version v{last.version} on {last.date.date().isoformat()}, "
+                             f"nothing for {idle:.0f} days before the archive ends", "message_id": last.root})
+        else:
+            state = "NACK standing" if standing else "open"
+    return {"state": state, "tree": tree, "nack_standing": bool(standing), "nacks": nacks, "evidence": evidence,
+            "last_version": last.version if last else None,
+            "replaced_by": None}
+
+
+def to_json(debate: Debate, vers: list[dict], by_version_stance: dict | None, objs: list[dict], out: dict) -> dict:
+    """The JSON contract of `hookdebate debate --json` (docs/DESIGN.md)."""
+    first = debate.series[0] if debate.series else debate.threads[0]
+    threads = []
+    for p in debate.threads:
+        link = debate.links.get(p.root)
+        threads.append({
+            "root": p.root, "subject": p.subject, "version": p.version if p.kind == "series" else None,
+            "date": p.date.date().isoformat(), "kind": "version" if p in debate.series else (link.kind if link else "follow-up"),
+            "author": p.author_name or p.author, "messages": len(p.message_ids),
+            "link": {"how": link.how, "evidence": link.evidence, "confidence": round(link.confidence, 2), "to": link.to}
+            if link else None,
+        })
+    people: dict[str, dict] = {}
+    for v in vers:
+        for name in v["participants"]:
+            people.setdefault(name, {"name": name, "by_version": {}})
+            people[name]["by_version"].setdefault(str(v["version"]), {"took_part": True})
+    if by_version_stance:
+        for v, per in by_version_stance.items():
+            for name, st in per.items():
+                people.setdefault(name, {"name": name, "by_version": {}})
+                people[name]["by_version"][str(v)] = {"took_part": True, "stance": st["stance"], "confidence": st["confidence"],
+                                                      "quote": st["quote"], "message_id": st["message_id"]}
+    for v in vers:
+        for t in v["trailers"]:
+            if t["carried"]:
+                continue
+            for name, person in people.items():
+                if _same_name(name, t["by"]):
+                    person["by_version"].setdefault(str(v["version"]), {"took_part": True}).setdefault("trailers", []).append(t["kind"])
+    titles = []
+    for p in debate.series:
+        if p.title not in titles:
+            titles.append(p.title)
+    return {
+        "debate": {"query": debate.query, "first": first.root, "title": without_prefixes_and_tags(debate.series[-1].subject) if debate.series else first.subject,
+                   "names": titles, "versions": sorted({p.version for p in debate.series}),
+                   "from": min(p.date for p in debate.threads).date().isoformat(),
+                   "to": max(p.date for p in debate.threads).date().isoformat(),
+                   "related": [{"root": p.root, "subject": p.subject, "how": l.how, "evidence": l.evidence,
+                                "confidence": round(l.confidence, 2)} for p, l in debate.related]},
+        "threads": threads,
+        "versions": vers,
+        "participants": sorted(people.values(), key=lambda x: (-len(x["by_version"]), x["name"])),
+        "objections": objs,
+        "outcome": out,
+    }

@@ -1,0 +1,103 @@
+"""The store's side of `hookdebate debate`: message headers without bodies, bodies by
+Message-ID, and full-text candidates (FTS5), so a debate is gathered from the whole stored
+archive without loading every body (analysis.debate.Corpus over SQLite)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Iterable
+
+from analysis.debate import Corpus
+from hookdebate.store import Store
+from scraper.model import Message
+
+_TOKEN = re.compile(r"\w+", re.U)
+
+
+class StoreCorpus(Corpus):
+    def __init__(self, store: Store):
+        self.store = store
+        self._headers: list[Message] | None = None
+
+    def headers(self) -> list[Message]:
+        if self._headers is None:
+            rows = self.store.db.execute(
+                "select message_id, subject, from_name, from_address, date, date_raw, in_reply_to, "
+                "[references], origin from messages").fetchall()
+            out = []
+            for mid, subject, name, addr, date, date_raw, irt, refs, origin in rows:
+                out.append(Message(
+                    message_id=mid, subject=subject or "", from_name=name or "", from_address=addr or "",
+                    date=datetime.fromisoformat(date) if date else None, date_raw=date_raw or "",
+                    in_reply_to=irt, references=tuple(json.loads(refs or "[]")), body="", raw=b"",
+                    origin=origin or ""))
+            self._headers = out
+        return self._headers
+
+    def bodies(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            out.update(self.store.db.execute(
+                f"select message_id, body from messages where message_id in ({','.join('?' * len(chunk))})",
+                chunk).fetchall())
+        return out
+
+    def containing(self, phrases: Iterable[str]) -> set[str]:
+        """Candidates from the FTS5 index (a phrase query per phrase, OR-ed); a superset of
+        the messages whose body holds a phrase (the index also covers subjects, and stems)."""
+        terms = []
+        for p in dict.fromkeys(phrases):
+            toks = _TOKEN.findall(p)
+            if toks:
+                terms.append('"' + " ".join(toks) + '"')
+        out: set[str] = set()
+        for start in range(0, len(terms), 200):
+            query = " OR ".join(terms[start:start + 200])
+            out.update(r[0] for r in self.store.db.execute(
+                "select m.message_id from messages_fts f join messages m on m.rowid = f.rowid "
+                "where messages_fts match ?", [query]).fetchall())
+        return out
+
+    def messages(self, ids: Iterable[str]) -> list[Message]:
+        return self.store.messages(ids)
+
+
+def postings(store: Store, corpus: StoreCorpus | None = None):
+    """The archive's postings (analysis.debate.Postings), kept in the store and rebuilt when
+    messages were added since (keyed by the number of messages and the last rowid)."""
+    import pickle
+
+    from analysis.debate import Postings
+
+    db = store.db
+    key = "{}:{}:{}".format(*db.execute("select count(*), coalesce(max(rowid), 0) from messages").fetchone(),
+                            _code_version())
+    db.execute("create table if not exists debate_index (name text primary key, key text, blob blob)")
+    row = db.execute("select key, blob from debate_index where name = 'postings'").fetchone()
+    if row and row[0] == key:
+        try:
+            return pickle.loads(row[1])
+        except Exception:  # an index from older code: rebuild
+            pass
+    result = Postings((corpus or StoreCorpus(store)).headers())
+    with db.conn:
+        db.execute("insert or replace into debate_index (name, key, blob) values ('postings', ?, ?)",
+                   [key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)])
+    return result
+
+
+def _code_version() -> str:
+    import hashlib
+
+    import analysis.debate
+    import analysis.subjects
+    import analysis.threading
+
+    h = hashlib.sha256()
+    for mod in (analysis.debate, analysis.subjects, analysis.threading):
+        with open(mod.__file__, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:12]
