@@ -1,0 +1,206 @@
+"""One debate across threads and series versions (analysis.debate, `hookdebate debate`).
+
+tests/data/debate-series.mbox.gz is a real extract of the linux-security-module archive: the
+five versions of security_create_user_ns() with every reply and the pull request that carried
+it; the cover letters and patches of the ten versions of 'landlock: truncate support' (v1 was
+'truncate(2) support'; v9's 10/11 sent again on its own) and its pull request; those of the
+O_MAYEXEC series under its six names (v2..v23) and its pull request; the LSM syscalls' v1
+('Two basic syscalls') and v3 ('Three basic syscalls'), and the patches of the stacking series'
+v38 that the syscalls series took over (same author, same patch titles, a higher version
+before: a different series). The expected lists are the hand-made ones in tests/data/debates/.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from hookdebate.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+MBOX = ROOT / "tests/data/debate-series.mbox.gz"
+GOLD = ROOT / "tests/data/debates"
+
+USERNS_V5 = "20220815162028.926858-1-fred@cloudflare.com"
+TRUNCATE_V1 = "20220707200612.132705-1-gnoack3000@gmail.com"
+MAYEXEC_V10 = "20200924153228.387737-1-mic@digikod.net"
+SYSCALLS_V3 = "20221123201552.7865-1-casey@schaufler-ca.com"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    from analysis.debate import Corpus, Postings
+    from scraper import iter_mbox
+
+    c = Corpus(iter_mbox(MBOX))
+    return c, Postings(c.headers())
+
+
+@pytest.fixture(scope="module")
+def dbfile(tmp_path_factory):
+    path = tmp_path_factory.mktemp("debate") / "h.db"
+    assert main(["ingest", str(MBOX), "--db", str(path)]) == 0
+    return path
+
+
+def _gold(name):
+    return json.loads((GOLD / f"{name}.json").read_text())
+
+
+def _gather(corpus, msgid, **kw):
+    from analysis.debate import gather
+
+    c, P = corpus
+    return gather(msgid, c, postings=P, **kw)
+
+
+@pytest.mark.parametrize("name,query", [("create-user-ns", USERNS_V5), ("landlock-truncate", TRUNCATE_V1)])
+def test_versions_and_followups_are_the_hand_made_lists(corpus, name, query):
+    gold = _gold(name)
+    d = _gather(corpus, query)
+    got = {p.root: p for p in d.threads}
+    assert set(got) == {t["root"] for t in gold["threads"]}
+    for t in gold["threads"]:
+        if t["kind"] == "version":
+            assert got[t["root"]] in d.series and got[t["root"]].version == t["version"], t
+        else:
+            assert got[t["root"]] in d.followups and d.links[t["root"]].kind == t["kind"], t
+
+
+def test_renamed_series_is_one_debate_with_the_evidence(corpus):
+    gold = _gold("o-mayexec")
+    d = _gather(corpus, MAYEXEC_V10)
+    versions = {p.root: p.version for p in d.series}
+    want = {t["root"]: t["version"] for t in gold["threads"] if t["kind"] == "version"}
+    assert versions == want
+    names = {p.title for p in d.series}
+    assert len(names) == 6  # O_MAYEXEC, RESOLVE_MAYEXEC, AT_INTERPRETED, introspect_access, trusted_for, script control
+    # the 2.5-year gap (v18 -> v19, under a new name) is bridged by v19's own cover letter
+    v19 = next(p for p in d.series if p.version == 19)
+    link = d.links[v19.root]
+    assert link.how == "changelog" and "v18" in link.evidence and link.confidence >= 0.9
+    # the RESEND of v11 keeps its version and says why
+    resend = [p for p in d.series if p.version == 11 and p.resend]
+    assert len(resend) == 1 and d.links[resend[0].root].how == "resend"
+    pulls = [p for p in d.followups if d.links[p.root].kind == "pull-request"]
+    assert [p.root for p in pulls] == ["20220321161557.495388-1-mic@digikod.net"]
+
+
+def test_rename_by_patch_titles_and_a_higher_earlier_version_is_another_series(corpus):
+    d = _gather(corpus, SYSCALLS_V3)
+    roots = {p.root: p for p in d.series}
+    v1 = "20221025184519.13231-1-casey@schaufler-ca.com"
+    assert set(roots) == {SYSCALLS_V3, v1}
+    assert d.links[v1].how in ("patch titles", "similar")
+    # the stacking series' v38 shares patch titles but is not a version of this one
+    assert not any("stacking" in p.title for p in d.threads)
+
+
+def test_v9_part_sent_alone_is_still_v9(corpus):
+    d = _gather(corpus, TRUNCATE_V1)
+    alone = next(p for p in d.series if p.root == "20221008111336.74806-1-gnoack3000@gmail.com")
+    assert alone.version == 9 and d.links[alone.root].how == "patch titles"
+    v2 = next(p for p in d.series if p.version == 2)
+    assert d.links[v2.root].how in ("changelog", "similar")
+
+
+def test_query_from_a_follow_up_opens_its_series(corpus):
+    d = _gather(corpus, "CAHC9VhShpEVTuogj4h74PxbEeTUNn4odo8SE6GBvb6sGUM0LHw@mail.gmail.com")
+    assert sorted(p.version for p in d.series) == [1, 2, 3, 4, 5]
+    assert any(p.kind == "pull-request" for p in d.followups)
+
+
+def test_overrides_cut_and_link(corpus, tmp_path):
+    from analysis.debate import load_overrides
+
+    v3 = "20220721172808.585539-1-fred@cloudflare.com"
+    f = tmp_path / "debates.toml"
+    f.write_text(f'[[cut]]\nthreads = ["<{v3}>"]\n\n[[link]]\nthreads = ["{USERNS_V5}", "{SYSCALLS_V3}"]\n'
+                 'kind = "follow-up"\nnote = "a test link"\n')
+    d = _gather(corpus, USERNS_V5, overrides=load_overrides(f))
+    roots = {p.root for p in d.threads}
+    assert v3 not in roots
+    assert SYSCALLS_V3 in roots and d.links[SYSCALLS_V3].how == "override"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[link]]\nthreads = ["a@b"]\nkinds = "version"\n')
+    from analysis.errors import AnalysisError
+
+    with pytest.raises(AnalysisError, match="link"):
+        load_overrides(bad)
+
+
+def test_debate_json_contract_and_outcome(dbfile, capsys):
+    assert main(["debate", f"<{USERNS_V5}>", "--db", str(dbfile), "--json", "--no-stance"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"debate", "threads", "participants", "objections", "outcome", "versions"}
+    for t in data["threads"]:
+        assert set(t) >= {"root", "subject", "version", "date", "link"}
+        assert "<" not in t["root"] and set(t["link"]) >= {"how", "evidence", "confidence"}
+        assert t["version"] is None or isinstance(t["version"], int)
+    assert [t["version"] for t in data["threads"] if t["kind"] == "version"] == [1, 2, 3, 4, 5]
+    out = data["outcome"]
+    assert out["state"] == "merged" and out["tree"] == "lsm/next"
+    assert any(e["what"] == "pull request" for e in out["evidence"])
+    assert out["nack_standing"] is True  # merged over a NACK that was never withdrawn
+    v3 = next(v for v in data["versions"] if v["version"] == 3)
+    assert any(t["kind"] == "Nacked-by" and not t["carried"] for t in v3["trailers"])
+    assert any(t["kind"] == "Acked-by" and not t["carried"] for t in v3["trailers"])
+
+
+def test_debate_stance_by_version_and_ledger(dbfile, capsys):
+    assert main(["debate", USERNS_V5, "--db", str(dbfile), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    author = next(p for p in data["participants"] if p["name"].startswith("Frederick"))
+    assert {x["stance"] for x in author["by_version"].values() if "stance" in x} == {"support"}
+    assert data["objections"], "the NACKs of v3-v5 are objections"
+    nacks = [o for o in data["objections"] if "NACK" in o["claim"]]
+    assert nacks and all(o["objector_agreed"] is None for o in nacks)
+    assert all(set(o) >= {"version", "by", "claim", "message_id", "addressed", "objector_agreed"} for o in data["objections"])
+    # text output: the same debate, read by a person
+    assert main(["debate", USERNS_V5, "--db", str(dbfile)]) == 0
+    text = capsys.readouterr().out
+    assert "Stance over versions:" in text and "Outcome: merged" in text
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["debate", "nobody@example.invalid"], "no stored message"),
+    (["debate", "not-a-message-id"], "expected a Message-ID"),
+    (["debate", "x@y", "--min-confidence", "3"], "--min-confidence"),
+])
+def test_debate_bad_input_is_one_line(dbfile, capsys, argv, needle):
+    assert main(argv + ["--db", str(dbfile), "--no-stance"]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_debate_without_database_is_one_line(tmp_path, capsys):
+    assert main(["debate", USERNS_V5, "--db", str(tmp_path / "none.db")]) == 2
+    assert "no hookdebate database" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_debate_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["debate", "--help"])
+    assert e.value.code == 0
+    assert "--json" in capsys.readouterr().out
+
+
+def test_no_thread_people_or_message_ids_in_debate_code_or_rules():
+    needles = set()
+    for f in GOLD.glob("*.json"):
+        g = json.loads(f.read_text())
+        for t in g["threads"] + g["optional"]:
+            needles.add(t["root"].lower())
+            local, _, domain = t["root"].partition("@")
+            needles.add(local.lower())
+            if "." in domain and not domain.endswith(("gmail.com", "kernel.org", "google.com")):
+                needles.add(domain.lower())
+    files = [ROOT / "analysis/debate.py", ROOT / "hookdebate/debate.py", ROOT / "hookdebate/store_debate.py",
+             ROOT / "hookdebate/commands/debate.py", *sorted((ROOT / "data/debates").glob("*"))]
+    for f in files:
+        text = f.read_text().lower()
+        found = [n for n in needles if re.search(r"(?<![\w.@-])" + re.escape(n) + r"(?![\w@-])", text)]
+        assert not found, (str(f), found)
