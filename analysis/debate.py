@@ -189,8 +189,11 @@ class Postings:
         from analysis.threading import parents
 
         msgs = sorted({m.message_id: m for m in headers}.values(), key=lambda m: (_utc(m.date), m.message_id))
-        self.by_id = {m.message_id: Head(m.subject or "", m.from_name or "", m.from_address or "", _utc(m.date).timestamp())
-                      for m in msgs}
+        # plain tuples (a Head each on access): the index is pickled into the store, and
+        # 40,000 NamedTuples load several times slower than tuples
+        self._heads = {m.message_id: (m.subject or "", m.from_name or "", m.from_address or "", _utc(m.date).timestamp())
+                       for m in msgs}
+        self.end = max((_utc(m.date) for m in msgs), default=_EPOCH)
         parent_of = parents(msgs)
         self.parent_of = parent_of
         self.unit_of: dict[str, str] = {}
@@ -268,6 +271,9 @@ class Postings:
             for t in post.patch_titles:
                 if len(t.split()) >= 3:
                     self.by_patch_title[t].append(post)
+
+    def head(self, message_id: str) -> Head:
+        return Head(*self._heads[message_id])
 
     def posting_of(self, message_id: str) -> Posting | None:
         unit = self.unit_of.get(message_id)
@@ -567,14 +573,22 @@ def gather(query: str, corpus: Corpus, *, overrides: dict | None = None, posting
     if start.kind == "series" and start not in series:
         series.insert(0, start)
     # each version's link, told against the versions before it (the BFS found it from wherever)
+    # (the first version: against the versions after it; the thread asked about keeps its own
+    # link too, debate.query names it)
     for i, p in enumerate(series):
-        if links[p.root].kind in ("asked", "override") or i == 0:
+        if links[p.root].kind == "override":
             continue
-        earlier = {q.root for q in series[:i]}
+        near = {q.root for q in series[:i]} or {q.root for q in series[1:]}
         best = None
         for other, link in _version_candidates(p, P) + _version_links_from_cover(p, P, body):
-            if other.root in earlier and (best is None or (link.confidence, other.date) > (best[1].confidence, best[0].date)):
+            if other.root in near and (best is None or (link.confidence, -_days(other.date, p.date))
+                                       > (best[1].confidence, -_days(best[0].date, p.date))):
                 best = (other, link)
+        if best is None and i == 0:
+            for q in series[1:]:  # a later version's cover letter that links this one
+                for other, link in _version_links_from_cover(q, P, body):
+                    if other is p and (best is None or link.confidence > best[1].confidence):
+                        best = (q, replace(link, to=q.root))
         if best is not None:
             links[p.root] = best[1]
     followups, related = _followups(series, P, corpus, body, links, cut, min_confidence)
@@ -604,7 +618,7 @@ def _followup_targets(post: Posting, P: Postings, body: Callable[[str], str]) ->
         for t in _FIXES.findall(text):
             for other in P.by_patch_title.get(norm_title(t), ()):
                 out.append((other, Link("fix", f"Fixes: (\"{t.strip()}\")", 0.9, other.root, "fix")))
-        r = _REVERT.match(without_prefixes_and_tags(P.by_id[mid].subject))
+        r = _REVERT.match(without_prefixes_and_tags(P.head(mid).subject))
         if r:
             for other in P.by_patch_title.get(norm_title(r.group(1)), ()):
                 out.append((other, Link("revert", f"reverts \"{r.group(1)}\"", 0.95, other.root, "revert")))
@@ -681,9 +695,9 @@ def _own_lines(text: str) -> str:
     """The writer's own lines: no quoted lines, no 'On ..., X wrote:' attributions, no signature."""
     out = []
     for line in text.splitlines():
-        if line.rstrip() in ("--", "-- "):
-            break
-        if line.lstrip().startswith(">") or _ATTRIBUTION.search(line):
+        if line.startswith(("--", "diff --git ")) and line.rstrip() in ("--", "-- ", "---") or line.startswith("diff --git "):
+            break  # the signature, or a patch's diff (its trailers come before)
+        if line.lstrip().startswith(">") or (line.rstrip().endswith(":") and _ATTRIBUTION.search(line)):
             continue
         out.append(line)
     return "\n".join(out)
@@ -709,7 +723,7 @@ def versions(debate: Debate) -> list[dict]:
         for post in posts:
             texts = debate.bodies
             for mid in post.message_ids:
-                m = P.by_id[mid]
+                m = P.head(mid)
                 people.setdefault(m.from_address, m.from_name or m.from_address)
                 text = texts.get(mid, "")
                 own = _own_lines(text)
@@ -840,7 +854,7 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
             # 2. the author's reply to the objection
             if entry["addressed"] is None and cues.get("addressed") is not None:
                 for child in _children(P, mid):
-                    cm = P.by_id[child]
+                    cm = P.head(child)
                     if cm.from_address not in author_addrs:
                         continue
                     for s in _sentences(_own_lines(debate.bodies.get(child, ""))):
@@ -910,7 +924,7 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
     applied = []
     for post in debate.series + [f for f in debate.followups if debate.links.get(f.root) and debate.links[f.root].kind == "pull-request"]:
         for mid in post.message_ids:
-            m = P.by_id[mid]
+            m = P.head(mid)
             if m.from_address in author_addrs and post.kind == "series":
                 continue
             own = _own_lines(debate.bodies.get(mid, ""))
@@ -938,7 +952,7 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
     # withdrawn by the author
     for post in debate.series:
         for mid in post.message_ids:
-            m = P.by_id[mid]
+            m = P.head(mid)
             if m.from_address not in author_addrs or mid in post.part_ids.values():
                 continue
             for s in _sentences(_own_lines(debate.bodies.get(mid, ""))):
@@ -961,8 +975,8 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
         evidence.append({"what": "NACK standing", "by": n["by"], "message_id": n["message_id"], "quote": f"NACK on v{n['version']}"})
     last = max(debate.series, key=lambda p: p.date) if debate.series else None
     if state is None and last is not None:
-        end = archive_end or max(_utc(m.date) for m in P.by_id.values())
-        idle = _days(end, max(_utc(P.by_id[mid].date) for p in debate.series for mid in p.message_ids))
+        end = archive_end or P.end
+        idle = _days(end, max(_utc(P.head(mid).date) for p in debate.series for mid in p.message_ids))
         refused = bool(standing) or any(o["stance"] == "oppose" and not o["objector_agreed"] for o in objs)
         if idle > 180:
             state = "abandoned after refusal" if refused else "abandoned"

@@ -204,3 +204,19 @@ def test_no_thread_people_or_message_ids_in_debate_code_or_rules():
         text = f.read_text().lower()
         found = [n for n in needles if re.search(r"(?<![\w.@-])" + re.escape(n) + r"(?![\w@-])", text)]
         assert not found, (str(f), found)
+
+
+def test_report_debate_md_html_json_with_pictures(dbfile, tmp_path, capsys):
+    md = tmp_path / "d.md"
+    assert main(["report", "--debate", USERNS_V5, "--db", str(dbfile), "-o", str(md)]) == 0
+    text = md.read_text()
+    assert "## Objection ledger" in text and "**Outcome: merged**" in text and "| v5 |" in text
+    for name in ("debate-timeline", "stance-over-versions"):
+        svg = tmp_path / f"d-{name}.svg"
+        assert svg.exists() and svg.read_bytes().lstrip().startswith((b"<?xml", b"<svg")) and f"]({svg.name})" in text
+    page = tmp_path / "d.html"
+    assert main(["report", "--debate", USERNS_V5, "--db", str(dbfile), "-o", str(page)]) == 0
+    h = page.read_text()
+    assert h.count("data:image/svg+xml;base64,") == 2 and "<table id=\"threads\">" in h
+    assert main(["report", "--debate", USERNS_V5, "--db", str(dbfile), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["outcome"]["state"] == "merged"

@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     p.add_argument("--per-year", type=int, default=5, metavar="N", help="with --archive: debates per year (default 5)")
     p.add_argument("--pictures", action="store_true",
                    help="draw the map and timeline pictures (always on for HTML; for md, written next to -o)")
+    p.add_argument("--debate", metavar="MSGID",
+                   help="report the whole debate the message belongs to (series versions, follow-ups, ledger, "
+                   "outcome; see `hookdebate debate`) instead of one thread")
     add_db_option(p)
     p.set_defaults(run=run)
 
@@ -113,6 +116,8 @@ def run(args) -> int:
     from hookdebate.store import Store
 
     fmt = _format(args)
+    if args.debate:
+        return _run_debate(args, fmt)
     if args.archive:
         return _run_archive(args, fmt)
     store = Store(resolve_db(args))
@@ -190,3 +195,30 @@ def _write_map(analysis, linked, prefix: Path) -> None:
     argmap.to_graphml(g, f"{prefix}.graphml")
     Path(f"{prefix}.dot").write_text(argmap.to_dot(g))
     Path(f"{prefix}.aif.json").write_text(argmap.dumps_json(argmap.to_aif(g)))
+
+
+def _run_debate(args, fmt: str) -> int:
+    from hookdebate.debate import gather_debate
+    from hookdebate.report import debate as R
+    from hookdebate.store import Store
+
+    data = gather_debate(Store(resolve_db(args), create=False), args.debate)
+    if fmt == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = R.render_html(data, R.pictures(data))
+    else:
+        links = {}
+        if args.output:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            for name, svg in R.pictures(data).items():
+                path = args.output.with_name(f"{args.output.stem}-{name}.svg")
+                path.write_bytes(svg)
+                links[name] = path.name
+        text = R.render_markdown(data, links) + "\n"
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
