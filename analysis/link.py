@@ -24,6 +24,40 @@ from analysis.model import Claim, ThreadAnalysis
 DENY_OUTCOMES_NOTE = "any errno (EPERM, EACCES, ENOMEM, EINVAL, ...) counts as a denial"
 
 
+# what the kernel model replays, by subject (rules.json "subjects"): bpf() (its commands, the
+# per-command LSM hooks, CAP_BPF), security_vm_enough_memory() and user namespace creation. A claim
+# naming one of these is about what a scenario of that subject replays.
+_OP_MENTIONS = {
+    "bpf": (re.compile(r"\bbpf\s*\(\s*\)|\bbpf\((BPF_|2\))|\bbpf (sys)?call|\bbpf\(\) syscall|\bCAP_BPF\b|"
+                       r"\bunprivileged[_ ]bpf|\bBPF (maps?|tokens?)\b|\bload\w* (an? |the )?BPF programs?\b", re.I),
+            re.compile(r"\bBPF_(MAP|PROG|BTF|OBJ|LINK|TOKEN)_[A-Z_]+\b|\bsecurity_bpf(_map_create|_map_alloc|_prog_load|"
+                       r"_prog_alloc|_btf_load|_token_\w+)?\(|\bbpf_(map|prog|btf)_(create|alloc|load)_security\b")),
+    "vm_enough_memory": (re.compile(r"vm_enough_memory"),),
+    "user namespaces": (re.compile(r"\bCLONE_NEWUSER\b|\buserns_create\b|\bcreate_user_ns\b|\bsecurity_create_user_ns\b"),),
+}
+
+
+def _family(scenario: dict) -> str:
+    subjects = load_rules()["subjects"]
+    call = (scenario.get("op") or {}).get("call")
+    return subjects["families"].get(call, subjects["default"])
+
+
+def names_operation(text: str, scenario: dict | None) -> bool:
+    """Does the claim name the operation a scenario replays (a bpf() command or its LSM hook, BPF
+    maps or programs, CAP_BPF, vm_enough_memory, creating a user namespace), so that the replay
+    tests the claim's own situation (a direct fit) rather than standing in for it? With a scenario,
+    the operation named must be of the scenario's subject (a claim about vm_enough_memory is no
+    direct fit for a bpf() scenario)."""
+    named = {fam for fam, rxs in _OP_MENTIONS.items() if any(r.search(text) for r in rxs)}
+    if scenario is None:
+        return bool(named)
+    if _family(scenario) in named:
+        return True
+    ops = {f for f in scenario_features(scenario) if f.startswith(("op:", "token:"))}
+    return bool(ops & claim_features(text, load_rules()))
+
+
 @dataclass(frozen=True)
 class ClaimVerdict:
     claim_id: str
@@ -33,11 +67,12 @@ class ClaimVerdict:
     supports_claim: bool | None
     reason: str
     trace: tuple = ()  # ((check, models, result), ...)
+    fit: str = "direct"  # "direct": the claim names the replayed operation; "stand-in": it does not
 
     def to_json(self) -> dict:
         return {"claim_id": self.claim_id, "scenario": self.scenario_id, "kernel": self.kernel,
                 "outcome": self.outcome, "supports_claim": self.supports_claim, "reason": self.reason,
-                "trace": [{"check": c, "models": m, "result": r} for c, m, r in self.trace]}
+                "fit": self.fit, "trace": [{"check": c, "models": m, "result": r} for c, m, r in self.trace]}
 
 
 @dataclass(frozen=True)
@@ -198,21 +233,14 @@ def thread_date(analysis: ThreadAnalysis) -> _date | None:
     return min(dates).date() if dates else None
 
 
-def kernel_for_date(d: _date | None, rules: dict) -> tuple[str, str]:
-    ks = rules.get("kernels", [])
-    if not ks:
-        return "v6.3", "no kernel table"
-    if d is None:
-        return ks[0]["kernel"], "thread has no dates; earliest modeled kernel"
-    iso = d.isoformat()
-    first = ks[0]
-    if first.get("from") and iso < first["from"]:
-        return first["kernel"], (f"thread dated {iso} predates {first['kernel']} ({first.get('note', '')}); "
-                                 f"judged against {first['kernel']}, the nearest modeled kernel")
-    for k in ks:
-        if iso <= k["until"]:
-            return k["kernel"], f"thread dated {iso}: {k['kernel']} was current" + (f" ({k['note']})" if k.get("note") else "")
-    return ks[-1]["kernel"], f"thread dated {iso}"
+def kernel_for_date(d: _date | None, rules: dict | None = None) -> tuple[str | None, str]:
+    """(variant, note): the modeled variant whose rules hold for the kernel of day d
+    (data/kernels/releases.json through semantics.kernel_on), or (None, "cannot judge: no modeled
+    kernel for <release> ...") when none does."""
+    from semantics import kernel_on
+
+    choice = kernel_on(d)
+    return choice.variant, choice.note
 
 
 def _proposal_kernel(d: _date | None, rules: dict) -> str | None:
@@ -326,12 +354,16 @@ def _replay(entry, kernel: str):
         return None
 
 
-def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> LinkResult:
+def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel: str | None = None) -> LinkResult:
+    """kernel: judge against this variant instead of the one the thread's date picks (what the
+    model would say had the debate been about that kernel); the note says so."""
     rules = load_rules(rules_path)
     cat = _catalog()
     semantic = set(rules.get("semantic", []))
     d = thread_date(analysis)
     base_kernel, kernel_note = kernel_for_date(d, rules)
+    if kernel is not None:
+        base_kernel, kernel_note = kernel, f"judged against {kernel} as asked (by date: {kernel_note})"
     prop_kernel = _proposal_kernel(d, rules)
     links: list[ClaimLink] = []
     scenarios: dict = {}
@@ -355,11 +387,15 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
             kernel, kreason = prop_kernel, f"the claim is about the series under debate: {prop_kernel}"
         elif prop_kernel and in_patch:
             kernel, kreason = prop_kernel, f"the claim describes a patch of the series under debate: {prop_kernel}"
-        elif prop_kernel and (new := _new_hooks(base_kernel, prop_kernel) & set(concepts)):
+        elif prop_kernel and base_kernel and (new := _new_hooks(base_kernel, prop_kernel) & set(concepts)):
             kernel, kreason = prop_kernel, (f"the claim names {', '.join(sorted(new))}, a hook only the series "
                                             f"under debate has: {prop_kernel}")
         if rule and rule.get("kernel") == "current":
             kernel, kreason = base_kernel, kernel_note
+        if kernel is None:   # no modeled variant holds for the thread's date: cannot judge
+            links.append(ClaimLink(claim.claim_id, True, concepts, None, kreason, rule["name"] if rule else None,
+                                   rule.get("question") if rule else None, explicit, None, (), kreason))
+            continue
         candidates = list(rule["scenarios"]) if rule else []
         if not candidates:  # any catalog entry sharing concepts, most shared first
             scored = sorted(((len(set(e.concepts) & set(concepts)), i, e.id) for i, e in enumerate(cat.values())),
@@ -393,7 +429,8 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None) -> Link
             if v is None:
                 continue
             scenarios[sid] = (cat[sid].source, cat[sid].scenario_json())
-            verdicts.append(_judge(claim, sid, v, predicts, rule, hedged, inherited))
+            direct = names_operation(claim.text, cat[sid].scenario_json())
+            verdicts.append(_judge(claim, sid, v, predicts, rule, hedged, inherited, direct))
             if len(verdicts) == 2:
                 break
         unjudged = None if verdicts else "no catalog scenario covers these concepts under " + kernel
@@ -411,10 +448,16 @@ def _scen_features(entry) -> frozenset:
     return _scen_features_by_id(entry.id, json.dumps(entry.scenario_json(), sort_keys=True))
 
 
+STAND_IN = "stand-in scenario"
+
+
 def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, hedged: bool = False,
-           inherited: bool = False) -> ClaimVerdict:
+           inherited: bool = False, direct: bool = True) -> ClaimVerdict:
+    """A finding (supports / contradicts) needs a direct fit: the claim names the replayed operation
+    and states an outcome the model decides. A stand-in scenario (the rule's general question, the
+    claim naming no operation it replays) is replayed for context only, never a finding."""
     trace = tuple((t.check, t.models, t.result) for t in v.trace)
-    allowed = v.outcome == "allow" or v.outcome.startswith("ret=")
+    allowed = _granted(v.outcome)
     what = f"{sid} under {v.kernel}: {v.outcome}"
     if claim.type in ("normative", "question", "proposal"):
         s, reason = None, (f"{claim.type} claim: the model decides what the kernel does, not what it should do; "
@@ -435,6 +478,11 @@ def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, h
         reason = (f"claim says the operation is {'allowed' if predicts == 'allow' else 'denied'}"
                   + (" (by reference to the previous claim of the message)" if inherited else "")
                   + f"; model: {what}")
+    if not direct:
+        if s is not None:
+            reason = (f"{STAND_IN}: the claim names no operation this scenario replays, so the replay cannot "
+                      f"test it; replayed for context ({what})")
+        return ClaimVerdict(claim.claim_id, sid, v.kernel, v.outcome, None, reason, trace, "stand-in")
     return ClaimVerdict(claim.claim_id, sid, v.kernel, v.outcome, s, reason, trace)
 
 
@@ -483,7 +531,11 @@ def change_impact(kernels=None) -> list[dict]:
 
 
 def _granted(outcome: str) -> bool:
-    return outcome == "allow" or outcome.startswith("ret=")
+    """Only "allow" grants. A positive hook return that reaches user space ("ret=N") is a refusal:
+    map_create() / bpf_prog_load() go to their error path on any non-zero security_bpf_map_alloc() /
+    _prog_alloc() (v6.3) or security_bpf_map_create() / _prog_load() (v6.9) return, free the object
+    and return that value (kernel/bpf/syscall.c), so no map or program exists."""
+    return outcome == "allow"
 
 
 def _op_label(op: dict) -> tuple[str, str]:

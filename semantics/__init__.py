@@ -11,6 +11,7 @@ from semantics.errors import ScenarioError
 from semantics.kernels import Kernel, data_dir, kernel_names, load_kernel
 from semantics.model import Verdict, decide, outcome, replay
 from semantics.scenario import LsmModule, Op, Scenario, Task, Token, load_scenarios, parse_scenario
+from semantics.releases import KernelChoice, Release, kernel_on, release, releases
 from semantics.catalog import CatalogEntry, by_concept, by_id, catalog
 from semantics.space import DiffResult, PropertyResult, check, diff, enumerate_space
 
@@ -19,4 +20,5 @@ __all__ = [
     "parse_scenario", "load_scenarios", "decide", "replay", "outcome", "kernel_names",
     "load_kernel", "Kernel", "data_dir", "catalog", "CatalogEntry", "diff", "DiffResult",
     "check", "PropertyResult", "enumerate_space", "by_concept", "by_id",
+    "KernelChoice", "Release", "kernel_on", "release", "releases",
 ]

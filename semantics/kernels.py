@@ -50,6 +50,20 @@ class Kernel:
     programs: dict                # PROGRAMS ("sysctl_write", "userns_create", ...) -> steps
     sysctl_defaults: dict
     extra: dict = field(default_factory=dict, compare=False)
+    hook_aliases: dict = field(default_factory=dict)   # another variant's hook name -> this kernel's
+
+    def own_hook(self, hook: str) -> str | None:
+        """This kernel's name for a hook spelled as in any variant (bpf_map_alloc_security in v6.3
+        is bpf_map_create in v6.9: the variant files' "hook_aliases"), or None if it has none."""
+        if hook in self.int_hooks:
+            return hook
+        own = self.hook_aliases.get(hook)
+        if own in self.int_hooks:
+            return own
+        for other in hook_class(hook):
+            if other in self.int_hooks:
+                return other
+        return None
 
     def hook_default(self, hook: str) -> int:
         return self.int_hooks[hook]
@@ -73,7 +87,7 @@ def _variant_files() -> dict[str, Path]:
 def _variant_files_in(kdir: str, stamp) -> tuple:
     out = {}
     for p in sorted(Path(kdir).glob("*.json")):
-        if p.name.startswith("facts-"):
+        if p.name.startswith("facts-") or p.name == "releases.json":
             continue
         out[p.stem] = p
     return tuple(out.items())
@@ -146,8 +160,43 @@ def load_kernel(name: str) -> Kernel:
         commands={k: tuple(v) for k, v in raw.get("commands", {}).items()},
         programs={k: tuple(raw.get(k, ())) for k in PROGRAMS},
         sysctl_defaults=raw.get("sysctl_defaults", {}),
-        extra={"sysctl_defaults_note": raw.get("sysctl_defaults_note", "")},
+        extra={"sysctl_defaults_note": raw.get("sysctl_defaults_note", ""),
+               "hook_aliases_models": raw.get("hook_aliases_models", "")},
+        hook_aliases=dict(raw.get("hook_aliases", {})),
     )
+
+
+@lru_cache(maxsize=None)
+def _hook_classes(stamp) -> dict:
+    """Union of every variant's "hook_aliases": hook name -> the sorted tuple of its spellings."""
+    parent: dict = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+    for n in kernel_names():
+        for a, b in _raw(n).get("hook_aliases", {}).items():
+            parent[find(a)] = find(b)
+    groups: dict = {}
+    for x in list(parent):
+        groups.setdefault(find(x), []).append(x)
+    return {x: tuple(sorted(g)) for g in groups.values() for x in g}
+
+
+def hook_class(hook: str) -> tuple:
+    """Every spelling of a hook across the variants (itself alone if it was never renamed)."""
+    return _hook_classes(tuple(sorted(_variant_files().items()))).get(hook, (hook,))
+
+
+def canonical_hook(hook: str) -> str:
+    """One name per renamed hook, for comparing variants (the first spelling in sort order)."""
+    return hook_class(hook)[0]
+
+
+def hook_label(hook: str) -> str:
+    """bpf_map_alloc_security/bpf_map_create: a renamed hook under all its names."""
+    return "/".join(hook_class(hook))
 
 
 @lru_cache(maxsize=None)

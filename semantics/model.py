@@ -28,13 +28,13 @@ class ScenarioWorld:
 
     __slots__ = ("s", "op", "kernel", "_caps", "_stack", "_rets")
 
-    def __init__(self, s: Scenario, kernel: Kernel):
+    def __init__(self, s: Scenario, kernel: Kernel, rets: dict | None = None):
         self.s = s
         self.op = s.op
         self.kernel = kernel
         self._caps = s.task.caps_in(s.task.userns)
         self._stack = tuple(m.name for m in s.lsm)
-        self._rets = {m.name: dict(m.returns) for m in s.lsm}
+        self._rets = rets if rets is not None else _kernel_returns(s, kernel)[0]
 
     def userns(self):
         return self.s.task.userns
@@ -73,13 +73,27 @@ class ScenarioWorld:
         return self.s.token is not None and self.s.token.has_delegation()
 
 
-def _validate_against_kernel(s: Scenario, k: Kernel) -> None:
+def _kernel_returns(s: Scenario, k: Kernel) -> tuple[dict, list]:
+    """Each module's returns under this kernel's hook names, and a note per return it cannot take:
+    a hook spelled as another variant names it (bpf_map_alloc_security in v6.3 is bpf_map_create in
+    v6.9: the variants' "hook_aliases") is the same hook; a hook this kernel lacks (the proposal's
+    bpf_map_create_security in v6.3) is ignored, so one situation replays on every variant."""
+    rets: dict = {}
+    notes: list = []
     for i, m in enumerate(s.lsm):
-        for hook, _ in m.returns:
-            if hook not in k.int_hooks:
-                raise ScenarioError(f"lsm[{i}].returns.{hook}: kernel {k.name} has no hook {hook!r}")
-    if s.token is not None and s.op.with_token and not k.token_support:
-        pass  # the kernel's own CHECK_ATTR answers this (-EINVAL); not a scenario error
+        own_rets = rets.setdefault(m.name, {})
+        for hook, r in m.returns:
+            own = k.own_hook(hook)
+            if own is None:
+                notes.append((f"lsm[{i}] {m.name}: returns {r} from {hook}",
+                               f"ignored: kernel {k.name} has no hook {hook} (include/linux/lsm_hook_defs.h)"))
+                continue
+            if own != hook:
+                notes.append((f"lsm[{i}] {m.name}: returns {r} from {hook}",
+                              f"{hook} is {k.name}'s {own}: applied to {own} "
+                              f"({k.extra.get('hook_aliases_models') or 'hook_aliases'})"))
+            own_rets.setdefault(own, r)
+    return rets, notes
 
 
 def decide(scenario: Scenario, kernel: str | None = None) -> Verdict:
@@ -89,9 +103,11 @@ def decide(scenario: Scenario, kernel: str | None = None) -> Verdict:
     if not kname:
         raise ScenarioError("kernel: missing (give it in the scenario or with --kernel)")
     k = load_kernel(kname)
-    _validate_against_kernel(s, k)
+    rets, notes = _kernel_returns(s, k)
     tr = Trace(k)
-    w = ScenarioWorld(s, k)
+    for check, result in notes:
+        tr.add(check, "security_hook_heads security/security.c", result)
+    w = ScenarioWorld(s, k, rets)
     if s.sysctl_value(SYSCTL_BPF, -1) == -1 and s.op.call == "bpf":
         tr.add("sysctl kernel.unprivileged_bpf_disabled not given", "sysctl_unprivileged_bpf_disabled kernel/bpf/syscall.c",
                f"default {w.sysctl()}: {k.extra.get('sysctl_defaults_note', '')}")
@@ -113,5 +129,4 @@ def outcome(scenario: Scenario, kernel: str | None = None) -> str:
     """decide() without building the trace (for bulk use)."""
     s = scenario
     k = load_kernel(kernel or s.kernel)
-    _validate_against_kernel(s, k)
     return outcome_of(evaluate(ScenarioWorld(s, k), k, None))

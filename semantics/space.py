@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import product
 
 from semantics.engine import evaluate, outcome_of, vm_all_agree, walk_int_hook
-from semantics.kernels import Kernel, kernel_names, load_kernel
+from semantics.kernels import Kernel, canonical_hook, hook_label, kernel_names, load_kernel
 from semantics.model import Verdict, decide
 from semantics.scenario import ALL, Op, parse_scenario
 from semantics.vocab import DELEGATE_KINDS
@@ -129,12 +129,13 @@ def blocks(views: tuple, stack: tuple, hook: str, rets: tuple = RETS) -> tuple:
                 s2, c2 = view(stack, combo)
                 key.append(vm_all_agree(k, s2, c2)[0])
                 continue
-            if hook not in k.int_hooks:
+            own = k.own_hook(hook)      # a renamed hook is one field under every variant
+            if own is None:
                 key.append(None)
                 continue
             s2, c2 = view(stack, combo)
-            rc = walk_int_hook(k, hook, s2, c2, 0 if hook == "capable" else None)[0]
-            key.append(caller_class(hook_rules(kname).get(hook), rc))
+            rc = walk_int_hook(k, own, s2, c2, 0 if own == "capable" else None)[0]
+            key.append(caller_class(hook_rules(kname).get(own), rc))
         key = tuple(key)
         if key in groups:
             groups[key][0] += 1
@@ -205,7 +206,7 @@ class LazyWorld:
                 return first
         if self.view is _no_lsm:      # reads nothing of the LSM fields
             return walk_int_hook(kernel, hook, (), (), first)[0]
-        stack, blk = self.block(hook)
+        stack, blk = self.block(canonical_hook(hook))
         s2, c2 = self.view(stack, blk.rep)
         return walk_int_hook(kernel, hook, s2, c2, first)[0]
 
@@ -694,6 +695,8 @@ def to_scenario(assign: dict, op: Op, kernel: Kernel, sid: str, force=None, view
     a = dict(assign)
     if force:
         a.update(force)
+    if a.get("with_token") and a.get("token") is None:
+        a["token"] = "child"    # a token is made only from a bpffs of a child namespace (LazyWorld.with_token)
     if ctx is not None and "stack" not in a:
         a["stack"] = ctx.concrete_stack(a)
     userns = a.get("userns", "init")
@@ -709,9 +712,10 @@ def to_scenario(assign: dict, op: Op, kernel: Kernel, sid: str, force=None, view
         if isinstance(f, tuple) and f[0] == "disp":
             hook = f[1].split("#")[0]
             rep = ctx.rep(stack, f[1], blk) if ctx is not None else blk.rep
+            own = kernel.own_hook(hook)
             for m, r in zip(stack, rep):
-                if r is not None and hook in kernel.int_hooks:
-                    rets[m][hook] = r
+                if r is not None and own is not None:
+                    rets[m][own] = r
     s2, _ = view(stack, tuple(range(len(stack))))
     lsm = [{"name": m, "returns": rets[m]} for m in s2]
     token = None
@@ -777,7 +781,7 @@ def block_text(hook: str, blk: Block, stack=()) -> str:
         what = {0: "0", 1: "> 0"}.get(cls, f"{cls}")
     else:
         what = "absent" if cls is None else f"{cls}"
-    return f"{hook} hook {what}{witness}"
+    return f"{hook_label(hook)} hook {what}{witness}"
 
 
 @lru_cache(maxsize=None)
@@ -786,7 +790,8 @@ def _any_rule(hook: str, data_env):
     like load_kernel())."""
     rule = None
     for k in kernel_names():
-        rule = rule or hook_rules(k).get(hook)
+        own = load_kernel(k).own_hook(hook)
+        rule = rule or (hook_rules(k).get(own) if own else None)
     return rule
 
 
@@ -1107,10 +1112,14 @@ def _diff(from_kernel: str, to_kernel: str, ops, minimal: bool, naive: bool = Fa
             head, tail = conds[:len(conds) - unminimized], conds[len(conds) - unminimized:]
             head.sort(key=lambda c: (len(c), describe(dict(c))))
             conds = head + tail
-            ex_assign = dict(conds[0])
-            exb = to_scenario(ex_assign, op, kb, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
-            exa = to_scenario(ex_assign, op, ka, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
-            va, vb = decide(parse_scenario(exa)), decide(parse_scenario(exb))
+            # the example (and the group's 'why', drawn from its traces) must replay to the group's own
+            # outcomes: the first condition set's completion, else one of the group's leaves that does
+            for cand in [dict(conds[0])] + [dict(a) for a, _, _ in items[:64]]:
+                exb = to_scenario(cand, op, kb, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
+                exa = to_scenario(cand, op, ka, f"diff-{ka.name}-to-{kb.name}", ctx=ctx)
+                va, vb = decide(parse_scenario(exa)), decide(parse_scenario(exb))
+                if (va.outcome, vb.outcome) == (oa, ob):
+                    break
             groups.append(DiffGroup(op, oa, ob, tuple(conds), exb, (va, vb), sum(w for _, w, _ in items), unminimized,
                                     explain(va, vb)))
     return DiffResult(ka.name, kb.name, tuple(groups), total, changed, nleaves, time.perf_counter() - t0)

@@ -20,6 +20,8 @@ def register(subparsers) -> None:
     p.add_argument("id", nargs="?", help="a scenario id from the catalog")
     p.add_argument("--file", help="JSON file holding a list of scenarios (or one scenario)")
     p.add_argument("--kernel", help="decide under this kernel variant instead of the scenario's own")
+    p.add_argument("--across", action="store_true",
+                   help="replay the scenario(s) under every kernel variant: one row per variant")
     p.add_argument("--all", action="store_true", help="replay the whole catalog (the default without ID or --file)")
     p.add_argument("--list", action="store_true", help="list catalog scenarios and kernels, decide nothing")
     add_json_option(p)
@@ -58,12 +60,16 @@ def run(args) -> int:
         return 0
     from semantics import ScenarioError
 
+    if args.across and args.kernel:
+        raise ScenarioError("give --kernel or --across, not both")
     if args.kernel and args.kernel not in kernel_names():
         raise ScenarioError(f"unknown kernel {args.kernel!r} (known: {', '.join(kernel_names())})")
     scenarios = _scenarios(args)
     if args.file and not scenarios:
         raise ScenarioError(f"{args.file}: holds no scenario")
     whole_catalog = not args.file and (args.all or not args.id)
+    if args.across:
+        return _across(scenarios, args.json)
     verdicts = []
     for s in scenarios:
         try:
@@ -90,4 +96,41 @@ def run(args) -> int:
     if len(verdicts) > 1:
         out.write(f"\n{len(verdicts)} scenarios: " + ", ".join(
             f"{o} {sum(1 for v in verdicts if v.outcome == o)}" for o in sorted({v.outcome for v in verdicts})) + "\n")
+    return 0
+
+
+def across(scenario) -> list[dict]:
+    """One row per kernel variant: the outcome of the same situation and the check that decided it
+    (a hook a variant lacks is ignored there, and its trace says so)."""
+    from semantics import kernel_names, replay
+
+    rows = []
+    for k in kernel_names():
+        v = replay(scenario, k)
+        deciding = v.trace[-1] if v.outcome != "allow" and v.trace else \
+            next((t for t in v.trace if t.result.startswith("bypass")), None)
+        ignored = [t.check for t in v.trace if t.result.startswith("ignored: kernel")]
+        rows.append({"kernel": k, "outcome": v.outcome,
+                     "decided_by": ({"check": deciding.check, "models": deciding.models, "result": deciding.result}
+                                    if deciding else None),
+                     "ignored": ignored, "trace": [t.to_json() for t in v.trace]})
+    return rows
+
+
+def _across(scenarios, as_json: bool) -> int:
+    out = [{"id": s.id, "across": across(s)} for s in scenarios]
+    if as_json:
+        print(json.dumps(out, indent=2))
+        return 0
+    for n, item in enumerate(out):
+        if n:
+            print()
+        print(item["id"])
+        kw = max(len(r["kernel"]) for r in item["across"])
+        ow = max(len(r["outcome"]) for r in item["across"])
+        for r in item["across"]:
+            d = r["decided_by"]
+            why = f"{d['check']} -> {d['result']} ({d['models']})" if d else "every check passes"
+            extra = f"; ignored: {', '.join(r['ignored'])}" if r["ignored"] else ""
+            print(f"  {r['kernel']:<{kw}}  {r['outcome']:<{ow}}  {why}{extra}")
     return 0

@@ -45,14 +45,15 @@ def _format(args) -> str:
     return "md"
 
 
-def build_report(store, thread=None, pictures: bool = False):
-    """(report dict, ThreadAnalysis, LinkResult, pictures {name: svg bytes})."""
+def build_report(store, thread=None, pictures: bool = False, kernel: str | None = None):
+    """(report dict, ThreadAnalysis, LinkResult, pictures {name: svg bytes}). kernel: judge against
+    that variant instead of the one the thread's date picks (analysis.link.link_claims)."""
     from analysis.link import change_impact, link_claims, verdict_rows
     from hookdebate.pipeline import analyze_thread
     from hookdebate.report import build
 
     analysis = analyze_thread(store, thread)
-    linked = link_claims(analysis)
+    linked = link_claims(analysis, kernel=kernel)
     scen, rows = verdict_rows(linked)
     store.save_verdicts(analysis.tree.root_id, scen, rows)
     report = build(analysis, linked, change_impact(), variant_diff=variant_diff_for(store, analysis, linked))
@@ -92,7 +93,8 @@ def variant_diff_for(store, analysis, linked) -> dict:
         d = thread_date(analysis)
         return {"from": frm, "to": None,
                 "note": (f"No proposal variant is modeled for a thread dated {d.isoformat() if d else 'without dates'}, "
-                         f"so there is no change-impact summary for it; it is judged against {frm}. "
+                         f"so there is no change-impact summary for it; "
+                         + (f"it is judged against {frm}. " if frm else "no modeled kernel holds for its date. ") +
                          "`hookdebate diff --from A --to B` compares any two variants.")}
     key = f"report.variant_diff:{frm}->{to}"
     fp = _semantics_fingerprint()

@@ -1,11 +1,13 @@
 """Gather a ThreadAnalysis and its linked verdicts into the report's dict."""
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import quote
 
+from analysis.link import names_operation  # noqa: F401  (the report's fit test is the analysis' own)
 from analysis.subjects import is_patch_posting, series_version, without_tags
 
 STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed on", "neutral": "takes no side on"}
@@ -26,15 +28,6 @@ def model_covers() -> str:
     return _subjects()["covers"]
 
 
-# what the kernel model replays: bpf() (its commands, its capability and LSM checks),
-# security_vm_enough_memory() and user namespace creation. A claim naming one of these is about
-# what a scenario replays.
-_OP_CI = re.compile(r"\bbpf\s*\(\s*\)|\bbpf\((BPF_|2\))|\bbpf (sys)?call|\bbpf\(\) syscall|\bCAP_BPF\b|"
-                    r"\bunprivileged[_ ]bpf|\bBPF (maps?|tokens?)\b|\bload\w* (an? |the )?BPF programs?\b", re.I)
-_OP_CS = re.compile(r"\bBPF_(MAP|PROG|BTF|OBJ|LINK|TOKEN)_[A-Z_]+\b|vm_enough_memory|\bCLONE_NEWUSER\b|\buserns_create\b|"
-                    r"\bcreate_user_ns\b")
-
-
 def is_bot(participant: dict) -> bool:
     """The kernel test robot, syzbot, the pull-request tracker...: automated mail, not a
     participant. The analysis marks them (senders listed in data/lexicon/cues.toml); a
@@ -44,19 +37,6 @@ def is_bot(participant: dict) -> bool:
     from analysis.lexicon import is_automated_sender
 
     return any(is_automated_sender(participant["name"], a) for a in participant.get("addresses") or [""])
-
-
-def names_operation(text: str, scenario: dict | None) -> bool:
-    """Does the claim name the operation a scenario replays (a bpf() command, BPF maps or programs,
-    CAP_BPF, vm_enough_memory), so that the replay tests the claim's own situation?"""
-    if _OP_CI.search(text) or _OP_CS.search(text):
-        return True
-    if scenario:
-        from analysis.link import claim_features, load_rules, scenario_features
-
-        ops = {f for f in scenario_features(scenario) if f.startswith(("op:", "token:"))}
-        return bool(ops & claim_features(text, load_rules()))
-    return False
 
 
 def operation_family(scenario: dict | None) -> str | None:
@@ -143,7 +123,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
             sid = entry["verdicts"][0]["scenario"]
             body = linked.scenarios.get(sid, (None, None))[1] if linked else None
             op_of[sid] = operation_family(body)
-            entry["fit"] = "direct" if names_operation(c.text, body) else "general"
+            entry["fit"] = "direct" if link.verdicts[0].fit == "direct" else "general"
         else:
             entry["fit"] = None
         claims.append(entry)
@@ -179,6 +159,18 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
             break
     order = {c["id"]: i for i, c in enumerate(claims)}
     key.sort(key=lambda c: order[c["id"]])
+    # each distinct trace is shown once (T1, T2, ...) and the claims replayed to the same one refer to it
+    traces: dict = {}
+    trace_of: dict = {}
+    for c in key:
+        v = c["verdicts"][0]
+        body = json.dumps([v["kernel"], v["trace"]], sort_keys=True)
+        if body not in trace_of:
+            trace_of[body] = f"T{len(trace_of) + 1}"
+            traces[trace_of[body]] = {"scenario": v["scenario"], "kernel": v["kernel"], "outcome": v["outcome"],
+                                      "trace": v["trace"], "claim_ids": []}
+        traces[trace_of[body]]["claim_ids"].append(c["id"])
+        c["trace_id"] = trace_of[body]
     summary = linked.summary() if linked else {}
     cannot = Counter()
     for c in claims:
@@ -195,11 +187,13 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         "proposer": names.get(analysis.author_of.get(analysis.tree.root_id), display_name(root.from_name) if root else ""),
         "date_range": dated_range(timeline),
         "messages": len(timeline), "participants": participants, "timeline": timeline,
-        "claims": claims, "key_claim_ids": [c["id"] for c in key],
+        "claims": claims, "key_claim_ids": [c["id"] for c in key], "traces": traces,
         "explicit_scenario_claim_ids": [c["id"] for c in claims if c["explicit_scenario"] and c["fit"] in ("direct", "general")],
         "findings": {"supports": sum(c["finding"] == "supports" for c in claims),
                      "contradicts": sum(c["finding"] == "contradicts" for c in claims),
                      "replayed": sum(c["fit"] in ("direct", "general") for c in claims),
+                     "direct": sum(c["fit"] == "direct" for c in claims),
+                     "stand_in": sum(c["fit"] == "general" for c in claims),
                      "unrelated": sum(c["fit"] == "unrelated" for c in claims),
                      "on_topic": on_topic, "subjects": sorted(x for x in direct_ops if x)},
         "kernel": linked.kernel if linked else None, "kernel_note": linked.kernel_note if linked else "",

@@ -66,6 +66,7 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
     if s:
         H.append(f"<p>{e(findings_sentence(r))}</p>")
     by_id = {c["id"]: c for c in r["claims"]}
+    shown_traces: set = set()
     H.append("<div id=\"claims\">")
     if not r["key_claim_ids"]:
         H.append("<p>None: no factual claim in this thread got a verdict (supports or contradicts) from the model.</p>")
@@ -78,9 +79,18 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
         if c.get("fit") in FIT_NOTE:
             H.append(f"<p class=\"cannot\"><i>{e(FIT_NOTE[c['fit']])}</i></p>")
         for v in c["verdicts"][:1]:
-            H.append(f"<p class=\"{_cls(v['supports_claim'])}\">Replay <code>{e(v['scenario'])}</code> under "
+            tid = c.get("trace_id")
+            again = tid in shown_traces
+            label = (f"Trace <a href=\"#trace-{e(tid)}\">{e(tid)}</a>" + (" (shown above)" if again else "") + ": "
+                     if tid else "")
+            H.append(f"<p class=\"{_cls(v['supports_claim'])}\">{label}Replay <code>{e(v['scenario'])}</code> under "
                      f"<code>{e(v['kernel'])}</code> \u21d2 <b>{e(v['outcome'])}</b>: the model "
-                     f"{_word(v['supports_claim'])} the claim ({e(verdict_reason(v))})</p><ol class=\"trace\">")
+                     f"{_word(v['supports_claim'])} the claim ({e(verdict_reason(v))})</p>")
+            if again:
+                continue
+            shown_traces.add(tid)
+            anchor = f' id="trace-{e(tid)}"' if tid else ""
+            H.append(f"<ol class=\"trace\"{anchor}>")
             for t in v["trace"]:
                 H.append(f"<li>{e(t['check'])} \u2192 {e(t['result'])} <i>(models {e(t['models'])})</i></li>")
             H.append("</ol>")

@@ -68,7 +68,8 @@ def variant_diff_sentence(d: dict) -> str:
             f"{by['newly denied']:,} become denied that were allowed"
             + (f", {by['changed']:,} change otherwise" if by.get("changed") else "")
             + f". Operations affected: {', '.join(d['operations'])}. "
-            + ("(ret=N: a positive LSM return that reaches user space as the syscall's result.) "
+            + ("(ret=N: a positive LSM return that reaches user space as the syscall's result; the command took its "
+                "error path and freed the map or program, so ret=N counts as denied.) "
                if any(g["to_outcome"].startswith("ret=") or g["from_outcome"].startswith("ret=") for g in d["groups"])
                else "") +
             "Each row lists the fewest settings that make the difference (the first few of its minimal condition sets).")
@@ -103,9 +104,17 @@ def verdict_reason(v: dict) -> str:
     return r
 
 
-def _trace(v: dict) -> list[str]:
-    out = [f"  - replay `{v['scenario']}` under `{v['kernel']}` \u21d2 **{v['outcome']}**"
+def _trace(v: dict, tid: str | None = None, shown: set | None = None) -> list[str]:
+    """The replay line and its trace; a trace already shown (same kernel, same steps) is referred to
+    by its label instead of printed again."""
+    again = tid is not None and shown is not None and tid in shown
+    label = f"trace {tid}" + (", shown above" if again else "") + ": " if tid else ""
+    out = [f"  - {label}replay `{v['scenario']}` under `{v['kernel']}` \u21d2 **{v['outcome']}**"
            f" (model {_verdict(v['supports_claim'])} the claim: {_md(verdict_reason(v))})"]
+    if again:
+        return out
+    if tid is not None and shown is not None:
+        shown.add(tid)
     for i, t in enumerate(v["trace"], 1):
         out.append(f"    {i}. {_md(t['check'])} \u2192 {_md(t['result'])}  _(models {_md(t['models'])})_")
     return out
@@ -145,14 +154,21 @@ def findings_sentence(r: dict) -> str:
     if not s["semantic_claims"]:
         return (f"None of the thread's {plural(s['claims'], 'claim')} names a kernel security notion the model "
                 f"covers ({model_covers()}), so no claim gets a verdict.")
+    if not r.get("kernel"):
+        return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} cite kernel semantics, but the model "
+                f"cannot judge any: {r['kernel_note']}.")
     if not f.get("on_topic", True):
         return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} name kernel security notions, but none "
                 f"is about what the model replays ({model_covers()}), so no claim gets a verdict.")
-    n = f.get("replayed", s["with_verdict"])
+    n = f.get("direct", f.get("replayed", s["with_verdict"]))
+    stand_in = f.get("stand_in", 0)
     return (f"{plural(s['semantic_claims'], 'claim')} of {s['claims']:,} cite kernel semantics; "
-            f"{n:,} {'was' if n == 1 else 'were'} replayed in a scenario that bears on {'it' if n == 1 else 'them'}: "
+            f"{n:,} {'was' if n == 1 else 'were'} replayed in a scenario of the operation {'it names' if n == 1 else 'they name'}: "
             f"the model supports {f.get('supports', s['supports'])}, contradicts "
             f"{f.get('contradicts', s['contradicts'])}, and cannot judge the rest."
+            + (f" {plural(stand_in, 'more claim')} named no operation the model replays; "
+               f"{'its' if stand_in == 1 else 'their'} stand-in replays are shown for context and are never findings."
+               if stand_in else "")
             + (f" {plural(f['unrelated'], 'more claim')} matched only a stand-in scenario about an operation the "
                "thread does not discuss; those verdicts are set aside." if f.get("unrelated") else "")
             + f" Kernel: {r['kernel_note']}.")
@@ -195,6 +211,7 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
     if r["link_summary"]:
         L += [_md(findings_sentence(r)), ""]
     by_id = {c["id"]: c for c in r["claims"]}
+    shown_traces: set = set()
     if not r["key_claim_ids"]:
         L.append("None: no factual claim in this thread got a verdict (supports or contradicts) from the model.")
     for cid in r["key_claim_ids"]:
@@ -205,7 +222,7 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
         if c.get("fit") in FIT_NOTE:
             L.append(f"  - _{FIT_NOTE[c['fit']]}_")
         for v in c["verdicts"][:1]:
-            L += _trace(v)
+            L += _trace(v, c.get("trace_id"), shown_traces)
     if r["explicit_scenario_claim_ids"]:
         L += ["", "## Scenarios participants raised", ""]
         shown, more = capped(r["explicit_scenario_claim_ids"], by_id, direct_first=True)

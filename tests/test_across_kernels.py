@@ -1,0 +1,125 @@
+"""One situation across kernels (issue 12): every catalog scenario replays on every variant,
+renamed hooks are one hook, and a thread's date picks a kernel whose rules hold for it, or none."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from hookdebate.cli import main
+from semantics import catalog, kernel_names, kernel_on, releases, replay
+
+
+def run(capsys, *argv):
+    rc = main(list(argv))
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+@pytest.mark.parametrize("kernel", kernel_names())
+def test_every_catalog_scenario_replays_on_every_variant(capsys, kernel):
+    rc, out, err = run(capsys, "replay", "--all", "--kernel", kernel, "--json")
+    assert rc == 0 and "skipped" not in err
+    data = json.loads(out)
+    assert len(data) == len(catalog()) and {v["kernel"] for v in data} == {kernel}
+    for v in data:          # a return for a hook this kernel lacks is ignored, and the trace says so
+        entry = next(e for e in catalog() if e.id == v["id"])
+        lacking = [h for m in entry.scenario.lsm for h, _ in m.returns
+                   if __import__("semantics").load_kernel(kernel).own_hook(h) is None]
+        ignored = [t for t in v["trace"] if t["result"].startswith(f"ignored: kernel {kernel} has no hook")]
+        assert len(ignored) == len(lacking), v["id"]
+
+
+def test_replay_across_one_row_per_variant(capsys):
+    rc, out, _ = run(capsys, "replay", "container-capbpf-lru-map-granted", "--across", "--json")
+    (item,) = json.loads(out)
+    rows = {r["kernel"]: r for r in item["across"]}
+    assert list(rows) == kernel_names()
+    assert rows["proposal-2023-04"]["outcome"] == "allow" and rows["proposal-2023-04"]["ignored"] == []
+    # the proposal's bypass hook does not exist in v6.3 or v6.9: ignored there, the kernel's checks decide
+    for k in ("v6.3", "v6.9"):
+        assert rows[k]["outcome"] == "EPERM"
+        assert rows[k]["ignored"] == ["lsm[0] bpf: returns 1 from bpf_map_create_security"]
+        assert "unprivileged_bpf_disabled" in rows[k]["decided_by"]["check"]
+    rc, text, _ = run(capsys, "replay", "container-capbpf-lru-map-granted", "--across")
+    assert rc == 0 and len([ln for ln in text.splitlines() if ln.startswith("  ")]) == len(kernel_names())
+    rc, _, err = run(capsys, "replay", "container-capbpf-lru-map-granted", "--across", "--kernel", "v6.3")
+    assert rc == 2 and "not both" in err
+
+
+def test_diff_treats_a_renamed_hook_as_one_hook():
+    """bpf_map_alloc_security (v6.3) is bpf_map_create (v6.9): no group of the diff may hang on a
+    return set under one name only (which read as "the hook vanished": spurious EPERM -> allow)."""
+    from semantics import diff
+
+    r = diff("v6.3", "v6.9")
+    texts = [t for g in r.groups for t in g.condition_texts()]
+    assert texts and any("bpf_map_alloc_security/bpf_map_create hook" in t for t in texts)
+    assert not any(("bpf_map_alloc_security hook" in t) or (" bpf_map_create hook" in t) for t in texts)
+
+
+def test_releases_table_is_complete_and_dated():
+    rs = releases()
+    names = [r.name for r in rs]
+    assert names[0] == "v5.0" and "v5.19" in names and "v6.0" in names and "v6.19" in names
+    assert [r.date for r in rs] == sorted(r.date for r in rs)
+    assert {r.variant for r in rs if r.variant} <= set(kernel_names())
+    for r in rs:
+        assert bool(r.variant) != bool(r.needs), r.name      # a variant, or what one would need
+
+
+@pytest.mark.parametrize("day, variant, words", [
+    (date(2023, 4, 12), "v6.3", "v6.3 (in development then, released 2023-04-23)"),
+    (date(2024, 4, 1), "v6.9", "v6.9 (in development then"),
+    (date(2024, 5, 20), "v6.9", "v6.9, the latest release"),
+    (date(2019, 6, 1), None, "cannot judge: no modeled kernel for v5.2"),
+    (date(2023, 9, 10), None, "cannot judge: no modeled kernel for v6.6"),
+    (date(2025, 6, 10), None, "cannot judge: no modeled kernel for v6.16"),
+    (None, None, "cannot judge"),
+])
+def test_kernel_by_date(day, variant, words):
+    c = kernel_on(day)
+    assert c.variant == variant and words in c.note
+    assert "was current" not in c.note
+    if variant is None and day and day.year == 2019:
+        assert "pre-CAP_BPF" in c.note
+
+
+@pytest.mark.parametrize("pair", [("v6.3", "proposal-2023-04"), ("v6.3", "v6.9")])
+def test_diff_examples_replay_to_their_group(pair):
+    """Each group's heading (from -> to outcome) and its 'why' come from one computation: the example
+    scenario, replayed under both kernels, gives exactly the heading's outcomes."""
+    from semantics import diff
+
+    r = diff(*pair)
+    assert r.groups
+    for g in r.groups:
+        va, vb = replay(g.example, pair[0]), replay(g.example, pair[1])
+        assert (va.outcome, vb.outcome) == (g.from_outcome, g.to_outcome), g.op_text()
+        assert g.why.startswith(f"{pair[0]}: {g.from_outcome}") and f"| {pair[1]}: {g.to_outcome}" in g.why
+
+
+def test_ret_n_is_not_newly_allowed():
+    """A positive security_bpf_map_alloc()/_create() return makes map_create() free the map and return
+    it (kernel/bpf/syscall.c): ret=1 is a refusal, so EPERM -> ret=1 is no 'newly allowed' row."""
+    from analysis.link import variant_diff
+
+    d = variant_diff("v6.3", "v6.9")
+    assert all(g["to_outcome"] == "allow" for g in d["groups"] if g["direction"] == "newly allowed")
+    assert any(g["to_outcome"].startswith("ret=") for g in d["groups"])
+
+
+@pytest.mark.parametrize("kernel", kernel_names())
+def test_check_counterexamples_are_complete_and_replay(kernel):
+    from semantics import check
+
+    for p in check(kernel):
+        if p.counterexample is None:
+            continue
+        v = replay(p.counterexample)
+        assert v.outcome == p.verdicts[0].outcome, p.name
+        if p.comparison is not None:
+            assert replay(p.comparison).outcome == p.verdicts[1].outcome, p.name
+        if p.counterexample["op"].get("with_token"):
+            assert p.counterexample["token"] is not None       # a token op names its bpffs
