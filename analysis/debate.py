@@ -907,86 +907,107 @@ def _children(P: Postings, mid: str) -> list[str]:
     return P._children.get(mid, [])  # type: ignore[attr-defined]
 
 
+def _replies(debate: Debate, posts: list[Posting], skip_authors: set[str]):
+    """(post, message id, head, sentences of the writer's own text) of each reply by someone else."""
+    P = debate.postings
+    for post in posts:
+        for mid in post.message_ids:
+            m = P.head(mid)
+            if m.from_address in skip_authors:
+                continue
+            yield post, mid, m, _sentences(_own_lines(debate.bodies.get(mid, "")))[:40]
+
+
 def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: datetime | None = None) -> dict:
-    """What came of it, from the mail: applied/merged (maintainer replies, pull requests),
-    reverted, NACK standing, withdrawn, abandoned; each with its evidence."""
+    """What came of it, from the mail: applied/merged (maintainer replies, pull requests and their
+    merge notices), reverted, a refused pull request, NACK standing, withdrawn, abandoned; each
+    with its evidence, and the later version that replaced a refused one."""
     P = debate.postings
     cues = _cues()
     author_addrs = {p.author for p in debate.series}
     evidence = []
-    state = None
-    tree = None
-    for post in debate.followups:
-        link = debate.links.get(post.root)
-        if link and link.kind == "revert":
-            evidence.append({"what": "reverted", "message_id": post.root, "quote": post.subject})
-            state = state or "reverted"
-    applied = []
-    for post in debate.series + [f for f in debate.followups if debate.links.get(f.root) and debate.links[f.root].kind == "pull-request"]:
-        for mid in post.message_ids:
-            m = P.head(mid)
-            if m.from_address in author_addrs and post.kind == "series":
-                continue
-            own = _own_lines(debate.bodies.get(mid, ""))
-            for s in _sentences(own)[:40]:
-                if cues.get("not_applied") is not None and cues["not_applied"].search(s):
-                    continue
-                mm = cues["applied"].search(s) if cues.get("applied") is not None else None
-                if mm and not s.endswith("?"):
-                    t = re.search(cues.get("tree_pattern", r"$^"), s)
-                    applied.append({"what": "applied" if post.kind == "series" else "merged",
-                                    "by": m.from_name or m.from_address, "message_id": mid, "quote": s[:200],
-                                    "tree": t.group(1) if t else None, "date": _utc(m.date).date().isoformat()})
-                    break
+    last = max(debate.series, key=lambda p: p.date) if debate.series else None
     pulls = [f for f in debate.followups if debate.links.get(f.root) and debate.links[f.root].kind == "pull-request"]
+    reverts = [f for f in debate.followups if debate.links.get(f.root) and debate.links[f.root].kind == "revert"]
+    for post in reverts:
+        evidence.append({"what": "reverted", "message_id": post.root, "quote": post.subject, "date": post.date.date().isoformat()})
     for pr in pulls:
         evidence.append({"what": "pull request", "message_id": pr.root, "quote": pr.subject,
                          "by": pr.author_name or pr.author, "date": pr.date.date().isoformat()})
-    evidence.extend(applied)
-    if applied:
-        merged = [a for a in applied if a["what"] == "merged"]
-        state = state or ("merged" if merged else "applied")
-        tree = next((a["tree"] for a in applied if a["tree"]), None)
-    elif pulls:
-        state = state or "in a pull request"
-    # withdrawn by the author
-    for post in debate.series:
-        for mid in post.message_ids:
-            m = P.head(mid)
-            if m.from_address not in author_addrs or mid in post.part_ids.values():
+    applied, refused = [], []
+    for post, mid, m, sents in _replies(debate, debate.series + pulls, set()):
+        if post.kind == "series" and m.from_address in author_addrs or post.kind != "series" and m.from_address == post.author:
+            continue
+        for s in sents:
+            if post.kind != "series" and cues.get("pull_refused") is not None and cues["pull_refused"].search(s):
+                refused.append({"what": "refused", "by": m.from_name or m.from_address, "message_id": mid, "quote": s[:200],
+                                "date": m.date.date().isoformat(), "ts": m.ts})
+                break
+            if s.endswith("?") or (cues.get("not_applied") is not None and cues["not_applied"].search(s)):
                 continue
-            for s in _sentences(_own_lines(debate.bodies.get(mid, ""))):
-                if cues.get("withdrawn") is not None and cues["withdrawn"].search(s):
-                    evidence.append({"what": "withdrawn", "by": m.from_name, "message_id": mid, "quote": s[:200]})
-                    state = state or "withdrawn"
-                    break
-    # NACKs and whether they stand
-    nacks = []
+            if cues.get("applied") is not None and cues["applied"].search(s):
+                t = re.search(cues.get("tree_pattern", r"$^"), s)
+                upstream = cues.get("upstream") is not None and bool(cues["upstream"].search(s))
+                applied.append({"what": "merged upstream" if upstream else "applied" if post.kind == "series" else "merged",
+                                "by": m.from_name or m.from_address, "message_id": mid, "quote": s[:200],
+                                "tree": t.group(1) if t and not upstream else None, "date": m.date.date().isoformat(), "ts": m.ts})
+                break
+    last_ts = last.date.timestamp() if last else 0
+    after = [a for a in applied if a["ts"] >= last_ts - 86400]
+    refused_after = [r for r in refused if r["ts"] >= last_ts]
+    for x in applied + refused:
+        evidence.append({k: v for k, v in x.items() if k != "ts"})
+    state, tree, replaced_by = None, None, None
+    if reverts:
+        state = "reverted"
+    elif refused_after and not any(a["ts"] > refused_after[-1]["ts"] for a in after):
+        state = "refused"
+    elif after:
+        state = "merged" if any(a["what"] != "applied" for a in after) else "applied"
+    elif pulls and pulls[-1].date >= (last.date if last else pulls[-1].date):
+        state = "in a pull request"
+    tree = next((a["tree"] for a in after if a["tree"]), None)
+    if refused and last is not None:
+        later = [p for p in debate.series if p.date.timestamp() > refused[0]["ts"]]
+        if later:
+            first_later = min(later, key=lambda p: p.date)
+            replaced_by = {"root": first_later.root, "subject": first_later.subject, "version": first_later.version}
+    # withdrawn by the author
+    for post, mid, m, sents in _replies(debate, debate.series, set()):
+        if m.from_address not in author_addrs or mid in post.part_ids.values():
+            continue
+        for s in sents:
+            if cues.get("withdrawn") is not None and cues["withdrawn"].search(s):
+                evidence.append({"what": "withdrawn", "by": m.from_name, "message_id": mid, "quote": s[:200]})
+                state = state or "withdrawn"
+                break
+    # NACKs and whether they stand (no later Ack or Review by the same person)
+    nacks: dict[str, dict] = {}
     for ver in vers:
         for t in ver["trailers"]:
             if t["kind"] != "Nacked-by" or t["carried"]:
                 continue
-            later_ok = [x for x in vers if x["version"] >= ver["version"] for tt in x["trailers"]
-                        if not tt["carried"] and tt["kind"] in ("Acked-by", "Reviewed-by") and _same_name(tt["by"], t["by"])
-                        and x["version"] > ver["version"]]
-            nacks.append({"by": t["by"], "version": ver["version"], "message_id": t["message_id"], "standing": not later_ok})
-    standing = [n for n in nacks if n["standing"]]
+            later_ok = any(not tt["carried"] and tt["kind"] in ("Acked-by", "Reviewed-by") and _same_name(tt["by"], t["by"])
+                           for x in vers if x["version"] > ver["version"] for tt in x["trailers"])
+            nacks[t["by"].lower()] = {"by": t["by"], "version": ver["version"], "message_id": t["message_id"], "standing": not later_ok}
+    standing = [n for n in nacks.values() if n["standing"]]
     for n in standing:
         evidence.append({"what": "NACK standing", "by": n["by"], "message_id": n["message_id"], "quote": f"NACK on v{n['version']}"})
-    last = max(debate.series, key=lambda p: p.date) if debate.series else None
     if state is None and last is not None:
         end = archive_end or P.end
-        idle = _days(end, max(_utc(P.head(mid).date) for p in debate.series for mid in p.message_ids))
-        refused = bool(standing) or any(o["stance"] == "oppose" and not o["objector_agreed"] for o in objs)
+        idle = _days(end, max(P.head(mid).date for p in debate.series for mid in p.message_ids))
+        # a refusal the last version did not answer: a NACK standing on it, a pull request refused
+        # after it, an objection to it nobody took back
+        refusal = (any(n["version"] == last.version for n in standing) or bool(refused_after)
+                   or any(o["version"] == last.version and o["stance"] == "oppose" and not o["objector_agreed"] for o in objs))
         if idle > 180:
-            state = "abandoned after refusal" if refused else "abandoned"
+            state = "abandoned after refusal" if refusal else "no outcome on the list"
             evidence.append({"what": "no new version", "quote": f"last version v{last.version} on {last.date.date().isoformat()}, "
                              f"nothing for {idle:.0f} days before the archive ends", "message_id": last.root})
         else:
             state = "NACK standing" if standing else "open"
-    return {"state": state, "tree": tree, "nack_standing": bool(standing), "nacks": nacks, "evidence": evidence,
-            "last_version": last.version if last else None,
-            "replaced_by": None}
+    return {"state": state, "tree": tree, "nack_standing": bool(standing), "nacks": list(nacks.values()),
+            "evidence": evidence, "last_version": last.version if last else None, "replaced_by": replaced_by}
 
 
 def to_json(debate: Debate, vers: list[dict], by_version_stance: dict | None, objs: list[dict], out: dict) -> dict:
