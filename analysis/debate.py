@@ -703,6 +703,14 @@ def _own_lines(text: str) -> str:
     return "\n".join(out)
 
 
+def _own(debate: "Debate", mid: str) -> str:
+    """_own_lines of a message of the debate, once per message."""
+    cache = debate.__dict__.setdefault("_own_cache", {})
+    if mid not in cache:
+        cache[mid] = _own_lines(debate.bodies.get(mid, ""))
+    return cache[mid]
+
+
 def _trailer_kind(name: str) -> str:
     n = name.lower()
     return "Nacked-by" if n.startswith(("nack", "nak")) else name[0].upper() + name[1:].lower().replace("-by", "-by")
@@ -721,12 +729,10 @@ def versions(debate: Debate) -> list[dict]:
         trailers = []
         author = posts[0].author
         for post in posts:
-            texts = debate.bodies
             for mid in post.message_ids:
                 m = P.head(mid)
                 people.setdefault(m.from_address, m.from_name or m.from_address)
-                text = texts.get(mid, "")
-                own = _own_lines(text)
+                own = _own(debate, mid)
                 is_posting = mid in post.part_ids.values() or mid == post.root
                 for kind, value in _TRAILER.findall(own):
                     k = _trailer_kind(kind)
@@ -857,7 +863,7 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
                     cm = P.head(child)
                     if cm.from_address not in author_addrs:
                         continue
-                    for s in _sentences(_own_lines(debate.bodies.get(child, ""))):
+                    for s in _sentences(_own(debate, child)):
                         if cues["addressed"].search(s) and not s.endswith("?"):
                             entry["addressed"] = {"how": "author replied", "evidence": s[:200], "message_id": child}
                             break
@@ -915,7 +921,7 @@ def _replies(debate: Debate, posts: list[Posting], skip_authors: set[str]):
             m = P.head(mid)
             if m.from_address in skip_authors:
                 continue
-            yield post, mid, m, _sentences(_own_lines(debate.bodies.get(mid, "")))[:40]
+            yield post, mid, m, _sentences(_own(debate, mid))[:40]
 
 
 def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: datetime | None = None) -> dict:

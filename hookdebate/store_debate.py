@@ -101,3 +101,22 @@ def _code_version() -> str:
         with open(mod.__file__, "rb") as f:
             h.update(f.read())
     return h.hexdigest()[:12]
+
+
+def quote_candidates(store: Store, text: str, limit: int = 40) -> list[str]:
+    """Message-IDs that may hold a quoted passage, from the FTS5 index: all of its longest
+    words, then fewer of them until something matches (a quote is often re-wrapped or trimmed,
+    never reworded word by word)."""
+    words = sorted({w.lower() for w in _TOKEN.findall(text) if len(w) >= 4 and not w.isdigit()}, key=len, reverse=True)
+    for n in (8, 6, 4, 3, 2):
+        if len(words) < n and n != 2:
+            continue
+        query = " AND ".join(f'"{w}"' for w in words[:n])
+        if not query:
+            return []
+        rows = store.db.execute(
+            "select m.message_id from messages_fts f join messages m on m.rowid = f.rowid "
+            "where messages_fts match ? order by rank limit ?", [query, limit]).fetchall()
+        if rows:
+            return [r[0] for r in rows]
+    return []

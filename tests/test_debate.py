@@ -220,3 +220,47 @@ def test_report_debate_md_html_json_with_pictures(dbfile, tmp_path, capsys):
     assert h.count("data:image/svg+xml;base64,") == 2 and "<table id=\"threads\">" in h
     assert main(["report", "--debate", USERNS_V5, "--db", str(dbfile), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["outcome"]["state"] == "merged"
+
+
+@pytest.fixture(scope="module")
+def mixed_db(tmp_path_factory):
+    """The extract and the embedded thread in one store: several threads, so no --thread default."""
+    path = tmp_path_factory.mktemp("debate-mixed") / "h.db"
+    assert main(["ingest", str(MBOX), str(ROOT / "data/threads/authoritative-hooks.mbox"), "--db", str(path)]) == 0
+    return path
+
+
+def test_verify_quotes_without_thread_searches_the_whole_archive(mixed_db, capsys):
+    page = ROOT / "tests/data/lwn/authoritative-hooks.html"
+    assert main(["verify-quotes", str(page), "--db", str(mixed_db), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 4 and all(r["message_id"] for r in rows)
+    assert all(r["speaker_is_author"] for r in rows)
+    # a quote of a thread the article does not link is found too (here: from the extract)
+    body = '> So it has my NACK.\n\n"I just merged this into the lsm/next tree"\n\n"words nobody ever wrote in this archive"\n'
+    tmp = Path(str(mixed_db) + ".txt")
+    tmp.write_text(body)
+    assert main(["verify-quotes", str(tmp), "--db", str(mixed_db), "--json"]) == 0
+    rows = {r["text"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["So it has my NACK."]["message_id"] and rows["I just merged this into the lsm/next tree"]["message_id"]
+    assert rows["words nobody ever wrote in this archive"]["message_id"] is None
+    assert main(["verify-quotes", str(tmp), "--db", str(mixed_db)]) == 0
+    assert "2 of 3 quotes found in the stored archive" in capsys.readouterr().out
+
+
+def test_debate_from_an_lwn_article(mixed_db, capsys):
+    page = ROOT / "tests/data/lwn/authoritative-hooks.html"
+    assert main(["debate", str(page), "--db", str(mixed_db), "--json", "--no-stance"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["article"]["links"] == 7 and data["not_stored"] == []
+    assert [d["debate"]["first"] for d in data["debates"]] == ["20230412043300.360803-1-andrii@kernel.org"]
+
+
+def test_single_thread_report_links_its_debate(mixed_db, capsys):
+    assert main(["report", "--thread", "20220801180146.1157914-1-fred@cloudflare.com", "--db", str(mixed_db),
+                 "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)["debate"]
+    assert d["threads"] == 6 and d["versions"] == [1, 2, 3, 4, 5] and d["outcome"] == "merged"
+    assert main(["report", "--thread", "20230412043300.360803-1-andrii@kernel.org", "--db", str(mixed_db),
+                 "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["debate"] is None  # one thread: no debate line

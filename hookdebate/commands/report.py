@@ -57,12 +57,29 @@ def build_report(store, thread=None, pictures: bool = False, kernel: str | None 
     scen, rows = verdict_rows(linked)
     store.save_verdicts(analysis.tree.root_id, scen, rows)
     report = build(analysis, linked, change_impact(), variant_diff=variant_diff_for(store, analysis, linked))
+    report["debate"] = debate_of(store, analysis.tree.root_id)
     pics = {}
     if pictures:
         from hookdebate.report import pictures as P
 
         pics = {"argument-map": P.argument_map(report), "timeline": P.timeline(report)}
     return report, analysis, linked, pics
+
+
+def debate_of(store, root: str) -> dict | None:
+    """The debate the thread belongs to (other versions, follow-ups), when it has more than this
+    thread: {"threads", "versions", "first", "command"}; None otherwise."""
+    from hookdebate.debate import gather_debate
+    from hookdebate.errors import HookdebateError
+
+    try:
+        d = gather_debate(store, root, stance=False)
+    except HookdebateError:
+        return None
+    if len(d["threads"]) < 2:
+        return None
+    return {"threads": len(d["threads"]), "versions": d["debate"]["versions"], "first": d["debate"]["first"],
+            "outcome": d["outcome"]["state"], "command": f"hookdebate report --debate '<{root}>'"}
 
 
 def _semantics_fingerprint() -> str:

@@ -22,7 +22,8 @@ def register(subparsers) -> None:
         "its author, whether the article's attributed speaker is that author, whether it is the message "
         "the article links to, and the quotes that match nothing in the thread.")
     p.add_argument("article", help="the article: LWN URL, saved LWN HTML page, or text file")
-    p.add_argument("--thread", help="any Message-ID of the thread")
+    p.add_argument("--thread", help="any Message-ID of the thread (without it, and with several threads stored, "
+                   "each quote is looked for anywhere in the stored archive)")
     p.add_argument("--threshold", type=float, default=88.0, help="fuzzy score needed (0-100, default 88)")
     add_lore_options(p)
     add_db_option(p)
@@ -60,7 +61,13 @@ def run(args) -> int:
     article, text = load_article(args.article, args)
     store = Store(resolve_db(args))
     ingest_default_if_empty(store)  # like report: an empty database gets the embedded thread
-    messages = select_thread(store, args.thread)
+    archive = not args.thread and store.count_threads() > 1  # then: anywhere in the stored archive
+    if archive:
+        from hookdebate.store_debate import quote_candidates
+
+        messages = store.messages(article.message_ids) if article is not None else []
+    else:
+        messages = select_thread(store, args.thread)
     people, author_of = merge_identities(messages)
     names = {p.person_id: p.name for p in people}
     if article is not None:
@@ -69,6 +76,13 @@ def run(args) -> int:
         quotes = quotes_from_text(text, sorted(set(names.values())))
     if not quotes:
         raise HookdebateError(f"{args.article}: no quoted passages found")
+    if archive:  # an article often quotes an older thread too: every quote's candidates, from the index
+        ids = {m.message_id for m in messages}
+        for q in quotes:
+            ids.update(quote_candidates(store, q.text))
+        messages = store.messages(ids)
+        people, author_of = merge_identities(messages)
+        names = {p.person_id: p.name for p in people}
     results = check_quotes(quotes, messages, author_of, names, args.threshold)
     if args.json:
         print(json.dumps([dict(r.to_json(), url=lore_url(r.message_id) if r.message_id else None)
@@ -77,7 +91,8 @@ def run(args) -> int:
     ids = {m.message_id for m in messages}
     for r in results:
         where = (f"{r.method} ({r.score:.0f}) in {lore_url(r.message_id)} by {r.author}" if r.message_id
-                 else f"NOT in this thread (best fuzzy score {r.score:.0f}): from an earlier thread or paraphrase")
+                 else f"NOT in the stored archive (best fuzzy score {r.score:.0f}): a paraphrase, or a thread not stored"
+                 if archive else f"NOT in this thread (best fuzzy score {r.score:.0f}): from an earlier thread or paraphrase")
         who = "" if r.speaker is None else (f"; article attributes it to {r.speaker}: "
                                              + ("matches" if r.speaker_is_author else
                                                 "unverified" if r.speaker_is_author is None else "DOES NOT match"))
@@ -88,7 +103,7 @@ def run(args) -> int:
                     + ("" if r.linked_message_id in ids else " (not in this thread)"))
         print(f"- \u201c{' '.join(r.text.split())[:100]}\u201d\n    {where}{who}{link}")
     found = sum(1 for r in results if r.message_id)
-    print(f"\n{found} of {len(results)} quotes found in the thread; "
+    print(f"\n{found} of {len(results)} quotes found in the {'stored archive' if archive else 'thread'}; "
           f"{sum(1 for r in results if r.speaker_is_author)} attributed correctly, "
           f"{sum(1 for r in results if r.speaker_is_author is False)} misattributed"
           + (f"; {sum(1 for r in results if r.link_matches)} of {sum(1 for r in results if r.linked_message_id)} "

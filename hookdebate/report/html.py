@@ -36,6 +36,12 @@ def render_html(r: dict, pictures: dict | None = None) -> str:
     span = date_span(r["date_range"])
     H.append(f"<p>Thread <a href=\"{e(r['thread_url'])}\">{e(r['thread'])}</a>: {e(plural(r['messages'], 'message'))}"
              + (f", {e(span)}" if span else "") + ".</p>")
+    if r.get("debate"):
+        d = r["debate"]
+        vs = d["versions"]
+        H.append(f"<p id=\"debate\">Part of a debate of {d['threads']} threads"
+                 + (f" (versions v{vs[0]}..v{vs[-1]})" if vs else "")
+                 + f", outcome: {e(d['outcome'])}; see <code>{e(d['command'])}</code>.</p>")
     H.append(f"<p id=\"in-brief\"><b>In brief.</b> {e(r['in_brief'])}</p>")
     H.append(f"<h2>What was proposed</h2><p id=\"proposal\">{e(proposal_sentence(r))}</p>")
     H.append("<h2>Who argued what</h2><table id=\"positions\"><thead><tr><th>Participant</th><th>Messages</th>"

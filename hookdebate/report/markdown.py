@@ -180,6 +180,11 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
     L.append("")
     span = date_span(r["date_range"])
     L.append(f"Thread: <{r['thread_url']}> \u2014 {plural(r['messages'], 'message')}" + (f", {span}." if span else "."))
+    if r.get("debate"):
+        d = r["debate"]
+        vs = d["versions"]
+        L += ["", f"Part of a debate of {d['threads']} threads" + (f" (versions v{vs[0]}..v{vs[-1]})" if vs else "")
+              + f", outcome: {d['outcome']}; see `{d['command']}`."]
     L += ["", "**In brief.** " + _md(r["in_brief"])]
     L += ["", "## What was proposed", "", _md(proposal_sentence(r)), ""]
     L += ["## Who argued what", "", "| Participant | Messages | Stance | Confidence |", "|---|---|---|---|"]
