@@ -301,7 +301,9 @@ class Corpus:
         ps = [p.lower() for p in phrases if p]
         if not ps:
             return set()
-        return {mid for mid, m in self._messages.items() if any(p in m.body.lower() for p in ps)}
+        if not hasattr(self, "_lower"):
+            self._lower = {mid: m.body.lower() for mid, m in self._messages.items()}
+        return {mid for mid, text in self._lower.items() if any(p in text for p in ps)}
 
 
 # -- overrides ------------------------------------------------------------------------------
@@ -817,7 +819,7 @@ def _sentences(text: str) -> list[str]:
 def _content_words(text: str) -> set[str]:
     stop = _cues().get("stopwords") or ""
     sw = set(stop.split()) if isinstance(stop, str) else set()
-    return {w for w in _WORD.findall(text.lower()) if len(w) >= 5 and w not in sw}
+    return {w for w in _WORD.findall(text.lower()) if len(w) >= 4 and w not in sw}
 
 
 def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> list[dict]:
@@ -830,6 +832,9 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
     cover_of = {}
     for p in debate.series:
         cover_of.setdefault(p.version, p.root)
+    title_words = set()
+    for p in debate.series:
+        title_words |= _content_words(p.title)
     ledger = []
     for v in ordered:
         for name, st in by_version_stance.get(v, {}).items():
@@ -844,16 +849,19 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
             first = name.split()[0].lower() if name.split() else ""
             last = name.split()[-1].lower() if name.split() else ""
             words = _content_words(claim)
+            words -= title_words
             for later in (x for x in ordered if x > v):
-                text = debate.bodies.get(cover_of[later], "")
-                for line in _changelog_lines(text):
+                lines = _changelog_lines(debate.bodies.get(cover_of[later], ""))
+                # the line that shares most of the objection's words, else one naming the objector
+                best = max(((len(words & _content_words(line)), line) for line in lines), default=(0, ""), key=lambda x: x[0])
+                if best[0] >= 2:
+                    entry["addressed"] = {"how": f"v{later} changelog", "evidence": best[1].strip(), "message_id": cover_of[later]}
+                    break
+                for line in lines:
                     low = line.lower()
                     if (last and len(last) > 2 and re.search(rf"\b{re.escape(last)}\b", low)) or \
                             (first and len(first) > 3 and re.search(rf"\b{re.escape(first)}\b", low)):
                         entry["addressed"] = {"how": f"v{later} changelog names {name}", "evidence": line.strip(), "message_id": cover_of[later]}
-                        break
-                    if len(words & _content_words(line)) >= 2:
-                        entry["addressed"] = {"how": f"v{later} changelog", "evidence": line.strip(), "message_id": cover_of[later]}
                         break
                 if entry["addressed"]:
                     break
