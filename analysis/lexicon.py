@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.errors import AnalysisError
-
-
-def data_dir() -> Path:
-    env = os.environ.get("HOOKDEBATE_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "data"
+from semantics import data_dir  # noqa: F401  (the one place the data directory is decided)
 
 
 def _load_toml(path: Path) -> dict:

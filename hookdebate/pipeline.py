@@ -12,8 +12,9 @@ from pathlib import Path
 from hookdebate.errors import HookdebateError
 from hookdebate.store import Store
 from scraper.model import Message
+from semantics.kernels import data_dir
 
-DATA_DIR = Path(os.environ.get("HOOKDEBATE_DATA") or Path(__file__).resolve().parents[1] / "data")
+DATA_DIR = data_dir()
 DEFAULT_THREAD = DATA_DIR / "threads" / "authoritative-hooks.mbox"
 
 

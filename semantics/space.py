@@ -26,7 +26,7 @@ from functools import lru_cache
 from itertools import product
 
 from semantics.engine import evaluate, outcome_of, vm_all_agree, walk_int_hook
-from semantics.kernels import Kernel, canonical_hook, hook_label, kernel_names, load_kernel
+from semantics.kernels import Kernel, canonical_hook, data_dir, hook_label, kernel_names, load_kernel
 from semantics.model import Verdict, decide
 from semantics.scenario import ALL, Op, parse_scenario
 from semantics.vocab import DELEGATE_KINDS
@@ -772,7 +772,7 @@ def block_text(hook: str, blk: Block, stack=()) -> str:
         witness = " (e.g. " + (", ".join(f"{m}={r}" for m, r in zip(stack, blk.rep) if r is not None) or "no module sets it") + ")"
     if hook == "vm_enough_memory#agree":
         return f"vm_enough_memory hook: {'every module > 0' if cls == 1 else 'some module <= 0'}{witness}"
-    rule = _any_rule(hook, os.environ.get("HOOKDEBATE_DATA"))
+    rule = _any_rule(hook, data_dir())
     if rule == "zero_ok":
         what = "0" if cls == 0 else "non-zero"
     elif rule == "negative":
