@@ -126,7 +126,3 @@ def sentence_cues(sent) -> list[CueHit]:
 
 def is_neutral_statement(text: str) -> bool:
     return any(rx.search(text) for rx in get_cues()["neutral"])
-
-
-def is_concession(text: str) -> bool:
-    return any(rx.search(text) for rx in get_cues()["concession"])

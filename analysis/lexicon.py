@@ -272,11 +272,9 @@ def get_cues(path: str | None = None) -> dict:
                 "stance": [re.compile(x, re.I) for x in sec.get("stance", [])],
                 "fixed": {x for x in sec.get("fixed", [])},
             }
-            out[side]["fixed_rx"] = [re.compile(x, re.I) for x in sec.get("fixed", [])]
         out["neutral"] = [re.compile(x, re.I) for x in raw.get("neutral", {}).get("patterns", [])]
         out["concessive"] = [re.compile(x, re.I) for x in raw.get("concessive", {}).get("patterns", [])]
         out["hedge"] = [re.compile(x, re.I) for x in raw.get("hedge", {}).get("patterns", [])]
-        out["concession"] = [re.compile(x, re.I) for x in raw.get("concession", {}).get("patterns", [])]
         out["trailers"] = {k: [t.lower() for t in v] for k, v in raw.get("trailers", {}).items()}
         out["automated"] = [re.compile(x, re.I) for x in raw.get("automated", {}).get("senders", [])]
         out["requests"] = [re.compile(x, re.I) for x in raw.get("requests", {}).get("patterns", [])]

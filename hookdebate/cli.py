@@ -49,13 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hookdebate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"hookdebate.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"hookdebate.commands.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"hookdebate.commands.{name}").register(sub)
     return parser
 
 

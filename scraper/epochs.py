@@ -86,18 +86,6 @@ def count_new_commits(repo: Path, since_commit: str | None) -> int:
     return int(_git(repo, "rev-list", "--count", rng).strip() or 0)
 
 
-def iter_epoch(repo: Path, since_commit: str | None = None, progress: EpochProgress | None = None,
-               seen: set[str] | None = None) -> Iterator[Message]:
-    """Every message added after since_commit, oldest first.
-
-    A Message-ID met a second time (in this read, `seen`) is yielded with
-    duplicate_of_archive=True: public-inbox keeps some mail twice, so do we.
-    """
-    raws = iter_epoch_raws(repo, since_commit, progress)
-    yield from flag_duplicates((parse_message(raw, origin) for raw, origin in raws),
-                               set() if seen is None else seen)
-
-
 def flag_duplicates(messages: Iterator[Message], seen: set[str]) -> Iterator[Message]:
     """Mark a Message-ID already in `seen` duplicate_of_archive; add each to `seen`."""
     for msg in messages:

@@ -103,8 +103,7 @@ def bare(msgid: str) -> str:
 class LoreClient:
     def __init__(self, cache_dir: str | Path | None = None, ttl: float = 600.0,
                  use_cache: bool = True, timeout: float = 30.0, retries: int = 4,
-                 min_interval: float = 0.1, backoff: float = 1.0, max_retry_after: float = 60.0,
-                 session=None):
+                 min_interval: float = 0.1, backoff: float = 1.0, max_retry_after: float = 60.0):
         if cache_dir is None:
             base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
             cache_dir = Path(base) / "hookdebate" / "lore"

@@ -185,10 +185,9 @@ def parse_errno_value(v: Any, path: str) -> int:
             return int(s)
         except ValueError:
             pass
-        neg = s.startswith("-")
         name = s.lstrip("-")
-        if name in vocab.ERRNO:
-            return -vocab.ERRNO[name] if neg or True else vocab.ERRNO[name]
+        if name in vocab.ERRNO:  # "EACCES" and "-EACCES" both mean the hook returns -EACCES
+            return -vocab.ERRNO[name]
     _fail(path, f"unknown value {v!r} (expected an integer or an errno name such as \"-EACCES\")")
 
 

@@ -519,37 +519,10 @@ def iter_leaves(ctx: Context, evaluators, assign: dict):
         yield a, tuple(rcs)
 
 
-def explore(ctx: Context, evaluators, assign: dict, out: list):
-    out.extend(iter_leaves(ctx, evaluators, assign))
-    return out
-
-
-def leaf_weight(ctx: Context, a: dict, regular_fields: set, hooks: set) -> int:
-    """How many configurations a leaf stands for.  A configuration fixes every
-    regular field the op's evaluation ever reads, the stack, and for each
-    module (bpf, selinux) and each hook the op ever consults a return in RETS."""
-    n = 1
-    for f in regular_fields:
-        if f not in a:
-            n *= len(ctx.domain(f, a))
-    free_rets = len(MODULES) * len(hooks)
-    if "stack" in a:
-        read = 0
-        for f, v in a.items():
-            if isinstance(f, tuple) and f[0] == "disp":
-                b = block_for(ctx.views, a["stack"], f[1], ctx.rets, v)
-                n *= b.weight if b is not None else 0
-                read += 1
-        free_rets -= len(a["stack"]) * read
-    elif hooks:
-        n *= len(STACKS)
-    return n * (len(ctx.rets) ** free_rets)
-
-
 def _iter_leaves_weighted(ctx: Context, evaluators, assign: dict):
-    """iter_leaves() that also carries, per leaf, what leaf_weight() needs:
-    the product of the domain sizes of its assigned regular fields, the
-    product of its blocks' weights, and how many hooks it reads."""
+    """iter_leaves() that also carries, per leaf, what its weight needs (see
+    leaves_and_weights()): the product of the domain sizes of its assigned regular
+    fields, the product of its blocks' weights, and how many hooks it reads."""
     p0 = 1
     for f in assign:
         if f != "stack":
@@ -589,7 +562,10 @@ def _iter_leaves_weighted(ctx: Context, evaluators, assign: dict):
 
 
 def leaves_and_weights(ctx: Context, evaluators, start: dict):
-    """The leaves (assign, rcs, weight); weight as leaf_weight() computes it."""
+    """The leaves (assign, rcs, weight). A leaf's weight is how many configurations it
+    stands for: a configuration fixes every regular field the op's evaluation ever reads,
+    the stack, and for each module (bpf, selinux) and each hook the op ever consults a
+    return in RETS."""
     leaves = list(_iter_leaves_weighted(ctx, evaluators, start))
     seen = set()
     for lf in leaves:

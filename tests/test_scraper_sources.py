@@ -9,9 +9,10 @@ from conftest import ROOT_MSGID, THREAD_MBOX
 from hookdebate.cli import main
 from hookdebate.store import Store
 from pi_server import fast_import_epoch
-from scraper.epochs import EpochProgress, find_epochs, iter_epoch
+from scraper.epochs import EpochProgress, find_epochs, flag_duplicates, iter_epoch_raws
 from scraper.errors import ScrapeError
 from scraper.lwn import parse_article, resolve_ml_link
+from scraper.mail import parse_message
 from scraper.mbox import iter_raw_mbox
 from scraper.sources import classify
 
@@ -78,7 +79,8 @@ def test_epoch_incremental_and_duplicates(tmp_path, capsys, parse_mode):
 def test_epoch_duplicate_within_one_read(tmp_path):
     epoch = tmp_path / "0.git"
     fast_import_epoch(epoch, [RAWS[0], RAWS[1], RAWS[0]])
-    msgs = list(iter_epoch(epoch))
+    # as `hookdebate ingest` reads an epoch: raw bytes, parsed, a second copy flagged
+    msgs = list(flag_duplicates((parse_message(raw, origin) for raw, origin in iter_epoch_raws(epoch)), set()))
     assert [m.duplicate_of_archive for m in msgs] == [False, False, True]
     assert find_epochs(tmp_path) == [epoch]
 
