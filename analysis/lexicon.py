@@ -7,7 +7,6 @@ symbols the lexicon does not list. No spaCy import at module load.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path

@@ -9,34 +9,10 @@ import argparse
 import importlib
 import os
 import sys
-from pathlib import Path
 
 from hookdebate.commands import COMMAND_MODULES
-
-
-def default_db_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "hookdebate" / "hookdebate.db"
-
-
-def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help=f"SQLite database (default: {default_db_path()}; env HOOKDEBATE_DB)",
-    )
-
-
-def resolve_db(args: argparse.Namespace) -> Path:
-    if getattr(args, "db", None):
-        return args.db
-    env = os.environ.get("HOOKDEBATE_DB")
-    return Path(env) if env else default_db_path()
-
-
-def add_json_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+# the shared options live in hookdebate.options; these names stay importable from here
+from hookdebate.options import add_db_option, add_json_option, default_db_path, resolve_db  # noqa: F401
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,6 @@ where the embedded default thread lives.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from hookdebate.errors import HookdebateError

@@ -18,7 +18,6 @@ benchmark counts configurations covered per second.
 from __future__ import annotations
 
 import gc
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass

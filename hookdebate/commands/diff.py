@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from hookdebate.cli import add_json_option
+from hookdebate.options import add_json_option
 
 
 def register(subparsers) -> None:

@@ -5,7 +5,7 @@ import time
 
 
 def register(subparsers) -> None:
-    from hookdebate.commands.ingest import add_lore_options
+    from hookdebate.options import add_lore_options
 
     p = subparsers.add_parser("fetch", help="write a lore thread to an mbox file",
                               description="Fetch the whole thread of MSGID or a lore URL and write it as an mboxrd file.")
@@ -19,7 +19,7 @@ def run(args) -> int:
     import os
     import re
 
-    from hookdebate.commands.ingest import make_client
+    from hookdebate.options import make_client
     from scraper.lore import parse_lore_ref
 
     client = make_client(args)

@@ -8,7 +8,6 @@ sources named earlier on the command line stay stored. Re-ingesting is a no-op
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    from hookdebate.cli import add_db_option, add_json_option
+    from hookdebate.options import add_db_option, add_json_option, add_lore_options
 
     p = subparsers.add_parser(
         "ingest", help="store the messages of mboxes, maildirs, public-inbox epochs, lore threads, LWN articles",
@@ -32,20 +31,6 @@ def register(subparsers) -> None:
     add_json_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
-
-
-def add_lore_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lore-url", help="public-inbox base for bare Message-IDs "
-                   "(default: $HOOKDEBATE_LORE_URL, git config b4.midmask, https://lore.kernel.org/all/)")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the HTTP cache")
-    p.add_argument("--cache-dir", help="HTTP cache directory (default ~/.cache/hookdebate/lore)")
-    p.add_argument("--cache-ttl", type=float, default=600.0, help="seconds a cached answer stays fresh")
-
-
-def make_client(args):
-    from scraper.lore import LoreClient
-
-    return LoreClient(cache_dir=args.cache_dir, ttl=args.cache_ttl, use_cache=not args.no_cache)
 
 
 def _parse_since(text: str | None):
@@ -168,7 +153,7 @@ class _Counter:
 
 
 def run(args) -> int:
-    from hookdebate.cli import resolve_db
+    from hookdebate.options import make_client, resolve_db
     from hookdebate.store import Store
 
     since = _parse_since(args.since)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from hookdebate.cli import add_json_option
+from hookdebate.options import add_json_option
 
 
 def register(subparsers) -> None:

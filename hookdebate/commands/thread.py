@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import timezone
 
-from hookdebate.cli import add_db_option, add_json_option, resolve_db
+from hookdebate.options import add_db_option, add_json_option, resolve_db
 
 
 def register(subparsers) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hookdebate.cli import add_db_option, add_json_option, resolve_db
+from hookdebate.options import add_db_option, add_json_option, resolve_db
 
 
 def register(subparsers) -> None:
-    from hookdebate.commands.ingest import add_lore_options
+    from hookdebate.options import add_lore_options
 
     p = subparsers.add_parser(
         "verify-quotes", help="check an LWN article's quotes against the stored thread",
@@ -37,7 +37,7 @@ def load_article(source: str, args=None):
     from scraper.lwn import fetch_article, is_lwn_url, looks_like_html, parse_article
 
     if is_lwn_url(source):
-        from hookdebate.commands.ingest import make_client
+        from hookdebate.options import make_client
 
         return fetch_article(make_client(args), source.strip()), None
     path = Path(source)
