@@ -5,6 +5,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -552,3 +553,46 @@ def test_a_series_sent_over_two_minutes_is_one_timeline_row(tmp_path):
     timeline = md.split("## Timeline")[1].split("\n## ")[0]
     assert "posted 8 patches of the series" in timeline
     assert "[PATCH bpf-next 8/8]" not in timeline
+
+
+def _run_on_a_terminal(args, env):
+    """Run hookdebate with stdout on a pseudo-terminal; → what the terminal received."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "hookdebate", *args], stdout=slave,
+                            stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait() == 0, proc.stderr.read().decode()
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_report_on_a_terminal_is_laid_out_and_raw_markdown_elsewhere(tmp_path):
+    """On a terminal the Markdown is rendered (rich): no '&gt;' entities, no '\\|' escapes, no '## '
+    heading marks; piped and written with -o it is the Markdown itself, byte for byte the same."""
+    import os
+
+    db = tmp_path / "h.db"
+    env = {**os.environ, "HOOKDEBATE_DB": str(db), "NO_COLOR": "1", "COLUMNS": "120"}
+    assert main(["ingest", "--db", str(db), str(ROOT / "tests/data/create-user-ns-v5-nack.mbox")]) == 0
+    md = tmp_path / "r.md"
+    assert main(["report", "--db", str(db), "-o", str(md)]) == 0
+    raw = md.read_text()
+    assert "## Who argued what" in raw and ("&gt;" in raw or "\\|" in raw)
+    piped = subprocess.run([sys.executable, "-m", "hookdebate", "report"], capture_output=True,
+                           env=env, check=True).stdout.decode()
+    assert piped == raw
+    shown = _run_on_a_terminal(["report"], env)
+    assert "Who argued what" in shown and "## Who argued what" not in shown
+    assert "&gt;" not in shown and "\\|" not in shown

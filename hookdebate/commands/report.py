@@ -1,14 +1,15 @@
 """`hookdebate report`: the debate as a fair summary (Markdown, HTML or JSON).
 
 With no arguments: a fresh database gets the embedded thread, and the Markdown
-report goes to stdout (the README's first command)."""
+report goes to stdout (the README's first command): laid out for the terminal when stdout
+is one (hookdebate.report.terminal), the Markdown itself for pipes and -o FILE."""
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
 
-from hookdebate.cli import add_db_option, resolve_db
+from hookdebate.options import add_db_option, resolve_db
 
 
 def register(subparsers) -> None:
@@ -20,7 +21,8 @@ def register(subparsers) -> None:
         "variants, the argument map and the outcome. An empty database first gets the embedded thread.")
     p.add_argument("--thread", help="any Message-ID of the thread (needed when the database holds several)")
     p.add_argument("--format", choices=("md", "html", "json"), default=None,
-                   help="output format (default: from -o's suffix, else md)")
+                   help="output format (default: from -o's suffix, else md; md on a terminal is laid out "
+                   "for it, raw Markdown to -o and pipes)")
     p.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     p.add_argument("--map", type=Path, metavar="PREFIX",
                    help="also write the argument map as PREFIX.json, .graphml, .dot, .aif.json")
@@ -167,6 +169,10 @@ def run(args) -> int:
         text = render_markdown(report, links) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
+    elif fmt == "md" and sys.stdout.isatty():
+        from hookdebate.report.terminal import print_markdown
+
+        print_markdown(text)
     else:
         sys.stdout.write(text)
     return 0
