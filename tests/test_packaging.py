@@ -25,3 +25,28 @@ def test_spacy_model_is_a_pinned_dependency():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pinned = (ROOT / "requirements" / "spacy-model.txt").read_text().split()[0]
     assert pinned in meta["project"]["dependencies"]
+
+
+def test_readme_second_step_reads_the_demo_database(tmp_path):
+    """The README's first block: `make demo` (the Makefile's demo line: report into .demo.db),
+    then its second line as written, from the checkout's directory (here a copy's: tmp_path)."""
+    import os
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    block = (ROOT / "README.md").read_text().split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert block[0].startswith("make demo") and ".demo.db" in block[0]
+    demo = re.search(r"^demo:.*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert "$(CURDIR)/.demo.db" in demo and demo.endswith("$(BIN)/hookdebate report")
+    env = {k: v for k, v in os.environ.items() if k != "HOOKDEBATE_DB"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")  # not the user's own database
+    hd = [sys.executable, "-m", "hookdebate"]
+    subprocess.run(hd + ["report"], cwd=tmp_path, env={**env, "HOOKDEBATE_DB": str(tmp_path / ".demo.db")},
+                   check=True, capture_output=True)
+    second = shlex.split(block[1].split("#", 1)[0])
+    assert second[0] == ".venv/bin/hookdebate"
+    out = subprocess.run(hd + second[1:], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "Paul Moore" in out.stdout and "oppose" in out.stdout
