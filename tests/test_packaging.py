@@ -28,16 +28,18 @@ def test_spacy_model_is_a_pinned_dependency():
 
 
 def test_readme_second_step_reads_the_demo_database(tmp_path):
-    """The README's first block: `make demo` (the Makefile's demo line: report into .demo.db),
-    then its second line as written, from the checkout's directory (here a copy's: tmp_path)."""
+    """`make demo` (the Makefile's demo line: report into .demo.db), then the first command of
+    the README's "Using it" as written, from the checkout's directory (here: tmp_path)."""
     import os
     import re
     import shlex
     import subprocess
     import sys
 
-    block = (ROOT / "README.md").read_text().split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
-    assert block[0].startswith("make demo") and ".demo.db" in block[0]
+    readme = (ROOT / "README.md").read_text()
+    assert ".demo.db" in readme.split("```sh\n", 1)[1].split("```", 1)[0]  # make demo's line says where
+    using = readme.split("## Using it", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    step = next(line for line in using.splitlines() if line.strip() and not line.startswith("#"))
     demo = re.search(r"^demo:.*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
     assert "$(CURDIR)/.demo.db" in demo and demo.endswith("$(BIN)/hookdebate report")
     env = {k: v for k, v in os.environ.items() if k != "HOOKDEBATE_DB"}
@@ -45,7 +47,7 @@ def test_readme_second_step_reads_the_demo_database(tmp_path):
     hd = [sys.executable, "-m", "hookdebate"]
     subprocess.run(hd + ["report"], cwd=tmp_path, env={**env, "HOOKDEBATE_DB": str(tmp_path / ".demo.db")},
                    check=True, capture_output=True)
-    second = shlex.split(block[1].split("#", 1)[0])
+    second = shlex.split(step.split("#", 1)[0])
     assert second[0] == ".venv/bin/hookdebate"
     out = subprocess.run(hd + second[1:], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
