@@ -1,0 +1,67 @@
+"""Adding a kernel variant is adding a data file: a toy variant, written here as data alone,
+is replayed, diffed against v6.3 and checked by the CLI with no Python change.
+
+The toy: v6.3 where CAP_SYS_ADMIN no longer implies bpf_capable() (its `predicates` say so),
+the way data/kernels/README.md ("Adding a variant") shows.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TOY = {
+    "name": "toy-capbpf-only",
+    "extends": "v6.3",
+    "description": "A toy: v6.3 where CAP_SYS_ADMIN no longer implies bpf_capable().",
+    "source": "tests/test_kernel_variant_from_data.py (not a real kernel)",
+    "predicates": {
+        "bpf_capable": {"any": ["capable CAP_BPF"], "models": "bpf_capable() (toy: CAP_BPF only)"},
+        "perfmon_capable": {"any": ["capable CAP_PERFMON", "capable CAP_SYS_ADMIN"],
+                            "models": "perfmon_capable() include/linux/capability.h"},
+        "net_admin_or_sys_admin": {"any": ["capable CAP_NET_ADMIN", "capable CAP_SYS_ADMIN"],
+                                   "models": "bpf_prog_load() kernel/bpf/syscall.c"},
+    },
+}
+
+
+def _data_with_toy(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for d in (ROOT / "data").iterdir():
+        if d.name != "kernels":
+            (data / d.name).symlink_to(d)
+    (data / "kernels").mkdir()
+    for f in (ROOT / "data" / "kernels").iterdir():
+        (data / "kernels" / f.name).symlink_to(f)
+    (data / "kernels" / "toy-capbpf-only.json").write_text(json.dumps(TOY, indent=1))
+    return data
+
+
+def _hd(data: Path, *args: str):
+    env = {**os.environ, "HOOKDEBATE_DATA": str(data)}
+    r = subprocess.run([sys.executable, "-m", "hookdebate", *args], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_a_toy_variant_from_data_alone(tmp_path):
+    data = _data_with_toy(tmp_path)
+    admin_lru = {"task": {"userns": "init", "caps": {"init": ["CAP_SYS_ADMIN"]}},
+                 "sysctl": {"kernel.unprivileged_bpf_disabled": 2}, "lsm": [], "token": None,
+                 "op": {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_LRU_HASH"}}
+    scenarios = [{"id": f"admin-lru-{k}", "kernel": k, **admin_lru} for k in ("v6.3", "toy-capbpf-only")]
+    (tmp_path / "s.json").write_text(json.dumps(scenarios))
+    v63, toy = _hd(data, "replay", "--file", str(tmp_path / "s.json"), "--json")
+    assert v63["outcome"] == "allow"          # CAP_SYS_ADMIN is bpf_capable() in v6.3
+    assert toy["outcome"] == "EPERM"          # not in the toy
+    assert any("(toy-capbpf-only)" in step["models"] for step in toy["trace"])
+    diff = _hd(data, "diff", "--from", "v6.3", "--to", "toy-capbpf-only", "--json")
+    assert diff["from"] == "v6.3" and diff["to"] == "toy-capbpf-only"
+    assert diff["changed"] > 0 and diff["groups"]
+    check = _hd(data, "check", "--kernel", "toy-capbpf-only", "--json")
+    assert check and all(p["kernel"] == "toy-capbpf-only" for p in check)
