@@ -5,7 +5,7 @@ import json
 import os
 import sys
 
-from hookdebate.cli import add_db_option, add_json_option, resolve_db
+from hookdebate.options import add_db_option, add_json_option, resolve_db
 
 
 def register(subparsers) -> None:

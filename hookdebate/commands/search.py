@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from hookdebate.cli import add_db_option, add_json_option, resolve_db
+from hookdebate.options import add_db_option, add_json_option, resolve_db
 
 
 def register(subparsers) -> None:
