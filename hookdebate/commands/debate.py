@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import textwrap
 
-from hookdebate.cli import add_db_option, add_json_option, resolve_db
+from hookdebate.options import add_db_option, add_json_option, resolve_db
 
 
 def register(subparsers) -> None:
-    from hookdebate.commands.ingest import add_lore_options
+    from hookdebate.options import add_lore_options
 
     p = subparsers.add_parser(
         "debate", help="gather the debate a thread belongs to: series versions, follow-ups, outcome",
