@@ -30,7 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def user_error_types() -> tuple[type[BaseException], ...]:
-    """Exceptions whose message is meant for the user (one line, no traceback)."""
+    """Exceptions whose message is meant for the user (one line, no traceback).
+
+    Called when an exception reaches main(), so it names only the stages' error types that
+    are loaded by then (a stage's error can only be raised once its module is): importing
+    `semantics.errors` just to name it would load the whole model package, and
+    `analysis.errors` the analysis package, on every command (fetch, --help...)."""
     from hookdebate.errors import HookdebateError
 
     types: list[type[BaseException]] = [HookdebateError, OSError]
@@ -39,10 +44,9 @@ def user_error_types() -> tuple[type[BaseException], ...]:
         ("semantics.errors", "ScenarioError"),
         ("analysis.errors", "AnalysisError"),
     ):
-        try:
-            types.append(getattr(importlib.import_module(module_name), attr))
-        except (ImportError, AttributeError):
-            pass
+        module = sys.modules.get(module_name)
+        if module is not None and hasattr(module, attr):
+            types.append(getattr(module, attr))
     return tuple(types)
 
 
@@ -59,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    errors = user_error_types()
     try:
         result = args.run(args)
     except KeyboardInterrupt:
@@ -67,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except errors as exc:
+    except user_error_types() as exc:  # evaluated when an exception gets here
         print(f"hookdebate: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     return int(result or 0)
