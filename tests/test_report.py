@@ -596,3 +596,20 @@ def test_report_on_a_terminal_is_laid_out_and_raw_markdown_elsewhere(tmp_path):
     shown = _run_on_a_terminal(["report"], env)
     assert "Who argued what" in shown and "## Who argued what" not in shown
     assert "&gt;" not in shown and "\\|" not in shown
+
+
+def test_argument_map_arrows_in_both_directions_do_not_overlap():
+    """A attacks B and B supports A: two curves, not one drawn over the other (before, an attack
+    A->B and a support B->A bent to the same side and coincided), each with a head."""
+    from hookdebate.report.pictures import argument_map
+
+    def claim(author, to, relation):
+        return {"author": author, "verdict": "cannot judge", "relation": relation,
+                "responds_to": {"author": to, "message_id": "x", "quote": "q"}}
+
+    svg = argument_map({"claims": [claim("Ann", "Bob", "attack"), claim("Bob", "Ann", "support")]}).decode()
+    curves = re.findall(r'd="M ([\d.]+) ([\d.]+) \nQ ([\d.]+) ([\d.]+) ', svg)
+    assert len(curves) == 2
+    (_, _, ax_, ay), (_, _, bx, by) = [tuple(map(float, c)) for c in curves]
+    assert abs(ax_ - bx) + abs(ay - by) > 20  # control points apart: the curves bend to different sides
+    assert svg.count("#d62728") >= 2 and svg.count("#2ca02c") >= 2  # line and head of each colour

@@ -91,20 +91,26 @@ def argument_map(r: dict, fmt: str = "svg") -> bytes:
             g.add_edge(c["author"], rt["author"])
     pos = nx.circular_layout(g)
     fig, ax = plt.subplots(figsize=(9, 7))
-    for (a, b), n in att.items():
-        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="-|>", color="tab:red", lw=min(5.0, 0.6 + n * 0.12),
-                    connectionstyle="arc3,rad=0.15", shrinkA=25, shrinkB=25))
-    for (a, b), n in sup.items():
-        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(arrowstyle="-|>", color="tab:green", lw=min(5.0, 0.6 + n * 0.12),
-                    connectionstyle="arc3,rad=-0.15", shrinkA=25, shrinkB=25))
+    ax.set_xlim(-1.4, 1.4)
+    ax.set_ylim(-1.3, 1.3)
+    boxes = {}
     for n, (x, y) in pos.items():
         v = verd.get(n, Counter())
         label = n + ("\nmodel " + ", ".join(f"{k} {c}" for k, c in sorted(v.items())) if v else "")
-        ax.text(x, y, label, ha="center", va="center", fontsize=8,
-                bbox=dict(boxstyle="round", fc="lightyellow", ec="0.5"))
+        boxes[n] = ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=3,
+                           bbox=dict(boxstyle="round", fc="lightyellow", ec="0.5"))
+    fig.canvas.draw()  # the boxes get their size: arrows start and end at their edges
+    # Every arrow bends to its own right, attacks less than supports: A->B and B->A, attack and
+    # support, are four separate curves, each with its head at the edge of the box it points to.
+    for counts, color, rad in ((att, "tab:red", 0.12), (sup, "tab:green", 0.3)):
+        for (a, b), n in counts.items():
+            lw = min(5.0, 0.6 + n * 0.12)
+            ax.annotate("", xy=pos[b], xytext=pos[a], zorder=2, arrowprops=dict(
+                arrowstyle=f"-|>,head_length={0.6 + 0.1 * lw:.2f},head_width={0.3 + 0.06 * lw:.2f}",
+                color=color, lw=lw, mutation_scale=18, connectionstyle=f"arc3,rad={rad}",
+                patchA=boxes[a].get_bbox_patch(), patchB=boxes[b].get_bbox_patch(), shrinkA=2, shrinkB=2))
     ax.set_title("Argument map: red = attacks, green = supports (width: number of claims)"
-                 + ("; model verdicts per person" if verd else ""), fontsize=10)
+                 + ("; model verdicts per person" if verd else "")
+                 + "\nan arrow points from whoever answers to whoever is answered", fontsize=10)
     ax.axis("off")
-    ax.set_xlim(-1.4, 1.4)
-    ax.set_ylim(-1.3, 1.3)
     return _fig_bytes(fig, fmt)
