@@ -579,8 +579,9 @@ def _run_on_a_terminal(args, env):
 
 
 def test_report_on_a_terminal_is_laid_out_and_raw_markdown_elsewhere(tmp_path):
-    """On a terminal the Markdown is rendered (rich): no '&gt;' entities, no '\\|' escapes, no '## '
-    heading marks; piped and written with -o it is the Markdown itself, byte for byte the same."""
+    """On a terminal the Markdown is rendered (rich): no '## ' heading marks, no '**' emphasis
+    marks, no '&gt;' entities or '\\|' escapes; piped and written with -o it is the Markdown
+    itself, byte for byte the same."""
     import os
 
     db = tmp_path / "h.db"
@@ -589,12 +590,13 @@ def test_report_on_a_terminal_is_laid_out_and_raw_markdown_elsewhere(tmp_path):
     md = tmp_path / "r.md"
     assert main(["report", "--db", str(db), "-o", str(md)]) == 0
     raw = md.read_text()
-    assert "## Who argued what" in raw and ("&gt;" in raw or "\\|" in raw)
+    assert "## Who argued what" in raw and "**" in raw and "| Participant |" in raw
     piped = subprocess.run([sys.executable, "-m", "hookdebate", "report"], capture_output=True,
                            env=env, check=True).stdout.decode()
     assert piped == raw
     shown = _run_on_a_terminal(["report"], env)
     assert "Who argued what" in shown and "## Who argued what" not in shown
+    assert "**" not in shown and "| Participant |" not in shown and "Participant" in shown
     assert "&gt;" not in shown and "\\|" not in shown
 
 
@@ -613,3 +615,17 @@ def test_argument_map_arrows_in_both_directions_do_not_overlap():
     (_, _, ax_, ay), (_, _, bx, by) = [tuple(map(float, c)) for c in curves]
     assert abs(ax_ - bx) + abs(ay - by) > 20  # control points apart: the curves bend to different sides
     assert svg.count("#d62728") >= 2 and svg.count("#2ca02c") >= 2  # line and head of each colour
+
+
+def test_terminal_layout_reads_entities_and_escapes_as_text():
+    """What the report's Markdown carries (a '-&gt;' in a trace, a '\\|' in a table cell) reads as
+    '->' and '|' once laid out for a terminal."""
+    import io
+
+    from hookdebate.report.terminal import print_markdown
+
+    out = io.StringIO()
+    print_markdown("| check | models |\n|---|---|\n| a \\| b | security_bpf() -&gt; call_int_hook() |\n", out)
+    text = out.getvalue()
+    assert "a | b" in text and "security_bpf() -> call_int_hook()" in text
+    assert "&gt;" not in text and "\\|" not in text
