@@ -63,20 +63,25 @@ def _root(thread: list[Message]) -> Message:
     return thread[0]
 
 
-def _analysis_fingerprint() -> str:
-    """Changes whenever the analysis code or its data changes, so a cached analysis
-    made by an older hookdebate is never served."""
+def code_fingerprint(*roots: Path) -> str:
+    """A digest of every file under roots (code and data directories; __pycache__ left out):
+    what a cache stores beside its result so that a result of other code is never served."""
     import hashlib
 
-    import analysis
-
     h = hashlib.sha256()
-    roots = [Path(analysis.__file__).parent, DATA_DIR / "lexicon", DATA_DIR / "identities"]
     for root in roots:
         if root.exists():
             for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
                 h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def _analysis_fingerprint() -> str:
+    """Changes whenever the analysis code or its data changes, so a cached analysis
+    made by an older hookdebate is never served."""
+    import analysis
+
+    return code_fingerprint(Path(analysis.__file__).parent, DATA_DIR / "lexicon", DATA_DIR / "identities")
 
 
 _FINGERPRINT: str | None = None

@@ -86,17 +86,10 @@ def debate_of(store, root: str) -> dict | None:
 
 def _semantics_fingerprint() -> str:
     """Changes whenever the model's code or its kernel data changes (so a cached diff is never stale)."""
-    import hashlib
-
     import semantics
+    from hookdebate.pipeline import code_fingerprint
 
-    h = hashlib.sha256()
-    roots = [Path(semantics.__file__).parent, semantics.data_dir() / "kernels"]
-    for root in roots:
-        if root.exists():
-            for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:16]
+    return code_fingerprint(Path(semantics.__file__).parent, semantics.data_dir() / "kernels")
 
 
 def variant_diff_for(store, analysis, linked) -> dict:
