@@ -8,7 +8,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench train venv clean
 
 $(BIN)/hookdebate: pyproject.toml requirements/spacy-model.txt
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,11 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest
+
+# the stance model (data/stance/model.json) from the annotation corpus; deterministic
+train: venv
+	$(BIN)/pip install -q -e '.[train]'
+	$(BIN)/python -m analysis.stance_train
 
 bench: venv
 	$(BIN)/pip install -q -e '.[bench]'

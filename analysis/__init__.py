@@ -17,11 +17,12 @@ __all__ = [
 ]
 
 
-def analyze(messages, *, overrides=None):
-    """The whole analysis of one thread; see analysis.pipeline.analyze."""
+def analyze(messages, *, overrides=None, stance=None):
+    """The whole analysis of one thread; see analysis.pipeline.analyze (stance: None for the
+    trained model, "rules" for the cue rules alone, or an analysis.stance.StanceModel)."""
     from analysis.pipeline import analyze as _analyze
 
-    return _analyze(messages, overrides=overrides)
+    return _analyze(messages, overrides=overrides, stance=stance)
 
 
 def positions_json(analysis):

@@ -102,7 +102,9 @@ class Lexicon:
         return concept_id if concept_id in self.by_id else self.alias.get(concept_id, concept_id)
 
     def phrase_matcher(self, nlp):
-        if self._matcher is None:
+        # one matcher per vocabulary: a pipeline loaded again (a test that clears
+        # get_nlp's cache) has a new StringStore that the old matcher's ids are not in
+        if self._matcher is None or self._matcher.vocab is not nlp.vocab:
             from spacy.matcher import PhraseMatcher
 
             m = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -277,6 +279,10 @@ def get_cues(path: str | None = None) -> dict:
         out["trailers"] = {k: [t.lower() for t in v] for k, v in raw.get("trailers", {}).items()}
         out["automated"] = [re.compile(x, re.I) for x in raw.get("automated", {}).get("senders", [])]
         out["requests"] = [re.compile(x, re.I) for x in raw.get("requests", {}).get("patterns", [])]
+        ev = raw.get("evaluative", {})
+        out["evaluative"] = {k: [re.compile(x, re.I) for x in ev.get(k, [])] for k in ("positive", "negative")}
+        out["evaluative_negation"] = re.compile(ev.get("negation", r"(?!)"), re.I)
+        out["not_evidence"] = [re.compile(x, re.I) for x in raw.get("not_evidence", {}).get("patterns", [])]
         ct = raw.get("claim_types", {})
         out["claim_types"] = {k: [re.compile(x, re.I) for x in ct.get(k, [])] for k in ("question", "proposal", "normative")}
     except KeyError as e:

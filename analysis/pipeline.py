@@ -170,8 +170,18 @@ def _proposal_message(root: Message, ordered: list[Message]) -> Message:
     return root
 
 
-def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
-    """The whole analysis of one thread (pass the messages of one thread)."""
+def analyze(messages: Iterable[Message], *, overrides=None, stance=None) -> ThreadAnalysis:
+    """The whole analysis of one thread (pass the messages of one thread).
+
+    stance: None for the trained model in data/stance/model.json (the rules when there is
+    none), "rules" for the cue rules alone, or a StanceModel."""
+    return analyze_with_contexts(messages, overrides=overrides, stance=stance)[0]
+
+
+def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance=None):
+    """analyze(), and each message's MessageContext (what the stance model reads): the
+    training and cross-validation entry point."""
+    from analysis import stance as stance_mod
     from analysis.cues import is_neutral_statement, sentence_cues
     from analysis.lexicon import get_lexicon
     from analysis.nlp import get_nlp
@@ -202,6 +212,7 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
         segs_of[m.message_id] = segment_message(m, anc, resolve_person=index.resolve, author_of=author_of,
                                                 earlier=earlier)
     all_segments = tuple(s for m in ordered for s in segs_of[m.message_id])
+    proposer = _answered_proposer(proposal_msg, segs_of[proposal_msg.message_id], index, proposer)
 
     # -- reply blocks
     blocks_of: dict[str, list[_Block]] = {}
@@ -363,17 +374,150 @@ def analyze(messages: Iterable[Message], *, overrides=None) -> ThreadAnalysis:
             proxy_score[pid] += delta * (1.0 if anchored else UNANCHORED_WEIGHT)
             proxy_mass[pid] += {"support": 1.0, "oppose": 1.0}.get(st.stance, 0.0) * (
                 1.0 if anchored else UNANCHORED_WEIGHT)
-    message_stances = tuple(stance_of[m.message_id] for m in ordered)
     if INFER_RELATIONS:
         claims, pairs = _infer_relations(claims, pairs, stance_of, person_score, author_of, proposer, review_ctx)
-    positions = _positions(people, ordered, author_of, stance_of, proposer, claims, automated)
+    rule_positions = _positions(people, ordered, author_of, stance_of, proposer, claims, automated)
+    rule_person = {p.person_id: p.stance for p in rule_positions}
+    contexts = {m.message_id: _context(m, blocks_of[m.message_id], trailers_of[m.message_id], stance_of[m.message_id],
+                                       author_of, proposer, automated, series, review_ctx, proposal_msg, cues,
+                                       rule_person.get(author_of[m.message_id], "neutral"))
+                for m in ordered}
+    model = stance_mod.load_model() if stance is None else None if stance == "rules" else stance
+    if model is None:
+        positions = rule_positions
+    else:
+        probs_of = {}
+        for m in ordered:
+            c = contexts[m.message_id]
+            label, conf, probs_of[m.message_id] = stance_mod.message_stance(model, c)
+            stance_of[m.message_id] = _learned_evidence(model, stance_of[m.message_id], label, conf, c)
+        positions = _learned_positions(model, people, ordered, author_of, stance_of, probs_of, proposer,
+                                       automated, claims, rule_person)
+    message_stances = tuple(stance_of[m.message_id] for m in ordered)
 
     return ThreadAnalysis(
         tree=tree, subject=root.subject, proposal=proposal_text(proposal_msg, segs_of[proposal_msg.message_id]),
         messages=tuple(ordered), people=people, author_of=author_of, segments=all_segments,
         reply_pairs=tuple(pairs), claims=tuple(claims), message_stances=message_stances,
-        positions=positions, extra={"proposer": proposer, "automated": sorted(automated)},
+        positions=positions, extra={"proposer": proposer, "automated": sorted(automated),
+                                    "stance_reader": "rules" if model is None else "model",
+                                    "unclear": sorted(p.person_id for p in positions if p.stance == "unclear")},
+    ), contexts
+
+
+def _answered_proposer(proposal_msg: Message, segments, index, proposer: str) -> str:
+    """When the proposal message we have is itself a reply to a series or pull request
+    ('Re: [PATCH ...]', 'Re: [GIT PULL] ...';
+    the series never reached this archive), the proposer is whoever wrote what it answers: the person its
+    first attribution line names ('On ..., X wrote:'), even one who is not in the thread
+    (then nobody here is the proposer). Without an attribution, the writer stays."""
+    from analysis.segment import parse_attribution
+
+    subject = proposal_msg.subject or ""
+    if not (_REPLY_SUBJ.match(subject) and (proposal_msg.in_reply_to or proposal_msg.references)):
+        return proposer
+    answered = _REPLY_SUBJ.sub("", subject, count=1)
+    if not (_PATCH_SUBJ.match(answered) or re.match(r"\s*\[GIT PULL\]", answered, re.I)):
+        return proposer  # a reply in a discussion (no series answered): its writer proposes
+    for s in segments:
+        if s.kind == "attribution":
+            attr = parse_attribution(" ".join(s.text.split()))
+            if attr is None:
+                continue
+            pid = index.resolve(*attr)
+            if pid is not None:
+                return pid
+            name, addr = attr
+            return f"absent:{(addr or name or '?').lower()}"
+        if s.kind == "quote":
+            break
+    return proposer
+
+
+_CONDITIONAL = re.compile(r"^\W*(if|unless|when|assuming|provided)\b", re.I)
+
+
+def _context(m, blocks, trailers, rule, author_of, proposer, automated, series, review_ctx, proposal_msg, cues,
+             rule_person="neutral"):
+    """What the stance model reads of one message (analysis.stance.MessageContext)."""
+    from analysis.stance import MessageContext
+
+    pid = author_of[m.message_id]
+    sents = tuple(s.text.strip() for b in blocks for s in b.sentences)
+    tr = cues["trailers"]
+    own = [t for t in trailers if _trailer_is_writers(t, m)]
+    key = [t.split(":", 1)[0].strip().lower() for t in own]
+    targets = [b.target for b in blocks if b.target is not None]
+    subj = m.subject or ""
+    return MessageContext(
+        text="\n".join(b.text for b in blocks), sentences=sents, rule_stance=rule.stance,
+        rule_confidence=rule.confidence,
+        hits=tuple((h.side, h.kind, h.weight, h.negated) for b in blocks for h, _ in b.hits),
+        own_support_trailers=sum(k in tr.get("support", []) for k in key),
+        own_attack_trailers=sum(k in tr.get("attack", []) for k in key),
+        is_proposer=pid == proposer, is_automated=pid in automated,
+        is_root=m.message_id == proposal_msg.message_id,
+        answers_proposer=any((t.author or author_of.get(t.message_id or "")) == proposer for t in targets),
+        answers_series=any(t.message_id in series for t in targets),
+        answers_code=any(b.target_is_code for b in blocks), in_review=m.message_id in review_ctx,
+        quotes=sum(1 for t in targets if t.quote), subject_patch=bool(_PATCH_SUBJ.match(subj) and not _REPLY_SUBJ.match(subj)),
+        subject_pull=bool(re.search(r"\bgit pull\b", subj, re.I)),
+        hedged=sum(1 for s in sents if any(rx.search(s) for rx in cues["hedge"])),
+        conditional=sum(1 for s in sents if _CONDITIONAL.search(s)), rule_person_stance=rule_person,
     )
+
+
+def _learned_evidence(model, rule: MessageStance, label: str, conf: float, c) -> MessageStance:
+    """The model's reading of a message, with the sentences that carry it: the rules' cue
+    sentences when both readers agree, else the sentences whose words moved the model."""
+    from analysis.stance import quotable, rank_evidence
+
+    if label == "neutral" and rule.stance != "neutral":
+        ev: tuple = ()
+    elif label == rule.stance and rule.evidence:
+        ev = tuple(e for e in rule.evidence if quotable(e.quote))
+    else:
+        ev = ()
+    if not ev and label != "neutral":
+        ev = tuple(Evidence(rule.message_id, t) for t in rank_evidence(model, c.sentences, label))
+    return MessageStance(rule.message_id, rule.author, label, conf, ev)
+
+
+def _learned_positions(model, people, ordered, author_of, stance_of, probs_of, proposer, automated, claims,
+                       rule_person):
+    from analysis.stance import person_stance, quotable
+
+    first_claim = {}
+    for c in claims:
+        if quotable(c.text):
+            first_claim.setdefault(c.author, c)
+    out = []
+    for p in people:
+        mids = [m.message_id for m in ordered if author_of[m.message_id] == p.person_id]
+        stance, conf = person_stance(model, [probs_of[mid] for mid in mids], rule_person.get(p.person_id, "neutral"),
+                                     is_proposer=p.person_id == proposer, is_automated=p.person_id in automated)
+        if stance != "neutral" and conf < model.unclear and p.person_id != proposer:
+            stance = "unclear"
+        sts = [stance_of[mid] for mid in mids]
+        ev = []
+        # the messages that read most clearly as the person's side first
+        side = stance if stance in ("support", "oppose") else None
+        ranked = sorted(mids, key=lambda mid: -(probs_of[mid].get(side, 0.0) if side
+                                                 else 1.0 - probs_of[mid].get("neutral", 0.0)))
+        for mid in ranked:
+            s = stance_of[mid]
+            if s.stance != "neutral" and (side is None or s.stance == side):
+                ev.extend(s.evidence[:1])
+        if not ev:
+            for s in sts:
+                ev.extend(s.evidence[:1])
+        if not ev and first_claim.get(p.person_id):
+            c = first_claim[p.person_id]
+            ev.append(Evidence(c.message_id, c.text))
+        seen: set = set()
+        ev = [e for e in ev if not (e.quote in seen or seen.add(e.quote))]
+        out.append(Position(p.person_id, p.name, p.addresses, len(mids), stance, conf, tuple(ev[:3])))
+    return tuple(out)
 
 
 _GENERIC_CHECK = "capable()"
@@ -622,7 +766,9 @@ def _reply_stance(m, blocks, trailers, person_score, author_of, proposer, in_rev
         stance = "support" if pos > neg else "oppose"
         conf = min(0.95, 0.5 + 0.45 * (big - small) / (big + small) * min(1.0, big / 2))
         ev = sorted(ev_pos if pos > neg else ev_neg, key=_ev_rank)[:3]
-    evidence = tuple(dict.fromkeys(Evidence(m.message_id, t) for _, t in ev))
+    from analysis.stance import quotable
+
+    evidence = tuple(dict.fromkeys(Evidence(m.message_id, t) for _, t in ev if quotable(t)))
     return MessageStance(m.message_id, author_of[m.message_id], stance, round(conf, 2), evidence)
 
 

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import (AnalysisError, analyze, build_tree, claims_json, merge_identities, positions_json,
+from functools import partial
+
+from analysis import (AnalysisError, build_tree, claims_json, merge_identities, positions_json,
                       segment_message, split_threads)
+from analysis import analyze as _analyze
 from analysis.segment import norm, parse_attribution
 from scraper import iter_mbox
 from scraper.model import Message
@@ -26,6 +29,9 @@ THREAD = ROOT / "data" / "threads" / "authoritative-hooks.mbox"
 GOLD = ROOT / "tests" / "gold-authoritative-hooks.json"
 DATA = ROOT / "tests" / "data"
 T0 = datetime(2023, 4, 1, 12, 0, tzinfo=timezone.utc)
+# these tests pin down the cue rules (the baseline reader and the stance model's input);
+# the learned model has its own tests in test_stance.py
+analyze = partial(_analyze, stance="rules")
 
 
 def msg(mid, body="", *, parent=None, refs=(), name="Alice Example", addr="alice@example.org", minutes=0,

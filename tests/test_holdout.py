@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from analysis import analyze
+from functools import partial
+
+from analysis import analyze as _analyze
+
+# the cue rules' held-out figure; these threads are now also in the stance model's training
+# corpus, so the model is measured by cross-validation instead (bench/bench_stance.py)
+analyze = partial(_analyze, stance="rules")
 from analysis.evaluate import evaluate_positions
 from analysis.model import STANCES
 from scraper import iter_mbox

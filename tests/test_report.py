@@ -629,3 +629,22 @@ def test_terminal_layout_reads_entities_and_escapes_as_text():
     text = out.getvalue()
     assert "a | b" in text and "security_bpf() -> call_int_hook()" in text
     assert "&gt;" not in text and "\\|" not in text
+
+
+def test_trailers_in_a_quoted_commit_are_not_the_quoters_acks(tmp_path):
+    """A reviewer who pastes the commit under review, indented and with its tags, gives none
+    of those tags: 'Acked or reviewed in the thread by' names only people who gave one in
+    their own mail (the reply is real mail from tests/data with such a paste added)."""
+    from dataclasses import replace as dc_replace
+
+    from scraper import iter_mbox
+
+    msgs = list(iter_mbox(ROOT / "tests/data/bpf-map-loophole-2022.mbox"))
+    root, reply = msgs[0], next(m for m in msgs[1:] if m.from_name != msgs[0].from_name)
+    pasted = ("The commit I mean:\n\n    bpf: do the thing\n\n    Acked-by: Someone Else <else@example.org>\n"
+              "    Reviewed-by: Another Person <another@example.org>\n\nThis is not how it should be done.\n")
+    rep, md, _ = _report_of(tmp_path, "x", [root, dc_replace(reply, body=pasted + reply.body)])
+    assert "Someone Else" not in md and "Another Person" not in md
+    own = dc_replace(reply, message_id="own-ack@example.org", body=f"Acked-by: {reply.from_name} <{reply.from_address}>\n")
+    rep, md, _ = _report_of(tmp_path, "y", [root, own])
+    assert reply.from_name.split()[-1] in md.split("Acked or reviewed in the thread by:")[1].split("\n")[0]

@@ -10,7 +10,19 @@ from urllib.parse import quote
 from analysis.link import names_operation  # noqa: F401  (the report's fit test is the analysis' own)
 from analysis.subjects import is_patch_posting, series_version, without_tags
 
-STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed on", "neutral": "takes no side on"}
+STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed on", "neutral": "takes no side on",
+                "unclear": "could not be read with confidence on"}
+
+
+def _proposer_name(analysis, names: dict, root) -> str:
+    """Who proposed: the analysis's proposer (for a thread whose first stored message is a
+    reply to a series, the series' author, who may not be in the thread)."""
+    pid = analysis.extra.get("proposer") or analysis.author_of.get(analysis.tree.root_id)
+    if pid in names:
+        return names[pid]
+    if isinstance(pid, str) and pid.startswith("absent:"):
+        return pid.split(":", 1)[1]
+    return display_name(root.from_name) if root else ""
 
 
 def lore_url(message_id: str) -> str:
@@ -184,7 +196,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
     report = {
         "thread": analysis.tree.root_id, "thread_url": lore_url(analysis.tree.root_id),
         "subject": analysis.subject, "proposal": analysis.proposal,
-        "proposer": names.get(analysis.author_of.get(analysis.tree.root_id), display_name(root.from_name) if root else ""),
+        "proposer": _proposer_name(analysis, names, root),
         "date_range": dated_range(timeline),
         "messages": len(timeline), "participants": participants, "timeline": timeline,
         "claims": claims, "key_claim_ids": [c["id"] for c in key], "traces": traces,
@@ -249,7 +261,7 @@ def _in_brief(participants, proposer, findings, subject="", messages=0, versions
         elif p["name"] != proposer:
             groups.setdefault(p["stance"], []).append(p["name"])
     words = {"support": "backed it", "oppose": "opposed it", "mixed": "took a mixed position",
-             "neutral": "took no side"}
+             "neutral": "took no side", "unclear": "could not be read with confidence (shown as unclear)"}
     v = series_version(subject)
     what = f"version {v} of the proposal" if v and v > 1 else "the proposal"
     if len(versions) > 1:
@@ -316,6 +328,14 @@ _TAG = re.compile(r"^\s*(?P<tag>Acked|Reviewed|Nacked)-by:\s*(?P<who>[^<\n]+?)\s
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 
 
+def _gives_own(who: str, author: str) -> bool:
+    """Is the trailer's person the message's writer ('Acked-by: Kees Cook' sent by Kees)?"""
+    from analysis.identity import normalize_name
+
+    a, w = normalize_name(author), normalize_name(who)
+    return bool(a) and bool(w) and (a == w or a.split()[-1] == w.split()[-1])
+
+
 def _signals(analysis, timeline) -> list[dict]:
     """Merge, NACK and ack/review statements in the mail itself (quoted '>' lines skipped): the
     outcome a reader looks for first, stated with who wrote it and where."""
@@ -339,7 +359,9 @@ def _signals(analysis, timeline) -> list[dict]:
                 elif who and t["author"] == proposer and who != proposer:
                     if who not in carried:
                         carried.append(who)  # a tag the patch carries (given on an earlier version)
-                elif who and who not in acks:
+                elif who and who not in acks and _gives_own(who, t["author"]):
+                    # only a tag the writer gives in their own mail: an indented commit
+                    # message quoted in a reply carries other people's tags
                     acks.append(who)
                 continue
             if line.lstrip().startswith(">") or not line.strip():
