@@ -81,7 +81,8 @@ def _analysis_fingerprint() -> str:
     made by an older hookdebate is never served."""
     import analysis
 
-    return code_fingerprint(Path(analysis.__file__).parent, DATA_DIR / "lexicon", DATA_DIR / "identities")
+    return code_fingerprint(Path(analysis.__file__).parent, DATA_DIR / "lexicon", DATA_DIR / "identities",
+                            DATA_DIR / "stance")
 
 
 _FINGERPRINT: str | None = None
