@@ -15,7 +15,7 @@ anchor measured in the same run:
 3. `hookdebate analyze` of the 2022 list (5,853 messages) at --jobs 1 and --jobs 2: msg/s and
    scaling efficiency (rate2 / (2 * rate1)); a rerun with nothing new.
 4. The same analyze on a Dask LocalCluster (2 worker processes on 127.0.0.1) against the local
-   --jobs 2 run, on the threads of 2022-08 (606 messages) to keep the run short.
+   --jobs 2 run, on the threads active in 2022-08 (1,042 messages) to keep the run short.
 """
 from __future__ import annotations
 
@@ -46,19 +46,24 @@ CORPUS_2022 = ROOT / "data" / "corpus" / "linux-security-module-2022.mbox.gz"
 HD = [sys.executable, "-m", "hookdebate"]
 
 
+# A small launcher measures the command: a child forked straight from this process would
+# count this process's memory (copied before exec) in its peak RSS.
+_LAUNCH = ("import os, subprocess, sys, time; t = time.perf_counter(); "
+           "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE); "
+           "out, err = p.communicate(); w = time.perf_counter() - t; "
+           "import resource; u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+           "sys.stderr.buffer.write(err[-400:]); "
+           "sys.stdout.buffer.write(f'{w} {u.ru_maxrss} {u.ru_utime + u.ru_stime} {p.returncode}\\n'.encode() + out)")
+
+
 def timed_rss(cmd, env=None, check=True):
-    """(wall s, peak RSS MB, returncode, stdout, CPU s) of one fresh child process (its own
-    rusage, through wait4)."""
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out = p.stdout.read()
-    err = p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - t
-    if check and p.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, cmd))} failed: {err.decode()[-400:]}")
-    return wall, usage.ru_maxrss / 1024, p.returncode, out, usage.ru_utime + usage.ru_stime
+    """(wall s, peak RSS MB, returncode, stdout, CPU s) of one fresh process running cmd."""
+    p = subprocess.run([sys.executable, "-c", _LAUNCH, *map(str, cmd)], capture_output=True, env=env)
+    head, _, out = p.stdout.partition(b"\n")
+    wall, rss, cpu, rc = head.split()
+    if check and rc != b"0":
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed: {p.stderr.decode()[-400:]}")
+    return float(wall), int(rss) / 1024, int(rc), out, float(cpu)
 
 
 def q(values, p):
@@ -140,7 +145,8 @@ def main() -> int:
     out["open"] = {"median_s": mo, "p90_s": q(ours, 0.9), "max_rss_mb": max(rsses), "pi_median_s": mt}
 
     # stored analyses: analyze a few threads of the sample, then open them
-    few = sorted(sample, key=lambda r: r["messages"])[len(sample) // 2:][:8]
+    by_size = sorted(sample, key=lambda r: r["messages"])
+    few = [by_size[round(i * (len(by_size) - 1) / 7)] for i in range(8)]  # smallest to largest
     for r in few:
         timed_rss([*HD, "positions", "--thread", r["root"], "--db", str(db), "--json"], env)
     for cmd in ("positions", "claims", "report"):
@@ -169,12 +175,13 @@ def main() -> int:
     for jobs in (1, 2):
         d = work / f"2022-j{jobs}.db"
         shutil.copy(base, d)
-        w, m, _, stdout, _ = timed_rss([*HD, "analyze", "--jobs", str(jobs), "--json", "--db", str(d),
-                                     "--no-progress"], env)
+        w, m, _, stdout, cpu = timed_rss([*HD, "analyze", "--jobs", str(jobs), "--json", "--db", str(d),
+                                          "--no-progress"], env)
         r = json.loads(stdout)
         rates[jobs] = r["messages"] / w
         print(f"3. analyze 2022 --jobs {jobs}: {r['analyzed']} threads, {r['messages']} messages in {w:.1f} s "
-              f"= {rates[jobs]:.1f} msg/s (wall incl. start-up), RSS of the client {m:.0f} MB")
+              f"= {rates[jobs]:.1f} msg/s (wall incl. start-up); CPU {cpu:.0f} s (client and workers) = "
+              f"{1000 * cpu / r['messages']:.1f} ms per message; peak RSS of one process {m:.0f} MB")
     print(f"   scaling efficiency at 2 jobs: {rates[2] / (2 * rates[1]):.2f} (rate 2 / 2 x rate 1)")
     w, _, _, stdout, _ = timed_rss([*HD, "analyze", "--json", "--db", str(work / "2022-j2.db")], env)
     print(f"   rerun with nothing new: {w:.2f} s ({json.loads(stdout)['skipped_current']} threads current)")
@@ -190,14 +197,15 @@ def main() -> int:
     d_local, d_dask = work / "aug-local.db", work / "aug-dask.db"
     shutil.copy(base, d_local)
     shutil.copy(base, d_dask)
-    wl, _, _, sl, _ = timed_rss([*HD, "analyze", *month, "--jobs", "2", "--json", "--db", str(d_local)], env)
+    wl, _, _, sl, cl = timed_rss([*HD, "analyze", *month, "--jobs", "2", "--json", "--db", str(d_local)], env)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
-        wd, _, _, sd, _ = timed_rss([*HD, "analyze", *month, "--json", "--scheduler", cluster.scheduler_address,
+        wd, _, _, sd, cd = timed_rss([*HD, "analyze", *month, "--json", "--scheduler", cluster.scheduler_address,
                                   "--db", str(d_dask)], env)
     rl, rd = json.loads(sl), json.loads(sd)
     print(f"4. 2022-08 ({rl['messages']} msgs): local --jobs 2 {wl:.1f} s ({rl['messages'] / wl:.1f} msg/s); "
-          f"Dask LocalCluster 2 workers {wd:.1f} s ({rd['messages'] / wd:.1f} msg/s) -> {wd / wl:.2f}x the local time")
+          f"Dask LocalCluster 2 workers {wd:.1f} s ({rd['messages'] / wd:.1f} msg/s) -> {wd / wl:.2f}x the local time "
+          f"(client CPU: local {cl:.0f} s with its workers, Dask client alone {cd:.1f} s)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -32,7 +32,40 @@ def _import_sqlite_utils():
     return sqlite_utils
 
 
-sqlite_utils = _import_sqlite_utils()
+sqlite_utils = None  # imported by _LazyDatabase when a command first needs it
+
+
+class _LazyDatabase:
+    """The store's sqlite_utils.Database, made on first use of anything but .conn,
+    read-only .execute() and .table_names(): opening one thread from the index needs no
+    more, and importing sqlite-utils (click, dateutil, pluggy) is about half of such a
+    command's start-up."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self._real = None
+
+    def _db(self):
+        if self._real is None:
+            global sqlite_utils
+            if sqlite_utils is None:
+                sqlite_utils = _import_sqlite_utils()
+            self._real = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._real
+
+    def execute(self, sql: str, parameters=None):
+        if sql.lstrip()[:6].lower() != "select":  # writes: sqlite-utils' commit rules
+            return self._db().execute(sql, parameters)
+        return self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
+
+    def table_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("select name from sqlite_master where type = 'table'")]
+
+    def __getitem__(self, name):
+        return self._db()[name]
+
+    def __getattr__(self, name):
+        return getattr(self._db(), name)
 
 from hookdebate.errors import HookdebateError
 from hookdebate.store_threads import ThreadIndexMixin
@@ -97,10 +130,10 @@ class Store(ThreadIndexMixin):
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                # execute_plugins=False: no scan of every installed package's entry points
-                self.db = sqlite_utils.Database(self.path, execute_plugins=False)
+                # sqlite-utils on first use, without plugins (no scan of every package's entry points)
+                self.db = _LazyDatabase(sqlite3.connect(str(self.path)))
             else:
-                self.db = sqlite_utils.Database(memory=True, execute_plugins=False)
+                self.db = _LazyDatabase(sqlite3.connect(":memory:"))
             self._ensure_schema()
         except sqlite3.DatabaseError as exc:  # not SQLite, a directory, locked, read-only...
             raise HookdebateError(f"{path}: cannot use as a hookdebate database: {exc}") from None

@@ -117,7 +117,8 @@ class ThreadIndexMixin:
 
     # -- maintenance ------------------------------------------------------
     def thread_index_current(self) -> bool:
-        return self.get_state(_STATE_KEY) == INDEX_VERSION
+        row = self.db.conn.execute("select value from state where key = ?", [_STATE_KEY]).fetchone()
+        return row is not None and row[0] == INDEX_VERSION
 
     def ensure_thread_index(self) -> None:
         """Build the index of a database made before it existed (once)."""
@@ -293,8 +294,13 @@ class ThreadIndexMixin:
 
     def thread_messages(self, thread_id: int) -> list[Message]:
         """The thread's messages (whole), in tree order."""
-        order = {mid: i for i, mid in enumerate(self.thread_message_ids(thread_id))}
-        return sorted(self.messages(list(order)), key=lambda m: order[m.message_id])
+        from hookdebate.store import _message_from_row
+
+        cur = self.db.conn.execute(
+            "select m.* from thread_messages t join messages m on m.message_id = t.message_id "
+            "where t.thread_id = ? order by t.position", [thread_id])
+        names = [d[0] for d in cur.description]
+        return [_message_from_row(dict(zip(names, row))) for row in cur]
 
     def thread_info(self, thread_id: int) -> dict | None:
         row = self.db.conn.execute(

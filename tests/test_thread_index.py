@@ -160,3 +160,51 @@ def test_a_failed_ingest_leaves_the_index_as_it_was(mail):
     with pytest.raises(ValueError):
         store.add_messages(broken())
     assert stored(store) == before
+
+
+def _small_multi_root(mail):
+    threads = [t for t in split_threads(mail)
+               if sum(1 for p in build_tree(t).parent_of.values() if p is None) > 1 and 3 <= len(t) <= 6]
+    return min(threads, key=len)
+
+
+def test_a_multi_root_thread_is_found_where_its_analysis_was_saved(mail, monkeypatch):
+    """The bpfilter case: two parentless messages; the analysis must be found again, not
+    recomputed on every command."""
+    import analysis.pipeline
+    from hookdebate import pipeline
+
+    thread = _small_multi_root(mail)
+    store = Store(":memory:")
+    store.add_messages(thread)
+    first = pipeline.analyze_thread(store, thread[-1].message_id)
+
+    def no_recompute(*a, **k):
+        raise AssertionError("analysis recomputed: the cache was missed")
+
+    monkeypatch.setattr(analysis.pipeline, "analyze", no_recompute)
+    for m in thread:  # by any of its messages
+        again = pipeline.analyze_thread(store, m.message_id)
+        assert again.tree.root_id == first.tree.root_id
+    assert store.db.conn.execute("select count(*) from analysis_cache").fetchone()[0] == 1
+
+
+def test_the_cache_key_survives_re_rooting(mail):
+    from hookdebate import pipeline
+
+    small = [t for t in split_threads(mail) if 4 <= len(t) <= 8
+             and sum(1 for p in build_tree(t).parent_of.values() if p is None) == 1][0]
+    root = build_tree(small).root_id
+    store = Store(":memory:")
+    store.add_messages([m for m in small if m.message_id != root])
+    assert store.count_threads() == 1  # the replies name the missing root: one thread
+    tid = store.thread_id_of(next(m.message_id for m in small if m.message_id != root))
+    before = pipeline.analyze_thread(store)
+    store.add_messages([m for m in small if m.message_id == root])  # the late root
+    assert store.thread_id_of(root) == tid
+    assert pipeline.cached_analysis(store, tid) is None  # its messages changed: stale
+    after = pipeline.analyze_thread(store, root)
+    assert after.tree.root_id == root != before.tree.root_id
+    keys = [r[0] for r in store.db.conn.execute("select root_id from analysis_cache")]
+    assert keys == [pipeline.cache_key(tid)]  # one entry, under the same key
+    assert pipeline.cached_analysis(store, tid) is not None
