@@ -130,6 +130,8 @@ def run(args) -> int:
     from hookdebate.store import Store
 
     fmt = _format(args)
+    if args.debate and args.archive:
+        raise HookdebateError("give --debate MSGID (one debate) or --archive (the whole archive), not both")
     if args.debate:
         return _run_debate(args, fmt)
     if args.archive:
