@@ -297,12 +297,13 @@ class Corpus:
         return {i: self._messages[i].body for i in ids if i in self._messages}
 
     def containing(self, phrases: Iterable[str]) -> set[str]:
-        """Message-IDs whose body contains one of the phrases (case-insensitive); a superset is fine."""
+        """Message-IDs whose subject or body contains one of the phrases (case-insensitive), as the
+        store's full-text index finds them; a superset is fine."""
         ps = [p.lower() for p in phrases if p]
         if not ps:
             return set()
         if not hasattr(self, "_lower"):
-            self._lower = {mid: m.body.lower() for mid, m in self._messages.items()}
+            self._lower = {mid: (m.subject + "\n" + m.body).lower() for mid, m in self._messages.items()}
         return {mid for mid, text in self._lower.items() if any(p in text for p in ps)}
 
 
@@ -972,7 +973,10 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
     for x in applied + refused:
         evidence.append({k: v for k, v in x.items() if k != "ts"})
     state, tree, replaced_by = None, None, None
-    if reverts:
+    reverted_titles = sorted({debate.links[p.root].evidence.split('"')[1] for p in reverts if '"' in debate.links[p.root].evidence})
+    last_titles = last.patch_titles if last else set()
+    whole = bool(reverts) and {norm_title(t) for t in reverted_titles} >= last_titles
+    if whole:
         state = "reverted"
     elif refused_after and not any(a["ts"] > refused_after[-1]["ts"] for a in after):
         state = "refused"
@@ -1021,6 +1025,7 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
         else:
             state = "NACK standing" if standing else "open"
     return {"state": state, "tree": tree, "nack_standing": bool(standing), "nacks": list(nacks.values()),
+            "reverted": reverted_titles,
             "evidence": evidence, "last_version": last.version if last else None, "replaced_by": replaced_by}
 
 

@@ -48,6 +48,8 @@ def gather_debate(store: Store, target: str, *, overrides: str | Path | None = N
         msgid = parse_lore_ref(target).message_id if "://" in target else target.strip().strip("<>").strip()
     except ScrapeError as e:
         raise HookdebateError(str(e)) from None
+    if not target.strip():
+        raise HookdebateError("no Message-ID given: expected a Message-ID, a lore URL or an LWN article")
     if not msgid or "@" not in msgid:
         raise HookdebateError(f"{target}: expected a Message-ID, a lore URL or an LWN article")
     corpus = StoreCorpus(store)

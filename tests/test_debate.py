@@ -264,3 +264,23 @@ def test_single_thread_report_links_its_debate(mixed_db, capsys):
     assert main(["report", "--thread", "20230412043300.360803-1-andrii@kernel.org", "--db", str(mixed_db),
                  "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["debate"] is None  # one thread: no debate line
+
+
+def test_a_revert_of_one_patch_is_a_follow_up_and_the_outcome_says_so():
+    """Real mail: an IMA fix posted as an RFC and again, carried by a pull request; two years
+    later one of its two patches is reverted (tests/data/debate-revert.mbox.gz)."""
+    from analysis import debate as D
+    from scraper import iter_mbox
+
+    c = D.Corpus(iter_mbox(ROOT / "tests/data/debate-revert.mbox.gz"))
+    d = D.gather("20210322154207.6802-1-zohar@linux.ibm.com", c)
+    kinds = {p.root: d.links[p.root].kind for p in d.followups}
+    assert kinds == {"98cd4b74a0658c14acc0071349122b13e7238a53.camel@linux.ibm.com": "pull-request",
+                     "20230308171119.1784326-2-roberto.sassu@huaweicloud.com": "revert"}
+    assert [p.version for p in d.series] == [1, 1]  # the RFC and the posting after it
+    D.load_bodies(d, c)
+    vers = D.versions(d)
+    out = D.outcome(d, vers, [])
+    assert out["reverted"] == ["integrity: double check iint_cache was initialized"]
+    assert out["state"] != "reverted"  # one of two patches: the rest stands
+    assert any(e["what"] == "reverted" for e in out["evidence"])

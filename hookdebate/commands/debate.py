@@ -120,7 +120,8 @@ def print_debate(d: dict) -> None:
             g = o["objector_agreed"]
             print("      objector agreed: " + (f"{g['how']}" if g else "no trace"))
     out = d["outcome"]
-    print(f"\nOutcome: {out['state']}" + (f" ({out['tree']})" if out.get("tree") else ""))
+    print(f"\nOutcome: {out['state']}" + (f" ({out['tree']})" if out.get("tree") else "")
+          + (f"; reverted later: {', '.join(out['reverted'])}" if out.get("reverted") and out["state"] != "reverted" else ""))
     for e in out["evidence"][:12]:
         print(textwrap.fill(f"{e['what']}: {e.get('quote', '')[:160]} <{e.get('message_id')}>", width=110,
                             initial_indent="  ", subsequent_indent="    "))

@@ -102,7 +102,8 @@ def render_markdown(d: dict, links: dict | None = None) -> str:
         L += ["", "Names over time: " + " \u2192 ".join(f"\u201c{_md(n)}\u201d" for n in deb["names"])]
     out = d["outcome"]
     L += ["", f"**Outcome: {out['state']}**" + (f" ({out['tree']})" if out.get("tree") else "")
-          + (" \u2014 with a NACK standing" if out.get("nack_standing") and out["state"] != "NACK standing" else ""), ""]
+          + (" \u2014 with a NACK standing" if out.get("nack_standing") and out["state"] != "NACK standing" else "")
+          + (f" \u2014 reverted later: {', '.join(out['reverted'])}" if out.get("reverted") and out["state"] != "reverted" else ""), ""]
     for e in out["evidence"]:
         L.append(f"- {e['what']}: \u201c{_md(e.get('quote', ''))[:200]}\u201d ([message]({_url(e['message_id'])}))"
                  if e.get("message_id") else f"- {e['what']}: {_md(e.get('quote', ''))}")
