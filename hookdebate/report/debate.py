@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import html
 
-STANCE_COLORS = {"support": "tab:green", "oppose": "tab:red", "mixed": "tab:orange", "neutral": "tab:gray"}
+STANCE_COLORS = {"support": "tab:green", "oppose": "tab:red", "mixed": "tab:orange", "neutral": "tab:gray",
+                 "unclear": "lightgray"}
 LORE = "https://lore.kernel.org/r/"
 
 
