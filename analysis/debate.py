@@ -47,7 +47,7 @@ from typing import Callable, Iterable, NamedTuple
 from analysis.errors import AnalysisError
 from analysis.subjects import (REPLY_PREFIX, is_patch_posting, part_number, series_version,
                                without_prefixes_and_tags)
-from scraper.model import Message
+from mailrecords import Message
 
 WINDOW_DAYS = 365  # b4: same subject and author within a year
 LONG_WINDOW_DAYS = 4 * 365  # explicit evidence (a "(was ...)" subject, a similar vN) reaches further

@@ -32,7 +32,7 @@ from typing import Iterable, Mapping
 from analysis.disjoint import DisjointSets
 from analysis.errors import AnalysisError
 from analysis.model import Person
-from scraper.model import Message
+from mailrecords import Message
 
 _VIA = re.compile(r"\s+(?:via|on behalf of)\s+.*$", re.I)
 _PAREN = re.compile(r"\s*[\(\[][^)\]]*[\)\]]\s*")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scraper.model import Message
+from mailrecords import Message
 
 STANCES = ("support", "oppose", "mixed", "neutral")
 CLAIM_TYPES = ("factual", "normative", "proposal", "question")

@@ -21,7 +21,7 @@ from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair,
 from analysis.segment import looks_like_code, norm, segment_message
 from analysis.subjects import without_prefixes_and_tags
 from analysis.threading import build_tree
-from scraper.model import Message
+from mailrecords import Message
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SNIP = re.compile(r"^\s*(\[?\s*(\.\.\.|…|snip|trimmed|cut)[^\]]*\]?|<snip>|-+\s*snip\s*-+)\s*$", re.I)

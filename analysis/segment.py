@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from analysis.model import Segment
-from scraper.model import Message
+from mailrecords import Message
 
 _QUOTE = re.compile(r"^([ \t]*)((?:>[ \t]?)+)")
 _TRAILER = re.compile(

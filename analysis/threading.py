@@ -20,7 +20,7 @@ from analysis.disjoint import DisjointSets
 from analysis.errors import AnalysisError
 from analysis.model import ThreadTree
 from analysis.subjects import REPLY_PREFIX
-from scraper.model import Message
+from mailrecords import Message
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

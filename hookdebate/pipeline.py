@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hookdebate.errors import HookdebateError
 from hookdebate.store import Store
-from scraper.model import Message
+from mailrecords import Message
 from semantics.kernels import data_dir
 
 DATA_DIR = data_dir()

@@ -69,7 +69,7 @@ class _LazyDatabase:
 
 from hookdebate.errors import HookdebateError
 from hookdebate.store_threads import ThreadIndexMixin
-from scraper.model import Message
+from mailrecords import Message
 
 SCHEMA_VERSION = 1
 

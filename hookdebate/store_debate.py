@@ -10,7 +10,7 @@ from typing import Iterable
 
 from analysis.debate import Corpus
 from hookdebate.store import Store
-from scraper.model import Message
+from mailrecords import Message
 
 _TOKEN = re.compile(r"\w+", re.U)
 

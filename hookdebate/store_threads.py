@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Iterable, Iterator
 
 from hookdebate.errors import HookdebateError
-from scraper.model import Message
+from mailrecords import Message
 
 INDEX_VERSION = "1"
 _STATE_KEY = "thread_index.version"

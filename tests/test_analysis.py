@@ -22,7 +22,7 @@ from analysis import (AnalysisError, build_tree, claims_json, merge_identities, 
 from analysis import analyze as _analyze
 from analysis.segment import norm, parse_attribution
 from scraper import iter_mbox
-from scraper.model import Message
+from mailrecords import Message
 
 ROOT = Path(__file__).resolve().parents[1]
 THREAD = ROOT / "data" / "threads" / "authoritative-hooks.mbox"

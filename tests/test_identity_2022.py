@@ -19,7 +19,7 @@ from pathlib import Path
 
 from analysis import merge_identities
 from scraper import iter_mbox
-from scraper.model import Message
+from mailrecords import Message
 
 MBOX = Path(__file__).resolve().parent / "data" / "identity-2022.mbox"
 

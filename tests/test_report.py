@@ -156,7 +156,7 @@ def test_verify_quotes_on_seed(db, capsys):
 def test_quote_check_finds_fuzzy_and_flags_misattribution():
     from analysis.quotes import check_quotes
     from scraper import iter_mbox
-    from scraper.model import ArticleQuote
+    from mailrecords import ArticleQuote
 
     msgs = list(iter_mbox(ROOT / "data/threads/authoritative-hooks.mbox"))
     q = [ArticleQuote("One of the hallmarks of the LSM has always been that it is non authoritative, it cannot "
