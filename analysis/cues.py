@@ -55,6 +55,15 @@ def _in_other_clause(t, cue) -> bool:
 FIRST_PERSON = {"i", "me", "my", "we", "our", "us", "i'm", "i've", "i'd"}
 
 
+OTHER_PERSON = {"you", "your", "he", "his", "she", "her", "they", "their", "them", "everyone", "nobody",
+                "somebody", "someone", "people", "folks", "others"}
+
+
+def _a_person(tok) -> bool:
+    """Does this token name someone other than the writer (a pronoun or a name)?"""
+    return tok.lower_ in OTHER_PERSON or tok.pos_ == "PROPN" or tok.ent_type_ == "PERSON"
+
+
 def _held_by_writer(sent, char_start: int, first_person_in_sentence: bool) -> bool:
     """Is a stance cue the writer's own ("I object", "my NACK", "NAK.") rather than
     reported ("you remain the only one opposed", "Eric's NACK")?"""
@@ -64,7 +73,9 @@ def _held_by_writer(sent, char_start: int, first_person_in_sentence: bool) -> bo
     while cur is not None and steps < 4:
         holders = [c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass", "poss")]
         if holders:
-            return any(h.lower_ in FIRST_PERSON for h in holders)
+            # the writer's own, or a thing's ("this patch is now queued", "Thanks, applied"):
+            # only another person as holder makes the cue reported
+            return any(h.lower_ in FIRST_PERSON for h in holders) or not any(_a_person(h) for h in holders)
         if cur.head is cur:
             break
         cur, steps = cur.head, steps + 1

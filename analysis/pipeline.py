@@ -434,6 +434,15 @@ def _answered_proposer(proposal_msg: Message, segments, index, proposer: str) ->
     return proposer
 
 
+def _answered(target, author_of, proposer, writer) -> str:
+    """Whom a reply block answers, as the stance model reads it: the proposer, someone
+    else, the writer themself, or nobody (no quote, no parent)."""
+    if target is None:
+        return "none"
+    who = target.author or author_of.get(target.message_id or "")
+    return "none" if who is None else "proposer" if who == proposer else "self" if who == writer else "other"
+
+
 _CONDITIONAL = re.compile(r"^\W*(if|unless|when|assuming|provided)\b", re.I)
 
 
@@ -453,6 +462,7 @@ def _context(m, blocks, trailers, rule, author_of, proposer, automated, series, 
         text="\n".join(b.text for b in blocks), sentences=sents, rule_stance=rule.stance,
         rule_confidence=rule.confidence,
         hits=tuple((h.side, h.kind, h.weight, h.negated) for b in blocks for h, _ in b.hits),
+        hit_targets=tuple(_answered(b.target, author_of, proposer, pid) for b in blocks for _ in b.hits),
         own_support_trailers=sum(k in tr.get("support", []) for k in key),
         own_attack_trailers=sum(k in tr.get("attack", []) for k in key),
         is_proposer=pid == proposer, is_automated=pid in automated,

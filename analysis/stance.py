@@ -50,6 +50,7 @@ class MessageContext:
     rule_stance: str
     rule_confidence: float
     hits: tuple[tuple[str, str, float, bool], ...] = ()  # (side, kind, weight, negated)
+    hit_targets: tuple[str, ...] = ()  # whom each hit's block answers: proposer, other, self, none
     own_support_trailers: int = 0
     own_attack_trailers: int = 0
     is_proposer: bool = False
@@ -85,13 +86,17 @@ def text_features(text: str, max_tokens: int = 600) -> dict[str, float]:
 def message_features(c: MessageContext) -> dict[str, float]:
     f: dict[str, float] = {"bias:1": 1.0, "rule:" + c.rule_stance: 1.0, "rule_conf": c.rule_confidence,
                            "rule_person:" + c.rule_person_stance: 1.0}
-    for side, kind, weight, negated in c.hits:
+    targets = c.hit_targets or ("none",) * len(c.hits)
+    for (side, kind, weight, negated), to in zip(c.hits, targets):
         k = f"hit:{side}:{kind}"
+        f[k] = f.get(k, 0.0) + weight
+        # "this is wrong" said to the proposer opposes; said to an objector it may defend
+        k = f"hitto:{side}:{to}"
         f[k] = f.get(k, 0.0) + weight
         if negated:
             f["hitneg:" + side] = f.get("hitneg:" + side, 0.0) + 1.0
     for k in list(f):
-        if k.startswith(("hit:", "hitneg:")):
+        if k.startswith(("hit:", "hitto:", "hitneg:")):
             f[k] = math.log1p(f[k])
     flags = {
         "ctx:proposer": c.is_proposer, "ctx:automated": c.is_automated, "ctx:root": c.is_root,
