@@ -173,8 +173,17 @@ class Head(NamedTuple):
         return datetime.fromtimestamp(self.ts, timezone.utc)
 
 
+_RFC_TAG = re.compile(r"^\s*\[[^\]]*\bRFC\b", re.I)
+
+
 def _is_posting_subject(subject: str) -> bool:
-    return not REPLY_PREFIX.match(subject or "") and (is_patch_posting(subject) or bool(_PULL.search(subject or "")))
+    """A patch posting ('[PATCH ...]', or '[RFC 03/11]' / '[RFC v2]': an RFC tag with a part
+    number or a version, as many series are sent), or a pull request."""
+    s = subject or ""
+    if REPLY_PREFIX.match(s):
+        return False
+    return (is_patch_posting(s) or bool(_PULL.search(s))
+            or bool(_RFC_TAG.match(s)) and (part_number(s) is not None or series_version(s) is not None))
 
 
 def _batch(mid: str) -> tuple[str, str] | None:
@@ -364,6 +373,15 @@ class Debate:
         return post.message_ids
 
 
+def _numbering_continues(earlier: Posting, later: Posting, P: Postings) -> bool:
+    """Does `later`'s version number continue `earlier`'s series? Not when the series under
+    earlier's name had already reached later's number before later was posted (a new series
+    numbered anew, e.g. 'Reintroduce X' v2 after 'Introducing X' v3)."""
+    reached = max((p.version for p in P.by_title.get(earlier.title, ()) if p.author == earlier.author
+                   and p.date < later.date and p.root != later.root), default=earlier.version)
+    return later.version > reached or (later.version == earlier.version and _days(later.date, earlier.date) <= 2)
+
+
 def _version_candidates(post: Posting, P: Postings) -> list[tuple[Posting, Link]]:
     """Links from a series posting to other postings that are versions of it, found without
     reading bodies (subject, author, dates, patch titles)."""
@@ -396,7 +414,8 @@ def _version_candidates(post: Posting, P: Postings) -> list[tuple[Posting, Link]
                 continue
             if len(shared) < 2 and not (later.version == earlier.version and days <= 2):
                 continue  # one shared title: a part sent again, not a later patch of the same name
-            if later.version > earlier.version or (later.version == earlier.version and days <= 2):
+            if (later.version > earlier.version or (later.version == earlier.version and days <= 2)) \
+                    and _numbering_continues(earlier, later, P):
                 ex = sorted(shared)[0]
                 out.append((other, Link("patch titles", f"{len(shared)} of {small} patch titles identical, e.g. '{ex}'",
                                         0.8 if len(shared) >= 2 else 0.7, other.root)))
@@ -420,7 +439,7 @@ def _similar_predecessor(post: Posting, P: Postings, members: set[str]) -> tuple
         if other.date >= post.date or other.version >= post.version or _days(other.date, post.date) > LONG_WINDOW_DAYS:
             continue
         sim = _jaccard(other.title, post.title)
-        if sim >= 0.5 and (best is None or other.date > best[0].date):
+        if sim >= 0.5 and (best is None or other.date > best[0].date) and _numbering_continues(other, post, P):
             best = (other, sim)
     if best is None:
         return None
@@ -463,8 +482,10 @@ def _lore_links(body: str) -> list[tuple[str, str, bool]]:
 
 
 def gather(query: str, corpus: Corpus, *, overrides: dict | None = None, postings: Postings | None = None,
-           min_confidence: float = MIN_CONFIDENCE) -> Debate:
-    """The debate the message `query` belongs to: the series versions and follow-ups."""
+           min_confidence: float = MIN_CONFIDENCE, _taken_up: bool = False) -> Debate:
+    """The debate the message `query` belongs to: the series versions and follow-ups. A series
+    that takes up an earlier one under a new name and numbering opens the earlier one (of which
+    it is then a follow-up), as a pull request or a fix does."""
     from scraper.mail import bare_msgid
 
     qid = bare_msgid(query) or query
@@ -594,6 +615,14 @@ def gather(query: str, corpus: Corpus, *, overrides: dict | None = None, posting
                         best = (q, replace(link, to=q.root))
         if best is not None:
             links[p.root] = best[1]
+    if series and start.kind == "series" and not _taken_up:
+        for earlier, link in _predecessors(series[0], P):
+            if earlier.root not in cut and earlier.root not in members and link.confidence >= min_confidence:
+                d = gather(earlier.root, corpus, overrides=overrides, postings=P, min_confidence=min_confidence,
+                           _taken_up=True)
+                if start in d.followups:
+                    d.query = qid
+                    return d
     followups, related = _followups(series, P, corpus, body, links, cut, min_confidence)
     for u, note in [(ub, note) for p in series for ub, note in override_follow.get(p.root, ())]:
         post = P.postings[u]
@@ -632,10 +661,13 @@ def _followup_targets(post: Posting, P: Postings, body: Callable[[str], str]) ->
         for t in lines:
             for other in P.by_patch_title.get(t, ()):
                 counts[other.root] += 1
-        for root, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        # the most titles listed; of versions listing as many, the latest (the one merged)
+        for root, n in sorted(counts.items(), key=lambda kv: (-kv[1], -P.postings[kv[0]].date.timestamp())):
             other = P.postings[root]
             if n >= 2 or n >= 0.5 * len(other.patch_titles):
                 out.append((other, Link("pull request", f"lists {n} of {len(other.patch_titles)} patch titles of v{other.version}", 0.9, root, "pull-request")))
+    if post.kind == "series":
+        out.extend(_predecessors(post, P))
     for mid, line, _ in _lore_links(text):
         other = P.posting_of(mid)
         if other is not None and other is not post and other.kind == "series":
@@ -643,6 +675,39 @@ def _followup_targets(post: Posting, P: Postings, body: Callable[[str], str]) ->
             same = other.author == post.author and post.kind != "thread"
             out.append((other, Link("links", f"links it: '{line[:120]}'", 0.6 if same else 0.4, other.root, "follow-up")))
     out.sort(key=lambda c: -c[1].confidence)
+    return out
+
+
+def _predecessors(post: Posting, P: Postings) -> list[tuple[Posting, Link]]:
+    """Earlier series by the same author that this series takes up again under a new numbering
+    (a refused proposal reposted as 'Reintroduce ...' v1, v2): two or more patch titles (or all
+    of a small series') identical, and the numbers do not continue the earlier series."""
+    out = []
+    counts: dict[str, set[str]] = defaultdict(set)
+    for t in post.patch_titles:
+        if len(t.split()) < 3:
+            continue
+        for other in P.by_patch_title.get(t, ()):
+            if other is not post and other.author == post.author and other.date < post.date \
+                    and _days(other.date, post.date) <= LONG_WINDOW_DAYS:
+                counts[other.root].add(t)
+    for root, shared in sorted(counts.items(), key=lambda kv: (-len(kv[1]), -P.postings[kv[0]].date.timestamp())):
+        other = P.postings[root]
+        small = min(len(post.patch_titles), len(other.patch_titles))
+        if not (len(shared) >= 2 or small == 1 == len(shared)) or _numbering_continues(other, post, P):
+            continue
+        if other.title == post.title:
+            continue  # the same subject: b4's rule decides (a version, or another series)
+        if not (_content_words(other.title) & _content_words(post.title)):
+            continue  # patches carried over into an unrelated series
+        if any(p.author == other.author and p.date > post.date for p in P.by_title.get(other.title, ())):
+            continue  # the earlier series goes on: two series sharing patches, not one taken up again
+        reached = max((p.version for p in P.by_title.get(other.title, ()) if p.author == other.author
+                       and p.date < post.date), default=other.version)
+        out.append((other, Link("successor", f"a later series by the same author under a new name, numbered anew "
+                                             f"(v{post.version} after v{reached} of '{other.title}'); {len(shared)} of "
+                                             f"{small} patch titles identical, e.g. '{sorted(shared)[0]}'",
+                                0.7, other.root, "follow-up")))
     return out
 
 
@@ -726,6 +791,7 @@ def versions(debate: Debate) -> list[dict]:
     for p in debate.series:
         by_version[p.version].append(p)
     out = []
+    authors = {p.author for p in debate.series}  # an author does not NACK their own series (a NACK they quote)
     for v in sorted(by_version):
         posts = sorted(by_version[v], key=lambda p: p.date)
         people: dict[str, str] = {}
@@ -746,7 +812,8 @@ def versions(debate: Debate) -> list[dict]:
                         trailers.append({"kind": k, "by": given_by, "message_id": mid, "carried": True})
                     elif m.from_address.lower() in value.lower() or _same_name(m.from_name, given_by):
                         trailers.append({"kind": k, "by": given_by, "message_id": mid, "carried": False})
-                if not is_posting and _NACK_WORD.search(own) and not any(t["kind"] == "Nacked-by" and t["message_id"] == mid for t in trailers):
+                if not is_posting and m.from_address not in authors and (_NACK_WORD.search(own) or _prose_nack(own)) \
+                        and not any(t["kind"] == "Nacked-by" and t["message_id"] == mid for t in trailers):
                     trailers.append({"kind": "Nacked-by", "by": m.from_name or m.from_address, "message_id": mid, "carried": False})
         seen = set()
         uniq = []
@@ -764,6 +831,59 @@ def versions(debate: Debate) -> list[dict]:
             "trailers": uniq,
         })
     return out
+
+
+def with_nacks(debate: Debate, by_version_stance: dict, vers: list[dict]) -> dict:
+    """The stance per version with each NACK given in a version read as that person's
+    opposition to it ('basis': 'NACK'; the quote is what the NACK says against the patch): a
+    NACK is the plainest stance the mail states, whatever else the person wrote."""
+    P = debate.postings
+    out = {v: {name: dict(st) for name, st in per.items()} for v, per in by_version_stance.items()}
+    for ver in vers:
+        per = out.setdefault(ver["version"], {})
+        for t in ver["trailers"]:
+            if t["kind"] != "Nacked-by" or t["carried"]:
+                continue
+            addr = P.head(t["message_id"]).from_address
+            name = next((n for n, st in per.items() if addr in st.get("addresses", ())), None) \
+                or next((n for n in per if _same_name(n, t["by"])), t["by"])
+            st = per.setdefault(name, {"messages": 1, "addresses": [addr]})
+            reason = nack_reason(_own(debate, t["message_id"]))
+            st.update({"stance": "oppose", "confidence": 1.0, "basis": "NACK", "message_id": t["message_id"],
+                       "quote": reason or st.get("quote") or f"Nacked-by: {t['by']}"})
+    return out
+
+
+def _prose_nack(own: str) -> str | None:
+    """The sentence of a message's own text that NACKs in words ('I repeat my NACK'), if any."""
+    cues = _cues()
+    if cues.get("nack") is None:
+        return None
+    for sent in _sentences(own):
+        if cues["nack"].search(sent) and not (cues.get("nack_not") is not None and cues["nack_not"].search(sent)):
+            return sent
+    return None
+
+
+def nack_reason(own: str) -> str | None:
+    """What a NACK says against the patch: the sentence that NACKs in words, else the last
+    sentence of the paragraph before the NACK line or Nacked-by trailer (skipping a paragraph
+    that only leads into it, 'So for this approach, it's a:')."""
+    prose = _prose_nack(own)
+    if prose:
+        return prose[:300]
+    paras = [p for p in re.split(r"\n\s*\n", own) if p.strip()]
+    for i, para in enumerate(paras):
+        if re.search(r"^\s*(nacked|naked?)-by\s*:", para, re.I | re.M) or _NACK_WORD.search(para):
+            before = [line for line in para.splitlines()
+                      if not _TRAILER.match(line) and not _NACK_WORD.match(line) and line.strip()]
+            cands = ([" ".join(before)] if before else []) + [p for p in reversed(paras[:i])]
+            for c in cands:
+                sents = [x for x in _sentences(c) if len(x.split()) >= 4]
+                if sents and not sents[-1].rstrip().endswith(":"):
+                    return sents[-1][:300]
+            return None
+    return None
 
 
 def _name_of(value: str) -> str:
@@ -844,6 +964,8 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
             if set(st.get("addresses", ())) & author_addrs:
                 continue
             mid, claim = st["message_id"], st["quote"] or ""
+            if not claim or _TRAILER.match(claim) or _NACK_WORD.match(claim):
+                claim = nack_reason(_own(debate, mid)) or claim  # the reason, not the trailer line
             entry = {"version": v, "by": name, "claim": claim, "message_id": mid, "stance": st["stance"],
                      "addressed": None, "objector_agreed": None}
             # 1. a later version's changelog names the objector or the point
@@ -852,7 +974,9 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
             words = _content_words(claim)
             words -= title_words
             for later in (x for x in ordered if x > v):
-                lines = _changelog_lines(debate.bodies.get(cover_of[later], ""))
+                # only what changed after vN (a cumulative changelog repeats the older entries)
+                lines = [line for line, after in _changelog_sections(debate.bodies.get(cover_of[later], ""))
+                         if after is None or after >= v]
                 # the line that shares most of the objection's words, else one naming the objector
                 best = max(((len(words & _content_words(line)), line) for line in lines), default=(0, ""), key=lambda x: x[0])
                 if best[0] >= 2:
@@ -895,6 +1019,28 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
 
 
 _CHANGELOG_START = re.compile(r"^\s*(changes\b|changelog|v\d+\s*[:\-]|since v\d+|\bv\d+\s*->|previous)", re.I)
+
+
+_SINCE = re.compile(r"\b(?:since|from|after)\s+v(\d+)\b|\bv(\d+)\s*(?:->|\.\.|=>|to)\s*v\d+\b", re.I)
+_IN_VERSION = re.compile(r"^\W*(?:changes\s+(?:in|for)\s+)?v(\d+)\b\s*(?::|-(?!>)|$)", re.I)
+
+
+def _changelog_sections(text: str) -> list[tuple[str, int | None]]:
+    """The changelog lines of a cover letter, each with the version after which its change was
+    made ('Changes since v3' and 'v3 -> v4': 3; 'v4:' and 'Changes in v4': 3), None when no
+    header says."""
+    out: list[tuple[str, int | None]] = []
+    after = None
+    for line in _changelog_lines(text):
+        m = _SINCE.search(line)
+        if m:
+            after = int(m.group(1) or m.group(2))
+        else:
+            m = _IN_VERSION.match(line)
+            if m:
+                after = int(m.group(1)) - 1
+        out.append((line, after))
+    return out
 
 
 def _changelog_lines(text: str) -> list[str]:
@@ -954,7 +1100,9 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
         if post.kind == "series" and m.from_address in author_addrs or post.kind != "series" and m.from_address == post.author:
             continue
         for s in sents:
-            if post.kind != "series" and cues.get("pull_refused") is not None and cues["pull_refused"].search(s):
+            if post.kind != "series" and cues.get("pull_refused") is not None and cues["pull_refused"].search(s) or \
+                    post.kind == "series" and cues.get("refused") is not None and cues["refused"].search(s) \
+                    and not (cues.get("refused_not") is not None and cues["refused_not"].search(s)):
                 refused.append({"what": "refused", "by": m.from_name or m.from_address, "message_id": mid, "quote": s[:200],
                                 "date": m.date.date().isoformat(), "ts": m.ts})
                 break
@@ -990,11 +1138,23 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
         if later:
             first_later = min(later, key=lambda p: p.date)
             replaced_by = {"root": first_later.root, "subject": first_later.subject, "version": first_later.version}
-    # withdrawn by the author
+    # withdrawn by the author (and no version posted after it); 'I will drop this patch' under
+    # one part of a series drops that part, not the series
     for post, mid, m, sents in _replies(debate, debate.series, set()):
         if m.from_address not in author_addrs or mid in post.part_ids.values():
             continue
+        if any(p.date > m.date for p in debate.series):
+            continue
+        parts = set(post.part_ids.values()) | {post.root}
+        above = P.parent_of.get(mid)
+        for _ in range(100):  # the nearest part (or cover) the reply is under
+            if above is None or above in parts:
+                break
+            above = P.parent_of.get(above)
+        under_part = above is not None and above != post.root  # a part of a series, not its cover or lone patch
         for s in sents:
+            if under_part and not re.search(r"\b(series|patch\s*set|patchset|proposal)\b", s, re.I):
+                continue
             if cues.get("withdrawn") is not None and cues["withdrawn"].search(s):
                 evidence.append({"what": "withdrawn", "by": m.from_name, "message_id": mid, "quote": s[:200]})
                 state = state or "withdrawn"
@@ -1007,10 +1167,22 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
                 continue
             later_ok = any(not tt["carried"] and tt["kind"] in ("Acked-by", "Reviewed-by") and _same_name(tt["by"], t["by"])
                            for x in vers if x["version"] > ver["version"] for tt in x["trailers"])
-            nacks[t["by"].lower()] = {"by": t["by"], "version": ver["version"], "message_id": t["message_id"], "standing": not later_ok}
+            key = next((k for k in nacks if _same_name(k, t["by"])), t["by"].lower())
+            earlier = nacks.get(key, {}).get("versions", [])
+            nacks[key] = {"by": t["by"], "version": ver["version"], "versions": sorted(set(earlier) | {ver["version"]}),
+                          "message_id": t["message_id"], "standing": not later_ok}
     standing = [n for n in nacks.values() if n["standing"]]
     for n in standing:
-        evidence.append({"what": "NACK standing", "by": n["by"], "message_id": n["message_id"], "quote": f"NACK on v{n['version']}"})
+        on = ", ".join(f"v{v}" for v in n["versions"])
+        evidence.append({"what": "NACK standing", "by": n["by"], "message_id": n["message_id"], "quote": f"NACK on {on}"})
+    # a later series by the author that takes the work up again under a new name and numbering
+    successors = sorted((f for f in debate.followups if debate.links.get(f.root) and debate.links[f.root].how == "successor"
+                         and (last is None or f.date > last.date)), key=lambda p: p.date)
+    if successors:
+        s0 = successors[0]
+        replaced_by = {"root": s0.root, "subject": s0.subject, "version": s0.version}
+        evidence.append({"what": "taken up again", "by": s0.author_name or s0.author, "message_id": s0.root,
+                         "quote": s0.subject, "date": s0.date.date().isoformat()})
     if state is None and last is not None:
         end = archive_end or P.end
         idle = _days(end, max(P.head(mid).date for p in debate.series for mid in p.message_ids))
@@ -1018,7 +1190,10 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
         # after it, an objection to it nobody took back
         refusal = (any(n["version"] == last.version for n in standing) or bool(refused_after)
                    or any(o["version"] == last.version and o["stance"] == "oppose" and not o["objector_agreed"] for o in objs))
-        if idle > 180:
+        if successors:
+            # not abandoned: the author went on under another name (outcome.replaced_by)
+            state = "NACK standing" if standing else "refused" if refusal else "replaced"
+        elif idle > 180:
             state = "abandoned after refusal" if refusal else "no outcome on the list"
             evidence.append({"what": "no new version", "quote": f"last version v{last.version} on {last.date.date().isoformat()}, "
                              f"nothing for {idle:.0f} days before the archive ends", "message_id": last.root})
@@ -1053,6 +1228,8 @@ def to_json(debate: Debate, vers: list[dict], by_version_stance: dict | None, ob
                 people.setdefault(name, {"name": name, "by_version": {}})
                 people[name]["by_version"][str(v)] = {"took_part": True, "stance": st["stance"], "confidence": st["confidence"],
                                                       "quote": st["quote"], "message_id": st["message_id"]}
+                if st.get("basis"):
+                    people[name]["by_version"][str(v)]["basis"] = st["basis"]
     for v in vers:
         for t in v["trailers"]:
             if t["carried"]:

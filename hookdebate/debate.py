@@ -61,7 +61,7 @@ def gather_debate(store: Store, target: str, *, overrides: str | Path | None = N
         raise HookdebateError(str(e)) from None
     D.load_bodies(debate, corpus)
     vers = D.versions(debate)
-    by_stance = D.stances(debate, _analyze_cached(store), store.messages) if stance else {}
+    by_stance = D.with_nacks(debate, D.stances(debate, _analyze_cached(store), store.messages), vers) if stance else {}
     objs = D.objections(debate, by_stance, vers) if stance else []
     out = D.outcome(debate, vers, objs)
     return D.to_json(debate, vers, by_stance if stance else None, objs, out)

@@ -284,3 +284,131 @@ def test_a_revert_of_one_patch_is_a_follow_up_and_the_outcome_says_so():
     assert out["reverted"] == ["integrity: double check iint_cache was initialized"]
     assert out["state"] != "reverted"  # one of two patches: the rest stands
     assert any(e["what"] == "reverted" for e in out["evidence"])
+
+
+# -- read by a person on the whole archive (issue 14's check): rules mended, each on real mail --
+RENUMBERED = ROOT / "tests/data/debate-renumbered.mbox.gz"
+HORNET = ["20250321164537.16719-1-bboscaccy@linux.microsoft.com", "20250404215527.1563146-1-bboscaccy@linux.microsoft.com",
+          "20250502184421.1424368-1-bboscaccy@linux.microsoft.com"]
+HORNET_AGAIN = ["20251211021257.1208712-1-bboscaccy@linux.microsoft.com", "20260227233930.2418522-1-bboscaccy@linux.microsoft.com"]
+
+
+@pytest.fixture(scope="module")
+def renumbered():
+    """Real extract (tests/data/debate-renumbered.mbox.gz): an LSM's three versions, NACKed, then
+    taken up again half a year later as '[RFC 00/11] Reintroduce ...' and '[PATCH v2 00/10]
+    Reintrodce ...' (sic) sharing two patch titles; a proposal posted three times as RFC and
+    refused by the maintainer on the last; a series' v2 (with its author's 'I will drop this
+    patch' under one part) and v7 with the patchwork bot's 'This series was applied'."""
+    from analysis.debate import Corpus, Postings
+    from scraper import iter_mbox
+
+    c = Corpus(iter_mbox(RENUMBERED))
+    return c, Postings(c.headers())
+
+
+@pytest.mark.parametrize("asked", HORNET + HORNET_AGAIN)
+def test_a_series_taken_up_again_under_a_new_numbering_is_a_follow_up_not_a_version(renumbered, asked):
+    from analysis import debate as D
+
+    d = _gather(renumbered, asked)
+    assert [(p.root, p.version) for p in d.series] == [(r, v) for r, v in zip(HORNET, [1, 2, 3])]
+    assert [p.root for p in d.followups] == HORNET_AGAIN
+    assert all(d.links[r].how == "successor" and d.links[r].kind == "follow-up" for r in HORNET_AGAIN)
+    assert d.query == asked
+    D.load_bodies(d, renumbered[0])
+    vers = D.versions(d)
+    assert [v["messages"] for v in vers] == [5, 6, 8]  # v2 is not joined by the later 'v2'
+    out = D.outcome(d, vers, [])
+    assert out["state"] == "NACK standing" and out["replaced_by"]["root"] == HORNET_AGAIN[0]
+
+
+def test_an_rfc_tag_with_a_part_number_is_a_posting(renumbered):
+    _, P = renumbered
+    rfc = P.postings[HORNET_AGAIN[0]]
+    assert rfc.kind == "series" and rfc.version == 1 and len(rfc.parts) == 12  # cover and 11 patches
+
+
+def test_nacks_in_words_and_their_reasons(renumbered):
+    """'... is plain nack.' in a reply to a patch; a Nacked-by trailer after 'So for this approach,
+    it's a:'; a Nacked-by after a paragraph giving the reason: each a NACK of its version, the
+    person's stance there, with what it says against the patch (never the trailer line)."""
+    from analysis import debate as D
+
+    c, _ = renumbered
+    d = _gather(renumbered, HORNET[2])
+    D.load_bodies(d, c)
+    vers = D.versions(d)
+    given = {v["version"]: sorted(t["by"] for t in v["trailers"] if t["kind"] == "Nacked-by") for v in vers}
+    assert given == {1: [], 2: ["Alexei Starovoitov"], 3: ["Daniel Borkmann", "KP Singh"]}
+    st = D.with_nacks(d, {}, vers)
+    assert st[2]["Alexei Starovoitov"]["quote"] == "Calling into sys_bpf from LSM is plain nack."
+    assert "niche use case" in st[3]["Daniel Borkmann"]["quote"]
+    assert all(x["stance"] == "oppose" and x["basis"] == "NACK" and "Nacked-by" not in x["quote"]
+               for per in st.values() for x in per.values())
+    ledger = D.objections(d, st, vers)
+    assert {(o["version"], o["by"]) for o in ledger} == {(2, "Alexei Starovoitov"), (3, "KP Singh"), (3, "Daniel Borkmann")}
+    assert not any(o["claim"].startswith("Nacked-by") for o in ledger)
+
+
+def test_a_maintainers_refusal_of_the_last_version_is_the_outcome(renumbered):
+    from analysis import debate as D
+
+    d = _gather(renumbered, "93b5e861-c1ec-417c-b21e-56d0c4a3ae79@I-love.SAKURA.ne.jp")
+    assert sorted(p.version for p in d.series) == [1, 2, 3]
+    D.load_bodies(d, renumbered[0])
+    out = D.outcome(d, D.versions(d), [])
+    assert out["state"] == "refused"
+    assert any(e["what"] == "refused" and "not merging this" in e["quote"] for e in out["evidence"])
+
+
+def test_the_patchwork_bots_applied_and_a_part_dropped_is_not_a_withdrawal(renumbered):
+    from analysis import debate as D
+
+    c, _ = renumbered
+    d = _gather(renumbered, "20250921160120.9711-1-kpsingh@kernel.org")
+    D.load_bodies(d, c)
+    out = D.outcome(d, D.versions(d), [])
+    assert out["state"] == "applied" and out["tree"] == "bpf/bpf-next.git"
+    # without the later versions, the author's 'Fair, I will drop this patch' under v2's 13/13
+    # still drops a part, not the series
+    only_v2 = D.Corpus(m for m in iter_mbox_of(RENUMBERED) if "kpsingh" in m.message_id and "20250921" not in m.message_id
+                       or m.in_reply_to and "20250721211958" in (m.in_reply_to + " ".join(m.references)))
+    d2 = D.gather("20250721211958.1881379-1-kpsingh@kernel.org", only_v2)
+    assert [p.version for p in d2.series] == [2]
+    D.load_bodies(d2, only_v2)
+    out2 = D.outcome(d2, D.versions(d2), [], archive_end=d2.series[0].date)
+    assert out2["state"] != "withdrawn" and not any(e["what"] == "withdrawn" for e in out2["evidence"])
+
+
+def iter_mbox_of(path):
+    from scraper import iter_mbox
+
+    return list(iter_mbox(path))
+
+
+def test_a_nack_repeated_in_words_counts_for_its_version_and_the_pull_request_carries_the_last(corpus):
+    from analysis import debate as D
+
+    c, _ = corpus
+    d = _gather(corpus, USERNS_V5)
+    D.load_bodies(d, c)
+    vers = D.versions(d)
+    v5 = next(v for v in vers if v["version"] == 5)
+    assert [t["by"] for t in v5["trailers"] if t["kind"] == "Nacked-by" and not t["carried"]] == ["Eric W. Biederman"]
+    out = D.outcome(d, vers, [])
+    assert [n["versions"] for n in out["nacks"]] == [[3, 4, 5]]
+    pull = next(p for p in d.followups if d.links[p.root].kind == "pull-request")
+    assert "of v5" in d.links[pull.root].evidence  # four titles in v3, v4 and v5 alike: the last version
+    st = D.with_nacks(d, {}, vers)
+    assert "break the users of the user namespace" in st[4]["Eric W. Biederman"]["quote"]
+
+
+def test_changelog_sections_say_after_which_version(corpus):
+    from analysis import debate as D
+
+    c, _ = corpus
+    text = c.bodies([USERNS_V5])[USERNS_V5]
+    sections = dict(D._changelog_sections(text))
+    assert sections["- Update cover letter"] == 4
+    assert sections["- Add selinux: Implement create_user_ns hook patch"] == 1
