@@ -122,6 +122,8 @@ def print_debate(d: dict) -> None:
     out = d["outcome"]
     print(f"\nOutcome: {out['state']}" + (f" ({out['tree']})" if out.get("tree") else "")
           + (f"; reverted later: {', '.join(out['reverted'])}" if out.get("reverted") and out["state"] != "reverted" else ""))
+    if out.get("replaced_by"):
+        print(f"  replaced by: {out['replaced_by']['subject']}  <{out['replaced_by']['root']}>")
     for e in out["evidence"][:12]:
         print(textwrap.fill(f"{e['what']}: {e.get('quote', '')[:160]} <{e.get('message_id')}>", width=110,
                             initial_indent="  ", subsequent_indent="    "))

@@ -105,6 +105,9 @@ def render_markdown(d: dict, links: dict | None = None) -> str:
     L += ["", f"**Outcome: {out['state']}**" + (f" ({out['tree']})" if out.get("tree") else "")
           + (" \u2014 with a NACK standing" if out.get("nack_standing") and out["state"] != "NACK standing" else "")
           + (f" \u2014 reverted later: {', '.join(out['reverted'])}" if out.get("reverted") and out["state"] != "reverted" else ""), ""]
+    if out.get("replaced_by"):
+        r = out["replaced_by"]
+        L += [f"Replaced by: [{_md(r['subject'])}]({_url(r['root'])})", ""]
     for e in out["evidence"]:
         L.append(f"- {e['what']}: \u201c{_md(e.get('quote', ''))[:200]}\u201d ([message]({_url(e['message_id'])}))"
                  if e.get("message_id") else f"- {e['what']}: {_md(e.get('quote', ''))}")
