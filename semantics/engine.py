@@ -68,7 +68,8 @@ class Trace:
         self.kernel = kernel
 
     def add(self, check: str, models: str, result: str) -> None:
-        self.steps.append(TraceStep(check, f"{models} ({self.kernel.name})", result))
+        tag = f"({self.kernel.name})"
+        self.steps.append(TraceStep(check, models if models.endswith(tag) else f"{models} {tag}", result))
 
 
 class Deny(Exception):
@@ -233,7 +234,7 @@ def pred(w, kernel: Kernel, expr, st: State, tr) -> bool:
     parts = expr.split()
     head = parts[0]
     if head == "var":
-        return st.vars[parts[1]]
+        return st.vars.get(parts[1], False)   # unset: the C variable's initial false
     if head == "capable":
         return ns_capable(w, kernel, "init", parts[1], tr)
     if head == "ns_capable":
@@ -261,7 +262,9 @@ def attach_prog_type(kernel: Kernel, op):
 
 # userns_create's optional yes/no fields (create_user_ns() kernel/user_namespace.c) and their
 # value when a scenario leaves them out
-OP_FLAG_DEFAULTS = {"ns_limit_reached": False, "chrooted": False, "creator_mapped": True}
+OP_FLAG_DEFAULTS = {"ns_limit_reached": False, "chrooted": False, "creator_mapped": True,
+                    # BPF_MAP_FREEZE's map (map_freeze() kernel/bpf/syscall.c)
+                    "frozen": False, "write_active": False}
 
 
 def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
@@ -311,6 +314,16 @@ def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
             # the creator's own namespace is the parent: init is level 0, a child of init level 1
             level = op.parent_level if op.parent_level is not None else (0 if w.userns() == "init" else 1)
             ok = level > val
+        elif key == "btf_record":
+            # !IS_ERR_OR_NULL(map->record): btf_parse_fields() found a special field this kernel knows
+            ok = any(f in kernel.group("btf_record_fields") for f in op.btf_fields) == val
+        elif key == "btf_field":
+            ok = val in op.btf_fields
+        elif key == "fd_can_write":
+            # map_get_sys_perms(map, f) & FMODE_CAN_WRITE: the fd was opened writable (not BPF_F_RDONLY
+            # at BPF_MAP_CREATE, nor in BPF_OBJ_GET's/BPF_MAP_GET_FD_BY_ID's flags) and the map is not frozen
+            ro = "BPF_F_RDONLY" in op.map_flags or "BPF_F_RDONLY" in op.fd_flags or bool(op.frozen)
+            ok = (not ro) == val
         elif key in OP_FLAG_DEFAULTS:
             # a yes/no the op states about the task's situation; unstated, the usual case
             v = getattr(op, key)
@@ -394,6 +407,8 @@ def run(w, kernel: Kernel, steps, tr) -> int:
                 if rc < 0:
                     raise Deny(rc)
                 if rc > 0:
+                    if "sets" in s:       # e.g. the proposal's priv_checked = true
+                        st.vars[s["sets"]] = True
                     if tr is not None:
                         tr.add(f"{s['caller']} > 0", s["models"], f"bypass: jump to {s['skip_to']}, skipping the kernel's own checks")
                     while steps[i].get("name") != s["skip_to"] or steps[i]["do"] != "label":

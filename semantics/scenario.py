@@ -72,6 +72,10 @@ class Op:
     prog_type: str | None = None
     attach_type: str | None = None
     with_token: bool = False
+    btf_fields: frozenset = frozenset()    # special fields of the map value's BTF type (vocab.BTF_FIELDS)
+    fd_flags: frozenset = frozenset()      # BPF_MAP_FREEZE: flags the fd was opened with (vocab.FD_FLAGS)
+    frozen: bool | None = None             # BPF_MAP_FREEZE: the map is already frozen (default no)
+    write_active: bool | None = None       # BPF_MAP_FREEZE: bpf_map_write_active(): writable mmaps (default no)
     cap: str | None = None
     ns: str | None = None
     overcommit_memory: int | None = None
@@ -89,7 +93,7 @@ class Op:
         out: dict = {"call": self.call}
         for f in vocab.OP_FIELDS[self.call]:
             v = getattr(self, f)
-            if f == "map_flags":
+            if f in ("map_flags", "btf_fields", "fd_flags"):
                 if v:
                     out[f] = sorted(v)
                 continue
@@ -230,6 +234,20 @@ def _delegation(kind: str, v: Any, path: str):
     return frozenset(names)
 
 
+def _names(v: Any, known: tuple, path: str) -> frozenset:
+    """A list of names from a closed vocabulary (a single name is a list of one)."""
+    if v is None:
+        return frozenset()
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list):
+        _fail(path, "expected a list of names")
+    for item in v:
+        if item not in known:
+            _fail(path, f"unknown value {item!r} (allowed: {', '.join(known)})")
+    return frozenset(v)
+
+
 def _bool(v: Any, path: str) -> bool:
     if not isinstance(v, bool):
         _fail(path, f"unknown value {v!r} (expected true or false)")
@@ -268,6 +286,16 @@ def _op(obj: Any) -> Op:
         kw["map_flags"] = frozenset(_name(f, frozenset(vocab.MAP_FLAGS), "BPF_F_", "op.map_flags") for f in flags)
         if "with_token" in obj:
             kw["with_token"] = _bool(obj["with_token"], "op.with_token")
+        kw["btf_fields"] = _names(obj.get("btf_fields"), vocab.BTF_FIELDS, "op.btf_fields")
+        kw["fd_flags"] = _names(obj.get("fd_flags"), vocab.FD_FLAGS, "op.fd_flags")
+        for f in ("frozen", "write_active"):
+            if obj.get(f) is not None:
+                kw[f] = _bool(obj[f], f"op.{f}")
+        freeze_only = [f for f in ("fd_flags", "frozen", "write_active") if obj.get(f)]
+        if freeze_only and cmd != "BPF_MAP_FREEZE":
+            _fail(f"op.{freeze_only[0]}", "only for BPF_MAP_FREEZE (it describes the fd passed to map_freeze())")
+        if kw["btf_fields"] and cmd not in ("BPF_MAP_CREATE", "BPF_MAP_FREEZE"):
+            _fail("op.btf_fields", "only for BPF_MAP_CREATE and BPF_MAP_FREEZE (the map value's BTF type)")
         if cmd in ("BPF_MAP_CREATE",) and "map_type" not in kw:
             _fail("op.map_type", "missing (required for BPF_MAP_CREATE)")
         if cmd == "BPF_PROG_LOAD" and "prog_type" not in kw:

@@ -37,7 +37,12 @@ DELEGATE_KINDS = ("delegate_cmds", "delegate_maps", "delegate_progs", "delegate_
 SYSCTLS = ("kernel.unprivileged_bpf_disabled",)
 
 OP_FIELDS = {
-    "bpf": ("cmd", "map_type", "map_flags", "prog_type", "attach_type", "with_token"),
+    # btf_fields: the special fields of the map value's BTF type (BPF_MAP_CREATE: the value type
+    # passed; BPF_MAP_FREEZE: the map's); fd_flags, frozen, write_active: BPF_MAP_FREEZE's fd
+    # (BPF_F_RDONLY/BPF_F_WRONLY from BPF_OBJ_GET's file_flags or BPF_MAP_GET_FD_BY_ID's
+    # open_flags), whether the map is already frozen, whether it has writable mmaps
+    "bpf": ("cmd", "map_type", "map_flags", "prog_type", "attach_type", "with_token",
+            "btf_fields", "fd_flags", "frozen", "write_active"),
     "capable": ("cap",),
     "ns_capable": ("cap", "ns"),
     "vm_enough_memory": ("overcommit_memory", "fits"),
@@ -53,6 +58,12 @@ BPF_CMDS_MODELED = (
     "BPF_PROG_ATTACH", "BPF_TOKEN_CREATE",
 )
 FITS = ("always", "with_admin_reserve", "never")
+
+# Special fields of a BTF value type that btf_parse_fields() kernel/bpf/btf.c looks for (struct
+# names, or for kptr the type tag of a pointer to a struct: "kptr"/"kptr_ref" in 6.3,
+# "kptr_untrusted"/"kptr" in 6.9). Which ones a kernel parses is its group btf_record_fields.
+BTF_FIELDS = ("bpf_spin_lock", "bpf_timer", "kptr", "bpf_list_head", "bpf_rb_root", "bpf_refcount")
+FD_FLAGS = ("BPF_F_RDONLY", "BPF_F_WRONLY")
 
 # map_flags the model knows (include/uapi/linux/bpf.h); only some have
 # permission checks of their own, the rest are accepted and have no effect.
