@@ -40,10 +40,22 @@ def add_lore_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the HTTP cache")
     p.add_argument("--cache-dir", help="HTTP cache directory (default ~/.cache/hookdebate/lore)")
     p.add_argument("--cache-ttl", type=float, default=600.0, help="seconds a cached answer stays fresh")
+    p.add_argument("--http-limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="change one limit of the network work (repeatable; names and defaults in "
+                        "scraper/limits.py: request_seconds=30, command_seconds=300, "
+                        "retry_after_seconds=20, response_bytes=64M, mbox_bytes=128M, "
+                        "walk_messages=200, article_links=100...)")
 
 
 def make_client(args):
     """The lore client the --lore-url/--no-cache/--cache-dir/--cache-ttl options describe."""
+    import sys
+
+    from scraper.limits import Limits
     from scraper.lore import LoreClient
 
-    return LoreClient(cache_dir=args.cache_dir, ttl=args.cache_ttl, use_cache=not args.no_cache)
+    def warn(text: str) -> None:
+        print(f"hookdebate: warning: {text}", file=sys.stderr)
+
+    return LoreClient(cache_dir=args.cache_dir, ttl=args.cache_ttl, use_cache=not args.no_cache,
+                      limits=Limits().with_overrides(getattr(args, "http_limit", None)), on_warning=warn)

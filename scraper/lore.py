@@ -1,31 +1,35 @@
 """A small, polite public-inbox (lore) HTTP client.
 
-Thin on purpose: http.client (stdlib) + an on-disk cache with a TTL, timeouts, retries with
-backoff on 429/5xx honouring Retry-After, a minimum interval between requests,
-and redirects followed only within the archive's own host. See README.md for
-why this is not liblore.
+Thin on purpose: a requests.Session with urllib3's Retry (scraper.web, imported on the
+first request only) + an on-disk cache with a TTL, every wait and size held to
+scraper.limits, a minimum interval between requests, and redirects followed only within
+the archive's own host. See README.md for why this is not liblore.
 """
 from __future__ import annotations
 
 import gzip
-import http.client
 import hashlib
 import os
 import re
+import shutil
 import subprocess
+import sys
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from scraper.errors import ScrapeError
-from scraper.mail import parse_message
-from scraper.model import Message
-from scraper.mbox import iter_raw_mbox_bytes
+from scraper.limits import Limits
+from scraper.sniff import looks_like_html
+from scraper.mbox import iter_raw_mbox_file
+
+if TYPE_CHECKING:
+    from scraper.model import Message
 
 DEFAULT_LORE_URL = "https://lore.kernel.org/all/"
 USER_AGENT = "hookdebate/0.1 (+https://github.com/hookdebate; kernel mailing-list debate checker)"
@@ -101,111 +105,123 @@ def bare(msgid: str) -> str:
 
 
 class LoreClient:
+    """Thread and list fetches from a public-inbox, held to scraper.limits.Limits.
+
+    `LoreClient(cache_dir, ttl, use_cache, limits=Limits(...), on_warning=f, NAME=VALUE...)`:
+    NAME=VALUE changes one limit. Warnings (a thread that could only be read in part, a
+    /raw answering another Message-ID...) go to on_warning (default: stderr) and collect
+    in .warnings.
+    """
+
     def __init__(self, cache_dir: str | Path | None = None, ttl: float = 600.0,
-                 use_cache: bool = True, timeout: float = 30.0, retries: int = 4,
-                 min_interval: float = 0.1, backoff: float = 1.0, max_retry_after: float = 60.0):
+                 use_cache: bool = True, limits: Limits | None = None, on_warning=None, **overrides):
         if cache_dir is None:
             base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
             cache_dir = Path(base) / "hookdebate" / "lore"
         self.cache_dir = Path(cache_dir)
         self.ttl = ttl
         self.use_cache = use_cache
-        self.timeout = timeout
-        self.retries = retries
-        self.min_interval = min_interval
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
-        self._conns: dict[tuple[str, str], http.client.HTTPConnection] = {}
-        self._last_request = 0.0
+        self.limits = (limits or Limits()).replace(**overrides)
+        self.on_warning = on_warning
+        self.warnings: list[str] = []
+        self._web = None
         self.stats = {"requests": 0, "cache_hits": 0, "retries": 0}
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(text)
+        if self.on_warning is not None:
+            self.on_warning(text)
+        else:
+            print(f"warning: {text}", file=sys.stderr)
 
     # -- cache ------------------------------------------------------------
     def _cache_path(self, url: str) -> Path:
         return self.cache_dir / hashlib.sha256(url.encode()).hexdigest()
 
-    def _cache_get(self, url: str) -> bytes | None:
+    def _cache_open(self, url: str):
+        """The fresh cached answer for url as an open file, or None."""
         if not self.use_cache:
             return None
         path = self._cache_path(url)
         try:
             if time.time() - path.stat().st_mtime > self.ttl:
                 return None
-            data = path.read_bytes()
+            fh = open(path, "rb")
         except OSError:
             return None
         self.stats["cache_hits"] += 1
-        return data
+        return fh
 
-    def _cache_put(self, url: str, data: bytes) -> None:
+    def _cache_get(self, url: str) -> bytes | None:
+        fh = self._cache_open(url)
+        if fh is None:
+            return None
+        with fh:
+            return fh.read()
+
+    def _cache_put(self, url: str, data) -> None:
+        """Store bytes or the rest of an open binary file (only answers already checked)."""
         if not self.use_cache:
             return
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             path = self._cache_path(url)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_bytes(data)
+            with open(tmp, "wb") as out:
+                if isinstance(data, (bytes, bytearray)):
+                    out.write(data)
+                else:
+                    shutil.copyfileobj(data, out, 1 << 20)
             os.replace(tmp, path)
         except OSError:
             pass
 
     # -- HTTP -------------------------------------------------------------
-    def _pace(self) -> None:
-        wait = self._last_request + self.min_interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last_request = time.monotonic()
+    def _session(self):
+        if self._web is None:
+            from scraper.web import Web  # requests and urllib3: network paths only
 
-    def _request(self, url: str, method: str = "GET") -> tuple[int, dict, bytes]:
-        """One GET (or POST) over a kept-alive http.client connection (no redirects followed)."""
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc)
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        for reuse in (True, False):
-            conn = self._conns.get(key) if reuse else None
-            if conn is None:
-                cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-                conn = cls(parts.netloc, timeout=self.timeout)
-                self._conns[key] = conn
-            try:
-                conn.request(method, path, body=b"" if method == "POST" else None,
-                             headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
-                resp = conn.getresponse()
-                body = resp.read()
-                headers = {k.lower(): v for k, v in resp.getheaders()}
-                if resp.will_close:
-                    conn.close()
-                    self._conns.pop(key, None)
-                return resp.status, headers, body
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                conn.close()
-                self._conns.pop(key, None)
-                if not reuse:
-                    raise
-            except Exception:
-                conn.close()
-                self._conns.pop(key, None)
-                raise
-        raise AssertionError("unreachable")
+            self._web = Web(self.limits, USER_AGENT)
+        return self._web
 
-    def _retry_after(self, headers: dict, attempt: int) -> float:
-        value = headers.get("retry-after")
-        delay = self.backoff * (2 ** attempt)
-        if value:
-            value = value.strip()
-            if value.isdigit():
-                delay = float(value)
-            else:
-                try:
-                    delay = parsedate_to_datetime(value).timestamp() - time.time()
-                except (TypeError, ValueError):
-                    pass
-        return max(0.0, min(delay, self.max_retry_after))
+    def _download(self, url: str, method: str = "GET"):
+        """url → its 200 answer's body as an open file (same-host redirects followed).
 
-    def get(self, url: str, *, cache: bool = True, method: str = "GET") -> bytes:
+        404/410 → NotFound, 501 → NotAvailable, a 429 or 5xx left after the retries →
+        ScrapeError (GiveUp for 429: the server asks us to stay away)."""
+        web = self._session()
+        host = urlsplit(url).netloc
+        current = url
+        for _ in range(6):
+            self.stats["requests"] += 1
+            answer = web.request(current, method)
+            self.stats["retries"] += answer.retries
+            status = answer.status
+            if status == 200:
+                return answer.body
+            answer.close()
+            if status in (301, 302, 303, 307, 308):
+                target = urljoin(current, answer.headers.get("location", ""))
+                if urlsplit(target).netloc != host:
+                    raise ScrapeError(f"{url}: redirected to another host ({urlsplit(target).netloc}); refusing")
+                current = target
+                continue
+            if status == 501:  # public-inbox: "Search is not available for this public-inbox"
+                raise NotAvailable(f"{url}: not available on this server (501)")
+            if status == 429:
+                raise _give_up(f"{url}: server answered 429 (too many requests) after {answer.retries + 1} tries")
+            if status >= 500:
+                raise ScrapeError(f"{url}: server answered {status} after {answer.retries + 1} tries")
+            if status in (404, 410):
+                raise NotFound(f"{url}: not found ({status})")
+            raise ScrapeError(f"{url}: server answered {status}")
+        raise ScrapeError(f"{url}: too many redirects")
+
+    def get(self, url: str, *, cache: bool = True, method: str = "GET", check=None) -> bytes:
         """GET url → body bytes (404 → NotFound, 501 → NotAvailable, both ScrapeErrors).
 
+        check(data) raises ScrapeError for an answer that is not what was asked for (an
+        HTML error page served with 200...): that answer is never cached.
         method="POST" (an empty body) is for public-inbox's search-result mboxes, which
         it serves to POST only; the cache key is then "POST <url>".
         """
@@ -214,104 +230,149 @@ class LoreClient:
             hit = self._cache_get(key)
             if hit is not None:
                 return hit
-        host = urlsplit(url).netloc
-        current = url
-        redirects = 0
-        attempt = 0
-        while True:
-            self._pace()
-            self.stats["requests"] += 1
-            try:
-                status, headers, body = self._request(current, method)
-            except (OSError, http.client.HTTPException) as exc:
-                if attempt < self.retries:
-                    attempt += 1
-                    self.stats["retries"] += 1
-                    time.sleep(self.backoff * (2 ** (attempt - 1)))
-                    continue
-                raise ScrapeError(f"{url}: cannot fetch: {exc.__class__.__name__}: {exc}") from None
-            if status in (301, 302, 303, 307, 308):
-                target = urljoin(current, headers.get("location", ""))
-                if urlsplit(target).netloc != host:
-                    raise ScrapeError(f"{url}: redirected to another host ({urlsplit(target).netloc}); refusing")
-                redirects += 1
-                if redirects > 5:
-                    raise ScrapeError(f"{url}: too many redirects")
-                current = target
-                continue
-            if status == 501:  # public-inbox: "Search is not available for this public-inbox"
-                raise NotAvailable(f"{url}: not available on this server (501)")
-            if status == 429 or status >= 500:
-                if attempt < self.retries:
-                    delay = self._retry_after(headers, attempt)
-                    attempt += 1
-                    self.stats["retries"] += 1
-                    time.sleep(delay)
-                    continue
-                raise ScrapeError(f"{url}: server answered {status} after {attempt + 1} tries")
-            if status in (404, 410):
-                raise NotFound(f"{url}: not found ({status})")
-            if status != 200:
-                raise ScrapeError(f"{url}: server answered {status}")
-            data = body
-            if cache:
-                self._cache_put(key, data)
-            return data
+        body = self._download(url, method)
+        with body:
+            data = body.read()
+        if check is not None:
+            check(data)
+        if cache:
+            self._cache_put(key, data)
+        return data
+
+    def _mbox(self, url: str, method: str = "GET") -> list[bytes]:
+        """A gzip'd mbox (t.mbox.gz, a search result) → its messages' raw bytes; cached only
+        once it inflated and split completely within the limits."""
+        key = url if method == "GET" else f"{method} {url}"
+        body = self._cache_open(key)
+        fresh = body is None
+        if fresh:
+            body = self._download(url, method)
+        with body:
+            raws = read_mbox_gz(body, url, self.limits.mbox_bytes)
+            if fresh:
+                body.seek(0)
+                self._cache_put(key, body)
+        return raws
 
     # -- threads ----------------------------------------------------------
     def thread_raws(self, ref: LoreRef) -> list[bytes]:
-        """Every message of the thread as raw bytes: t.mbox.gz, else /raw + reference walk."""
-        raws: list[bytes] = []
-        try:
-            data = self._cache_get(ref.url("t.mbox.gz"))
-            if data is None:
-                data = self.get(ref.url("t.mbox.gz"), cache=False)
-            try:
-                text = gzip.decompress(data)
-            except (OSError, EOFError, zlib.error):
-                raise ScrapeError("truncated or corrupt t.mbox.gz")
-            raws = list(iter_raw_mbox_bytes(text))
-            # a valid gzip must end with a complete message set; cache it only then
-            self._cache_put(ref.url("t.mbox.gz"), data)
-        except NotFound:
-            raws = []
-        except ScrapeError:
-            raws = []
-        ids = {_mid_of(r) for r in raws}
-        if ref.message_id not in ids:
-            raws.extend(self._walk(ref, ids))
-        if not raws:
-            raise ScrapeError(f"{ref.message_id}: no such message at {ref.base}")
-        return raws
+        """Every message of the thread as raw bytes: t.mbox.gz, else message by message.
 
-    def _walk(self, ref: LoreRef, have: set) -> list[bytes]:
-        """Fallback: fetch /raw of the message and every message it references."""
-        out = []
-        queue = [ref.message_id]
+        When t.mbox.gz is missing, cut short, corrupt, too big or lacks the message asked
+        for, the thread is read from /raw: the message, the others its thread page (/T/)
+        lists, the ancestors its References name, at most walk_messages of them. What
+        could not be read that way is a warning, never a silent partial thread.
+        """
+        url = ref.url("t.mbox.gz")
+        raws: list[bytes] = []
+        problem = None
+        try:
+            raws = self._mbox(url)
+            if not raws:
+                problem = "it holds no message"
+        except NotFound:
+            pass
+        except ScrapeError as exc:
+            if _gives_up(exc):
+                raise
+            problem = str(exc).removeprefix(f"{url}: ")
+        ids = {_mid_of(r) for r in raws}
+        if ref.message_id in ids:
+            return raws
+        if raws:
+            problem = f"it does not hold {ref.message_id}"
+        return self._recover(ref, raws, ids, problem)
+
+    def _recover(self, ref: LoreRef, raws: list[bytes], have: set, problem: str | None) -> list[bytes]:
+        out = list(raws)
+        if problem:
+            self.warn(f"{ref.url('t.mbox.gz')}: {problem}; reading the thread message by message")
+        root = self._raw(ref.base, ref.message_id, required=True)
+        out.append(root)
+        have.add(ref.message_id)
+        listed = self._thread_page(ref)
+        queue = deque(m for m in listed if m not in have)
+        queue.extend(_parents(root, ref.message_id))
+        fetched = 1
+        cap = self.limits.walk_messages
         while queue:
-            mid = queue.pop(0)
+            mid = queue.popleft()
             if mid in have:
                 continue
+            if fetched >= cap:
+                self.warn(f"{ref.message_id}: stopped after fetching {fetched} messages one by one "
+                          f"(limit walk_messages={cap}); the thread may be incomplete")
+                break
             have.add(mid)
-            try:
-                raw = self.get(LoreRef(ref.base, mid).url("raw"))
-            except NotFound:
-                if mid == ref.message_id:
-                    raise ScrapeError(f"{mid}: no such message at {ref.base}") from None
+            fetched += 1
+            raw = self._raw(ref.base, mid)
+            if raw is None:
                 continue
             out.append(raw)
-            msg = parse_message(raw, origin=mid)
-            for parent in msg.references + ((msg.in_reply_to,) if msg.in_reply_to else ()):
-                if parent not in have:
-                    queue.append(parent)
+            queue.extend(p for p in _parents(raw, mid) if p not in have)
+        got = {_mid_of(r) for r in out}
+        missing = [m for m in listed if m not in got]
+        if missing:
+            self.warn(f"{ref.message_id}: {len(missing)} of the {len(listed)} messages its thread page "
+                      "lists could not be fetched; the thread is incomplete")
+        elif not listed:
+            self.warn(f"{ref.message_id}: no thread mbox or thread page at {ref.base}; only the message "
+                      f"and the ancestors it names ({len(out)} messages), not its replies")
         return out
 
+    def _raw(self, base: str, mid: str, required: bool = False) -> bytes | None:
+        """/raw of one message, checked to be that message; None (with a warning) when
+        it cannot be had, unless it is `required` (then an error)."""
+        url = LoreRef(base, mid).url("raw")
+
+        def check(data: bytes) -> None:
+            if looks_like_html(data):
+                raise ScrapeError(f"{url}: an HTML page, not a message (an error page?)")
+            got = _mid_of(data)
+            if got != mid:
+                raise ScrapeError(f"{url}: answered with Message-ID <{got}>, not <{mid}>")
+
+        try:
+            return self.get(url, check=check)
+        except NotFound:
+            if required:
+                raise ScrapeError(f"{mid}: no such message at {base}") from None
+            return None
+        except ScrapeError as exc:
+            if required or _gives_up(exc):
+                raise
+            self.warn(f"{exc}; not stored")
+            return None
+
+    def _thread_page(self, ref: LoreRef) -> list[str]:
+        """The Message-IDs public-inbox's /T/ page of the thread lists ([] without one)."""
+        url = ref.url("T/")
+
+        def check(data: bytes) -> None:
+            if not looks_like_html(data):
+                raise ScrapeError(f"{url}: not an HTML page")
+
+        try:
+            page = self.get(url, check=check)
+        except ScrapeError as exc:
+            if _gives_up(exc):
+                raise
+            return []
+        mids, seen = [], set()
+        for m in _RAW_HREF.finditer(page):
+            mid = unquote(m.group(1).rsplit(b"/", 1)[-1].decode("utf-8", "replace"))
+            if "@" in mid and mid not in seen:
+                seen.add(mid)
+                mids.append(mid)
+        return mids
+
     def thread(self, ref: LoreRef) -> list[Message]:
+        from scraper.mail import parse_message
+
         msgs = []
         for raw in self.thread_raws(ref):
             msgs.append(parse_message(raw, origin=ref.url("")))
         return msgs
-
 
     def list_raws(self, base: str, since: datetime | None) -> list[bytes]:
         """Every message of an inbox dated since `since` (a day), as raw bytes.
@@ -327,18 +388,62 @@ class LoreClient:
         day = since.astimezone(timezone.utc) - timedelta(days=1)
         query = quote(f"d:{day:%Y%m%d}..", safe="")
         try:
-            data = self.get(f"{base}?q={query}&x=m", method="POST")
+            return self._mbox(f"{base}?q={query}&x=m", method="POST")
         except NotAvailable:
             raise ScrapeError(f"{base}: this public-inbox has no search index, so it cannot list "
                               f"messages by date; clone its git epochs (git clone --mirror {base}0) "
                               "and ingest the clone with --since") from None
         except NotFound:  # "No results found"
             return []
-        try:
-            text = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            raise ScrapeError(f"{base}: truncated or corrupt search mbox") from None
-        return list(iter_raw_mbox_bytes(text, base))
+
+
+def _give_up(text: str) -> ScrapeError:
+    from scraper.web import GiveUp
+
+    return GiveUp(text)
+
+
+def _gives_up(exc: BaseException) -> bool:
+    """A GiveUp (from scraper.web, only loaded once a request was made)."""
+    web = sys.modules.get("scraper.web")
+    return web is not None and isinstance(exc, web.GiveUp)
+
+
+_RAW_HREF = re.compile(rb"""href=["']?([^"'\s>]*?)/raw["'\s>]""")
+
+
+def _parents(raw: bytes, origin: str) -> list[str]:
+    from scraper.mail import parse_message  # (the email package: only for this fallback)
+
+    msg = parse_message(raw, origin=origin)
+    return list(msg.references) + ([msg.in_reply_to] if msg.in_reply_to else [])
+
+
+def read_mbox_gz(fh, name: str, max_bytes: int) -> list[bytes]:
+    """A gzip'd mbox in an open binary file → its messages; inflated as it is split, so a
+    gzip bomb stops at max_bytes (a ScrapeError) and never sits in memory whole."""
+    head = fh.read(2048)
+    fh.seek(0)
+    if head[:2] != b"\x1f\x8b":
+        what = "an HTML page (an error page?)" if looks_like_html(head) else "not gzip data"
+        raise ScrapeError(f"{name}: {what}, not a gzip'd mbox")
+    reader = _Capped(gzip.GzipFile(fileobj=fh, mode="rb"), name, max_bytes)
+    try:
+        return list(iter_raw_mbox_file(reader, name))
+    except (OSError, EOFError, zlib.error):
+        raise ScrapeError(f"{name}: truncated or corrupt gzip") from None
+
+
+class _Capped:
+    def __init__(self, fh, name: str, cap: int):
+        self.fh, self.name, self.cap, self.total = fh, name, cap, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(min(n, self.cap + 1 - self.total) if n >= 0 else self.cap + 1 - self.total)
+        self.total += len(data)
+        if self.total > self.cap:
+            raise ScrapeError(f"{self.name}: inflates to more than {self.cap:,} bytes (limit mbox_bytes)")
+        return data
 
 
 class NotFound(ScrapeError):

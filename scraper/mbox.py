@@ -6,11 +6,12 @@ import io
 import zlib
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from scraper.errors import ScrapeError
-from scraper.mail import parse_message
-from scraper.model import Message
+
+if TYPE_CHECKING:
+    from scraper.model import Message
 
 _FROM_LINE = re.compile(rb"^From \S+")
 _MBOXRD_QUOTED = re.compile(rb"^>+From ")
@@ -43,8 +44,14 @@ def iter_raw_mbox(path: str | Path) -> Iterator[bytes]:
 
 
 def iter_raw_mbox_bytes(data: bytes, name: str = "mbox") -> Iterator[bytes]:
-    """Same as iter_raw_mbox for an mbox already in memory (e.g. a fetched t.mbox.gz)."""
+    """Same as iter_raw_mbox for an mbox already in memory."""
     yield from _iter_lines(io.BytesIO(data), name)
+
+
+def iter_raw_mbox_file(fh, name: str = "mbox") -> Iterator[bytes]:
+    """Same as iter_raw_mbox for an open binary file (anything with .read(n)), e.g. a
+    fetched t.mbox.gz inflating as it is read."""
+    yield from _iter_lines(fh, name)
 
 
 _CHUNK = 1 << 20
@@ -61,30 +68,44 @@ def _iter_lines(fh, name: str) -> Iterator[bytes]:
     of the file or follows a line that is exactly ``\\n`` / ``\\r\\n``; its bytes are the
     lines after that ``From `` line, mboxrd ``>From `` unquoted, minus the one blank line
     that separates it from the next message.
+
+    Linear in the input, however big one message or line is: the buffer is a bytearray
+    that grows in place and loses its front in place, and every search resumes where the
+    previous one stopped (a 128 MB message costs what 128 small ones do).
     """
-    buf = b""
+    buf = bytearray()
     base = 0  # offset in buf of the current message's "From " line
     eof = False
 
     def more() -> int:
         """Read a chunk, dropping what lies before `base`; → how far buf shifted."""
-        nonlocal buf, base, eof
+        nonlocal base, eof
         data = fh.read(_CHUNK)
         shift = base
-        buf = buf[base:] + data if data else buf[base:]
+        if base:
+            del buf[:base]
         base = 0
+        if data:
+            buf.extend(data)
         eof = not data
         return shift
 
     # Before the first message: only whitespace-only lines; then a "From " line.
+    # Invariant: buf[0] is at the start of a line.
+    scan = 0
     while True:
-        m = _NOT_BLANK.search(buf)
+        m = _NOT_BLANK.search(buf, scan)
         if m is None:
             if eof:
                 return
+            nl = buf.rfind(b"\n")
+            if nl >= 0:
+                del buf[:nl + 1]
+            scan = len(buf)
             more()
             continue
         if len(buf) - m.start() < 6 and not eof:
+            scan = m.start()
             more()
             continue
         break
@@ -95,8 +116,9 @@ def _iter_lines(fh, name: str) -> Iterator[bytes]:
         # buf[base:] starts with a message's "From " line
         nl = buf.find(b"\n", base)
         while nl < 0 and not eof:
-            more()
-            nl = buf.find(b"\n", base)
+            scan = len(buf)
+            scan -= more()
+            nl = buf.find(b"\n", scan)
         if nl < 0:  # the file ends on the "From " line: an empty message
             yield b""
             return
@@ -121,7 +143,9 @@ def _iter_lines(fh, name: str) -> Iterator[bytes]:
             shift = more()
             body -= shift
             pos -= shift
-        yield _finish(buf[body:sep])
+        with memoryview(buf) as view:
+            message = bytes(view[body:sep])
+        yield _finish(message)
         if sep >= len(buf):
             return
         base = sep
@@ -153,5 +177,7 @@ def iter_mbox_raws(path: str | Path) -> Iterator[tuple[bytes, str]]:
 
 def iter_mbox(path: str | Path) -> Iterator[Message]:
     """Yield parsed messages; a message that cannot be parsed raises ScrapeError."""
+    from scraper.mail import parse_message  # (the email package: not for a bare split)
+
     for raw, origin in iter_mbox_raws(path):
         yield parse_message(raw, origin=origin)

@@ -167,7 +167,7 @@ def _mbox_gz() -> bytes:
 
 
 def _client(tmp_path):
-    return LoreClient(cache_dir=tmp_path / "c", backoff=0.01, min_interval=0, max_retry_after=2)
+    return LoreClient(cache_dir=tmp_path / "c", backoff_seconds=0.01, min_interval_seconds=0, retry_after_seconds=2)
 
 
 def test_503_then_200(faults, tmp_path):

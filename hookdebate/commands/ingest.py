@@ -121,7 +121,9 @@ def collect(source: str, args, client, store, disable_progress: bool):
                               "(lore, lwn.net/ml/, patch.msgid.link): nothing to ingest")
         msgs, seen = [], set()
         lore_url = args.lore_url
-        for mid in article.message_ids:
+        from scraper.lwn import linked_message_ids
+
+        for mid in linked_message_ids(article, client.limits.article_links, client.warn):
             if mid in seen:
                 continue
             for m in iter_thread(mid, client, lore_url):
