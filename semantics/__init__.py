@@ -13,7 +13,9 @@ from semantics.model import Verdict, decide, outcome, replay
 from semantics.scenario import LsmModule, Op, Scenario, Task, Token, load_scenarios, parse_scenario
 from semantics.releases import KernelChoice, Release, kernel_on, release, releases
 from semantics.catalog import CatalogEntry, by_concept, by_id, catalog
-from semantics.space import DiffResult, PropertyResult, check, diff, enumerate_space
+from semantics.impact import DiffResult, diff
+from semantics.properties import PropertyResult, check
+from semantics.space import enumerate_space
 
 __all__ = [
     "ScenarioError", "Scenario", "Task", "LsmModule", "Token", "Op", "TraceStep", "Verdict",

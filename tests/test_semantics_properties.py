@@ -196,7 +196,8 @@ def test_enumeration_agrees_with_decide():
     import random
 
     from semantics.engine import outcome_of
-    from semantics.space import Context, _same, enumerate_space, to_scenario
+    from semantics.describe import to_scenario
+    from semantics.space import Context, _same, enumerate_space
 
     rnd = random.Random(7)
     for k in KERNELS:
