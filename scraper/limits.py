@@ -43,6 +43,8 @@ class Limits:
     """one answer's body as received (compressed if it is)"""
     mbox_bytes: int = 128 << 20
     """a thread's or a search's mbox once inflated (a gzip bomb stops here)"""
+    page_bytes: int = 8 << 20
+    """an LWN page, fetched or saved (bs4 holds its whole tree: ~1 kB per tag)"""
     walk_messages: int = 200
     """messages fetched one by one (/raw) for one thread when its mbox is unusable"""
     article_links: int = 100

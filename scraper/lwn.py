@@ -264,9 +264,18 @@ class _Reader:
                        subheads=tuple(subheads), quotes=tuple(quotes), links=tuple(links))
 
 
-def parse_article(html: str | bytes, url: str = "") -> Article:
-    """An LWN page → Article; linear in the page (see _Reader)."""
+def parse_article(html: str | bytes, url: str = "", max_bytes: int | None = None) -> Article:
+    """An LWN page → Article; linear in the page (see _Reader); a page over max_bytes
+    (default: the page_bytes limit) is an error before any parsing."""
     from bs4 import BeautifulSoup  # (50 ms of imports only LWN pages need)
+
+    if max_bytes is None:
+        from scraper.limits import Limits
+
+        max_bytes = Limits.page_bytes
+    if len(html) > max_bytes:
+        raise ScrapeError(f"{url or 'article'}: the page is {len(html):,} bytes, more than {max_bytes:,} "
+                          "(limit page_bytes); not an LWN article?")
 
     reader = _Reader(url)
     reader.read(BeautifulSoup(html, "html.parser"))
@@ -312,11 +321,14 @@ def fetch_article(client, url: str) -> Article:
         raise ScrapeError(f"{url}: robots.txt of {urlsplit(url).netloc} disallows fetching it")
     parsed: list[Article] = []
 
+    limits = getattr(client, "limits", None)
+    cap = limits.page_bytes if limits is not None else None
+
     def check(data: bytes) -> None:
-        parsed.append(parse_article(data, url=url))
+        parsed.append(parse_article(data, url=url, max_bytes=cap))
 
     data = client.get(url, check=check)
-    return parsed[0] if parsed else parse_article(data, url=url)
+    return parsed[0] if parsed else parse_article(data, url=url, max_bytes=cap)
 
 
 def linked_message_ids(article: Article, limit: int, warn=None) -> tuple[str, ...]:

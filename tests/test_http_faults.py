@@ -342,6 +342,14 @@ def test_lwn_deep_nesting_is_linear(tag):
     assert text < 200 * n  # bounded output: no element repeats all the text nested in it
 
 
+def test_lwn_page_over_page_bytes_is_refused_unparsed(tmp_path, capsys):
+    page = tmp_path / "big.html"
+    page.write_bytes(b"<html><body><div class=ArticleText>" + b"<p>x</p>" * 200000 + b"</div></body></html>")
+    rc = main(["ingest", str(page), "--db", str(tmp_path / "h.db"), "--http-limit", "page_bytes=1M"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "page_bytes" in err and len(err.strip().splitlines()) == 1
+
+
 def test_article_links_capped_with_a_warning(srv, tmp_path, capsys):
     page = tmp_path / "a.html"
     links = "".join(f"<a href='https://lore.kernel.org/bpf/m{i}@x/'>m{i}</a> " for i in range(300))
@@ -379,6 +387,6 @@ def test_requests_imported_only_on_network_paths(tmp_path):
             "print('REQUESTS' if 'requests' in sys.modules or 'urllib3' in sys.modules else 'NONE')\n")
     db = tmp_path / "h.db"
     for argv in (["--help"], ["ingest", str(THREAD_MBOX), "--db", str(db), "--no-progress"],
-                 ["threads", "--db", str(db)]):
+                 ["threads", "--db", str(db)], ["replay", "--help"]):
         out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
         assert out.stdout.strip().endswith("NONE"), (argv, out.stdout[-300:], out.stderr[-300:])

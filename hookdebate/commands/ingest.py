@@ -113,7 +113,7 @@ def collect(source: str, args, client, store, disable_progress: bool):
         from scraper.lwn import fetch_article, parse_article
 
         if kind == "article-file":
-            article = parse_article(detail.read_bytes(), url=str(detail))
+            article = parse_article(detail.read_bytes(), url=str(detail), max_bytes=client.limits.page_bytes)
         else:
             article = fetch_article(client, detail)
         if not article.message_ids:
