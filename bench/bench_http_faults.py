@@ -39,14 +39,19 @@ def q(mid: str) -> str:
 def run(argv, work: Path) -> tuple[int, float, float, str]:
     env = dict(os.environ, HOME=str(work / "home"), XDG_CACHE_HOME=str(work / "cache"))
     t = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "hookdebate", *argv], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    out = work / "stdout"
+    with open(out, "wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "hookdebate", *argv], cwd=ROOT, env=env,
+                                stdout=fh, stderr=subprocess.PIPE)
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    rc = os.waitstatus_to_exitcode(status)
+    said = out.read_text(errors="replace").strip().splitlines()[-1:]
     lines = err.decode("utf-8", "replace").strip().splitlines()
-    return proc.returncode, seconds, usage.ru_maxrss / 1024, (lines[-1] if lines else "")
+    warned = sum(1 for line in lines if "warning:" in line)
+    last = " | ".join(said + [f"{warned} warning(s)"] + lines[-1:])
+    return rc, seconds, usage.ru_maxrss / 1024, last
 
 
 def faults(srv: F.FaultServer, work: Path):
@@ -94,11 +99,17 @@ def faults(srv: F.FaultServer, work: Path):
         srv.fallback = invent
         return fetch
 
-    def truncated_mbox():
-        srv.route(f"/bpf/{ROOT_MSGID}/t.mbox.gz", F.chunked_cut(gz, len(gz) // 3))
-        for mid, raw in RAWS.items():
-            srv.route(f"/bpf/{q(mid)}/raw", (200, {}, raw))
-        return fetch
+    def truncated_mbox(page: bool):
+        def setup():
+            srv.route(f"/bpf/{ROOT_MSGID}/t.mbox.gz", F.chunked_cut(gz, len(gz) // 3))
+            for mid, raw in RAWS.items():
+                srv.route(f"/bpf/{q(mid)}/raw", (200, {}, raw))
+            if page:  # the thread page lists every message, as public-inbox's /T/ does
+                links = "".join(f'<a href="../../{q(mid)}/raw">raw</a>\n' for mid in RAWS)
+                srv.route(f"/bpf/{ROOT_MSGID}/T/", (200, {"Content-Type": "text/html"},
+                                                    f"<html><body>{links}</body></html>".encode()))
+            return fetch
+        return setup
 
     def raw_other_msgid():
         srv.route(f"/bpf/{ROOT_MSGID}/raw", (200, {}, next(r for m, r in RAWS.items() if m != ROOT_MSGID)))
@@ -131,7 +142,8 @@ def faults(srv: F.FaultServer, work: Path):
         ("1.5 GB body, streamed", "close-delimited", huge_streamed),
         ("gzip bomb", "1 MB t.mbox.gz → 1 GB", gzip_bomb),
         ("invented References", "every /raw names 2 new parents", invented_references),
-        ("truncated t.mbox.gz", "chunked, cut at 1/3", truncated_mbox),
+        ("truncated t.mbox.gz, no /T/", "chunked, cut at 1/3", truncated_mbox(False)),
+        ("truncated t.mbox.gz, /T/ lists 52", "chunked, cut at 1/3", truncated_mbox(True)),
         ("/raw with another Message-ID", "no t.mbox.gz", raw_other_msgid),
         ("HTML error page with 200", "t.mbox.gz and /raw", html_error_page),
         ("LWN page, 20,000 nested lore links", "each thread answered", lwn_20000_links),
@@ -142,7 +154,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", help="run only the faults whose name contains this")
     args = ap.parse_args()
-    print(f"{'fault':36} {'rc':>3} {'seconds':>8} {'peak RSS':>9}  last line of stderr")
+    print(f"{'fault':36} {'rc':>3} {'seconds':>8} {'peak RSS':>9}  stdout | warnings | last line of stderr")
     worst = 0.0
     base = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     try:
@@ -161,7 +173,7 @@ def main() -> int:
             finally:
                 srv.close()
             worst = max(worst, seconds)
-            print(f"{name:36} {rc:>3} {seconds:>8.1f} {rss:>7.0f} MB  {last[:150]}", flush=True)
+            print(f"{name:36} {rc:>3} {seconds:>8.1f} {rss:>7.0f} MB  {last[:190]}", flush=True)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     print(f"slowest: {worst:.1f} s (goal: every fault ends within 60 s)")
