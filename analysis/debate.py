@@ -67,7 +67,7 @@ _LORE = re.compile(
 _VERSION_LABEL = re.compile(r"\b[vV](\d{1,3})\b|\bversion\s+(\d{1,3})\b|\bprevious\b|\bearlier\b|\bold\b", re.I)
 _PREVIOUS_HEADER = re.compile(r"^\s*(previous|earlier|older|prior)\s+(versions?|postings?|series|revisions?|submissions?)\b"
                               r"|^\s*(links? to|history)\b|^\s*v\d+\s*:?\s*$", re.I)
-_BATCH = re.compile(r"^(.*?)[-.](\d+)-(.*)$")  # git send-email: <date.pid-N-addr>
+_BATCH = re.compile(r"^(.*?\d)-(\d+)-(\D.*)$")  # git send-email: <date.pid-N-addr>, <epoch-pid-N-git-send-email-addr>
 _WORD = re.compile(r"[a-z0-9_]+")
 
 
@@ -174,6 +174,15 @@ class Head(NamedTuple):
 
 
 _RFC_TAG = re.compile(r"^\s*\[[^\]]*\bRFC\b", re.I)
+_PART_LATE = re.compile(r"^\s*\[[^\]]*?\b0*(\d+)/\d+\b[^\]]*\]")  # '[PATCH 0/2 v2]': the part before the version
+
+
+def _part(subject: str) -> int | None:
+    n = part_number(subject)
+    if n is None:
+        m = _PART_LATE.match(subject or "")
+        n = int(m.group(1)) if m else None
+    return n
 
 
 def _is_posting_subject(subject: str) -> bool:
@@ -183,7 +192,7 @@ def _is_posting_subject(subject: str) -> bool:
     if REPLY_PREFIX.match(s):
         return False
     return (is_patch_posting(s) or bool(_PULL.search(s))
-            or bool(_RFC_TAG.match(s)) and (part_number(s) is not None or series_version(s) is not None))
+            or bool(_RFC_TAG.match(s)) and (_part(s) is not None or series_version(s) is not None))
 
 
 def _batch(mid: str) -> tuple[str, str] | None:
@@ -225,7 +234,7 @@ class Postings:
             m = full[mid]
             parent = parent_of.get(mid)
             posting_subject = _is_posting_subject(m.subject)
-            part = part_number(m.subject) if posting_subject else None
+            part = _part(m.subject) if posting_subject else None
             version = (series_version(m.subject) or 1) if posting_subject else None
             unit = None
             if parent is not None:
@@ -419,6 +428,24 @@ def _version_candidates(post: Posting, P: Postings) -> list[tuple[Posting, Link]
                 ex = sorted(shared)[0]
                 out.append((other, Link("patch titles", f"{len(shared)} of {small} patch titles identical, e.g. '{ex}'",
                                         0.8 if len(shared) >= 2 else 0.7, other.root)))
+    # a new version of a part sent into the thread of the version before ('[PATCH 1/2 v2]' in
+    # reply to v1's 1/2), and the postings sent so into this one
+    around = []
+    parent = P.parent_of.get(post.root)
+    if parent and P.posting_of(parent) is not None:
+        around.append((P.posting_of(parent), post))
+    for mid in post.message_ids:
+        for child in _children(P, mid):
+            if child in P.postings and child != post.root:
+                around.append((post, P.postings[child]))
+    for earlier, later in around:
+        if earlier.kind != "series" or later.kind != "series" or earlier.author != later.author or earlier is later:
+            continue
+        shared = earlier.patch_titles & later.patch_titles
+        if shared and later.version > earlier.version:
+            other = earlier if later is post else later
+            out.append((other, Link("in thread", f"v{later.version} of '{sorted(shared)[0]}' sent in reply to "
+                                                 f"v{earlier.version}'s thread", 0.9, other.root)))
     was = _WAS.search(post.subject)
     if was:
         old = _words(was.group(1))
@@ -439,13 +466,19 @@ def _similar_predecessor(post: Posting, P: Postings, members: set[str]) -> tuple
         if other.date >= post.date or other.version >= post.version or _days(other.date, post.date) > LONG_WINDOW_DAYS:
             continue
         sim = _jaccard(other.title, post.title)
-        if sim >= 0.5 and (best is None or other.date > best[0].date) and _numbering_continues(other, post, P):
-            best = (other, sim)
+        # or, within b4's window, a patch title of three or more words in common
+        shared = sorted(t for t in other.patch_titles & post.patch_titles if len(t.split()) >= 3)
+        if (sim >= 0.5 or shared and _days(other.date, post.date) <= WINDOW_DAYS) \
+                and (best is None or other.date > best[0].date) and _numbering_continues(other, post, P):
+            best = (other, sim, shared)
     if best is None:
         return None
-    other, sim = best
-    return other, Link("similar", f"v{post.version} follows v{other.version} '{other.title}' "
-                                  f"(subject {sim:.0%} the same words, same author)", 0.7 if sim >= 0.6 else 0.6, other.root)
+    other, sim, shared = best
+    if sim >= 0.5:
+        return other, Link("similar", f"v{post.version} follows v{other.version} '{other.title}' "
+                                      f"(subject {sim:.0%} the same words, same author)", 0.7 if sim >= 0.6 else 0.6, other.root)
+    return other, Link("similar", f"v{post.version} follows v{other.version} '{other.title}' (the patch "
+                                  f"'{shared[0]}' in both, same author, no other earlier version)", 0.6, other.root)
 
 
 def _version_links_from_cover(post: Posting, P: Postings, body: Callable[[str], str]) -> list[tuple[Posting, Link]]:
@@ -590,6 +623,19 @@ def gather(query: str, corpus: Corpus, *, overrides: dict | None = None, posting
                     found = _similar_predecessor(p, P, set(members))
                     if found:
                         add(*found)
+            # ... and, the other way, a later vN by the author sharing a member's patch title whose
+            # own earlier versions are unknown and whose likeliest predecessor is that member
+            for p in [m for m in members.values() if m.kind == "series"]:
+                for t in p.patch_titles:
+                    for other in P.by_patch_title.get(t, ()):
+                        if other.root in members or other.author != p.author or other.date <= p.date or other.version < 2:
+                            continue
+                        if any(q.author == other.author and q.version < other.version and q.date < other.date
+                               for q in P.by_title.get(other.title, ())):
+                            continue
+                        found = _similar_predecessor(other, P, set(members))
+                        if found and found[0].root in members:
+                            add(other, found[1])
     # versions: drop the asked-for follow-up from the series list
     series = sorted((p for p in members.values() if p.kind == "series"
                      and links[p.root].kind in ("version", "asked", "override")
@@ -608,6 +654,10 @@ def gather(query: str, corpus: Corpus, *, overrides: dict | None = None, posting
             if other.root in near and (best is None or (link.confidence, -_days(other.date, p.date))
                                        > (best[1].confidence, -_days(best[0].date, p.date))):
                 best = (other, link)
+        if best is None and i > 0:
+            found = _similar_predecessor(p, P, set())
+            if found and found[0].root in near:
+                best = found
         if best is None and i == 0:
             for q in series[1:]:  # a later version's cover letter that links this one
                 for other, link in _version_links_from_cover(q, P, body):
@@ -696,14 +746,16 @@ def _predecessors(post: Posting, P: Postings) -> list[tuple[Posting, Link]]:
         small = min(len(post.patch_titles), len(other.patch_titles))
         if not (len(shared) >= 2 or small == 1 == len(shared)) or _numbering_continues(other, post, P):
             continue
+        reached = max((p.version for p in P.by_title.get(other.title, ()) if p.author == other.author
+                       and p.date < post.date), default=other.version)
+        if post.version >= reached:
+            continue  # not numbered anew (a repost of the same version under another subject)
         if other.title == post.title:
             continue  # the same subject: b4's rule decides (a version, or another series)
         if not (_content_words(other.title) & _content_words(post.title)):
             continue  # patches carried over into an unrelated series
         if any(p.author == other.author and p.date > post.date for p in P.by_title.get(other.title, ())):
             continue  # the earlier series goes on: two series sharing patches, not one taken up again
-        reached = max((p.version for p in P.by_title.get(other.title, ()) if p.author == other.author
-                       and p.date < post.date), default=other.version)
         out.append((other, Link("successor", f"a later series by the same author under a new name, numbered anew "
                                              f"(v{post.version} after v{reached} of '{other.title}'); {len(shared)} of "
                                              f"{small} patch titles identical, e.g. '{sorted(shared)[0]}'",
@@ -881,7 +933,13 @@ def nack_reason(own: str) -> str | None:
             for c in cands:
                 sents = [x for x in _sentences(c) if len(x.split()) >= 4]
                 if sents and not sents[-1].rstrip().endswith(":"):
-                    return sents[-1][:300]
+                    # the paragraph's sentences, as many of its last ones as fit in 300 characters
+                    keep = [sents[-1][:300]]
+                    for x in reversed(sents[:-1]):
+                        if len(x) + 1 + sum(len(k) + 1 for k in keep) > 300:
+                            break
+                        keep.insert(0, x)
+                    return " ".join(keep)
             return None
     return None
 
@@ -996,7 +1054,7 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
                     cm = P.head(child)
                     if cm.from_address not in author_addrs:
                         continue
-                    for s in _sentences(_own(debate, child)):
+                    for s in _sentences(_answer_to(debate.bodies.get(child, ""), claim)):
                         if cues["addressed"].search(s) and not s.endswith("?"):
                             entry["addressed"] = {"how": "author replied", "evidence": s[:200], "message_id": child}
                             break
@@ -1023,6 +1081,39 @@ _CHANGELOG_START = re.compile(r"^\s*(changes\b|changelog|v\d+\s*[:\-]|since v\d+
 
 _SINCE = re.compile(r"\b(?:since|from|after)\s+v(\d+)\b|\bv(\d+)\s*(?:->|\.\.|=>|to)\s*v\d+\b", re.I)
 _IN_VERSION = re.compile(r"^\W*(?:changes\s+(?:in|for)\s+)?v(\d+)\b\s*(?::|-(?!>)|$)", re.I)
+
+
+def _answer_to(reply: str, claim: str) -> str:
+    """The part of a reply that answers the claim: the writer's own lines right after the quoted
+    lines that hold most of the claim's words (a reviewer's several points are answered one by
+    one under each); the whole own text when the reply does not quote the claim and is short."""
+    blocks: list[tuple[bool, list[str]]] = []
+    for line in reply.splitlines():
+        if line.startswith(("--", "diff --git ")) and line.rstrip() in ("--", "-- ", "---") or line.startswith("diff --git "):
+            break
+        quoted = line.lstrip().startswith(">")
+        if not line.strip():
+            if blocks and not blocks[-1][0]:
+                blocks[-1][1].append("")
+            continue
+        if blocks and blocks[-1][0] == quoted:
+            blocks[-1][1].append(line)
+        else:
+            blocks.append((quoted, [line]))
+    want = _content_words(claim)
+    best, best_i = 0, None
+    for i, (quoted, lines) in enumerate(blocks):
+        if quoted:
+            n = len(want & _content_words(" ".join(l.lstrip("> ") for l in lines)))
+            if n > best:
+                best, best_i = n, i
+    if best_i is not None and best >= min(3, max(1, len(want) // 2)):
+        for quoted, lines in blocks[best_i + 1:]:
+            if not quoted:
+                return _own_lines("\n".join(lines))
+        return ""
+    own = [b for b in blocks if not b[0] and any(l.strip() and not _ATTRIBUTION.search(l) for l in b[1])]
+    return _own_lines("\n".join(own[0][1])) if len(own) == 1 else ""
 
 
 def _changelog_sections(text: str) -> list[tuple[str, int | None]]:

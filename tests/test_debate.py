@@ -287,7 +287,7 @@ def test_a_revert_of_one_patch_is_a_follow_up_and_the_outcome_says_so():
 
 
 # -- read by a person on the whole archive (issue 14's check): rules mended, each on real mail --
-RENUMBERED = ROOT / "tests/data/debate-renumbered.mbox.gz"
+RENUMBERED = ROOT / "tests/data/debate-check.mbox.gz"
 HORNET = ["20250321164537.16719-1-bboscaccy@linux.microsoft.com", "20250404215527.1563146-1-bboscaccy@linux.microsoft.com",
           "20250502184421.1424368-1-bboscaccy@linux.microsoft.com"]
 HORNET_AGAIN = ["20251211021257.1208712-1-bboscaccy@linux.microsoft.com", "20260227233930.2418522-1-bboscaccy@linux.microsoft.com"]
@@ -295,11 +295,14 @@ HORNET_AGAIN = ["20251211021257.1208712-1-bboscaccy@linux.microsoft.com", "20260
 
 @pytest.fixture(scope="module")
 def renumbered():
-    """Real extract (tests/data/debate-renumbered.mbox.gz): an LSM's three versions, NACKed, then
-    taken up again half a year later as '[RFC 00/11] Reintroduce ...' and '[PATCH v2 00/10]
-    Reintrodce ...' (sic) sharing two patch titles; a proposal posted three times as RFC and
-    refused by the maintainer on the last; a series' v2 (with its author's 'I will drop this
-    patch' under one part) and v7 with the patchwork bot's 'This series was applied'."""
+    """Real extract (tests/data/debate-check.mbox.gz, 80 messages of the archive read at issue 14's
+    check): an LSM's three versions, NACKed, then taken up again half a year later as
+    '[RFC 00/11] Reintroduce ...' and '[PATCH v2 00/10] Reintrodce ...' (sic) sharing two patch
+    titles; a proposal posted three times as RFC and refused by the maintainer on the last; a
+    series' v2 (with its author's 'I will drop this patch' under one part) and v7 with the
+    patchwork bot's 'This series was applied'; a two-patch series renamed at v2 whose v2 of one
+    patch was first sent alone into v1's thread, whose covers say '[PATCH 0/2 v2]' and whose parts
+    carry no version; a maintainer's review of a patch and its author's point-by-point answer."""
     from analysis.debate import Corpus, Postings
     from scraper import iter_mbox
 
@@ -412,3 +415,30 @@ def test_changelog_sections_say_after_which_version(corpus):
     sections = dict(D._changelog_sections(text))
     assert sections["- Update cover letter"] == 4
     assert sections["- Add selinux: Implement create_user_ns hook patch"] == 1
+
+
+PF = ["20240826085347.1152675-1-mhocko@kernel.org", "20240827061543.1235703-1-mhocko@kernel.org",
+      "20240902095203.1559361-1-mhocko@kernel.org", "20240926172940.167084-1-mhocko@kernel.org"]
+
+
+@pytest.mark.parametrize("asked", PF)
+def test_a_part_resent_in_thread_and_a_rename_sharing_one_patch_title_are_versions(renumbered, asked):
+    _, P = renumbered
+    v2 = P.postings[PF[2]]
+    assert sorted(v2.parts) == [0, 1, 2]  # '[PATCH 0/2 v2]' is a cover; its unversioned parts are its own
+    d = _gather(renumbered, asked)
+    assert [(p.root, p.version) for p in d.series] == list(zip(PF, [1, 2, 2, 3]))
+    assert d.links[PF[1]].how == "in thread" or asked == PF[1]
+    assert d.links[PF[2]].how == "similar" or asked == PF[2]
+
+
+def test_the_authors_answer_is_read_under_the_point_it_answers(renumbered):
+    from analysis import debate as D
+
+    c, _ = renumbered
+    reply = c.bodies(["6cbbe6eb-d808-7a99-9ca9-43f816b99833@schaufler-ca.com"])["6cbbe6eb-d808-7a99-9ca9-43f816b99833@schaufler-ca.com"]
+    answer = D._answer_to(reply, "Why not set @base's type to a 'u8' just to remove any concerns?")
+    assert answer.startswith("I can do that.")
+    assert D._cues()["addressed"].search("I can do that.")
+    # 'It seemed like a good idea at the time' answers another point, and agrees with nothing
+    assert not D._cues()["addressed"].search("It seemed like a good idea at the time, but a rose by any other name still has thorns.")
