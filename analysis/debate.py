@@ -772,8 +772,9 @@ def _followups(series: list[Posting], P: Postings, corpus: Corpus, body, links, 
     found: dict[str, tuple[Posting, Link]] = {}
     related: list[tuple[Posting, Link]] = []
     series_ids = {mid for p in series for mid in p.message_ids}
-    # candidates: messages naming a patch title, or naming one of the series' Message-IDs
-    phrases = list(titles) + [p.root for p in series] + [mid for p in series for mid in p.part_ids.values()]
+    # candidates: messages naming a patch title, or naming one of the series' Message-IDs (any
+    # message of its threads: a later series may link the review that asked for it)
+    phrases = list(titles) + [mid for p in series for mid in p.message_ids]
     cand_ids = corpus.containing(phrases) - series_ids
     cand_units = {P.unit_of[c] for c in cand_ids if c in P.unit_of}
     for unit in sorted(cand_units):

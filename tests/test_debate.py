@@ -168,6 +168,8 @@ def test_debate_stance_by_version_and_ledger(dbfile, capsys):
     (["debate", "nobody@example.invalid"], "no stored message"),
     (["debate", "not-a-message-id"], "expected a Message-ID"),
     (["debate", "x@y", "--min-confidence", "3"], "--min-confidence"),
+    (["debate", "/nonexistent/article.html"], "no such file"),
+    (["debate", "https://lore.kernel.org/linux-security-module/"], "not a public-inbox message URL"),
 ])
 def test_debate_bad_input_is_one_line(dbfile, capsys, argv, needle):
     assert main(argv + ["--db", str(dbfile), "--no-stance"]) == 2
@@ -290,15 +292,16 @@ def test_a_revert_of_one_patch_is_a_follow_up_and_the_outcome_says_so():
 RENUMBERED = ROOT / "tests/data/debate-check.mbox.gz"
 HORNET = ["20250321164537.16719-1-bboscaccy@linux.microsoft.com", "20250404215527.1563146-1-bboscaccy@linux.microsoft.com",
           "20250502184421.1424368-1-bboscaccy@linux.microsoft.com"]
+HORNET_AFTER = "20250528215037.2081066-1-bboscaccy@linux.microsoft.com"
 HORNET_AGAIN = ["20251211021257.1208712-1-bboscaccy@linux.microsoft.com", "20260227233930.2418522-1-bboscaccy@linux.microsoft.com"]
 
 
 @pytest.fixture(scope="module")
 def renumbered():
-    """Real extract (tests/data/debate-check.mbox.gz, 80 messages of the archive read at issue 14's
+    """Real extract (tests/data/debate-check.mbox.gz, 85 messages of the archive read at issue 14's
     check): an LSM's three versions, NACKed, then taken up again half a year later as
     '[RFC 00/11] Reintroduce ...' and '[PATCH v2 00/10] Reintrodce ...' (sic) sharing two patch
-    titles; a proposal posted three times as RFC and refused by the maintainer on the last; a
+    titles, and the author's posting in between that links a reviewer's reply; a proposal posted three times as RFC and refused by the maintainer on the last; a
     series' v2 (with its author's 'I will drop this patch' under one part) and v7 with the
     patchwork bot's 'This series was applied'; a two-patch series renamed at v2 whose v2 of one
     patch was first sent alone into v1's thread, whose covers say '[PATCH 0/2 v2]' and whose parts
@@ -316,12 +319,14 @@ def test_a_series_taken_up_again_under_a_new_numbering_is_a_follow_up_not_a_vers
 
     d = _gather(renumbered, asked)
     assert [(p.root, p.version) for p in d.series] == [(r, v) for r, v in zip(HORNET, [1, 2, 3])]
-    assert [p.root for p in d.followups] == HORNET_AGAIN
+    assert [p.root for p in d.followups] == [HORNET_AFTER] + HORNET_AGAIN
     assert all(d.links[r].how == "successor" and d.links[r].kind == "follow-up" for r in HORNET_AGAIN)
+    # the author's next posting links a reviewer's reply in v3's thread (not its cover)
+    assert d.links[HORNET_AFTER].how == "links" and "CACYkzJ6VQUExfyt0" in d.links[HORNET_AFTER].evidence
     assert d.query == asked
     D.load_bodies(d, renumbered[0])
     vers = D.versions(d)
-    assert [v["messages"] for v in vers] == [5, 6, 8]  # v2 is not joined by the later 'v2'
+    assert [v["messages"] for v in vers] == [5, 6, 9]  # v2 is not joined by the later 'v2'
     out = D.outcome(d, vers, [])
     assert out["state"] == "NACK standing" and out["replaced_by"]["root"] == HORNET_AGAIN[0]
 

@@ -17,11 +17,12 @@ def register(subparsers) -> None:
         "found through the cover letter's links to earlier versions, '(was ...)' subjects, identical "
         "patch titles, another author continuing the numbering), and the threads that follow up on "
         "it (pull requests listing its patches, Fixes: and Revert of its patches, the author's "
-        "postings linking it), each with how it was linked, the evidence and a confidence. Per "
+        "postings linking it, a later series of the author's taking it up again under a new "
+        "numbering), each with how it was linked, the evidence and a confidence. Per "
         "version: date, patches, who took part, trailers given, each person's stance; the "
         "objection ledger (raised in vN, addressed in a later changelog or the author's reply, "
         "objector agreeing later) and the outcome (applied, merged, pull request, reverted, NACK "
-        "standing, withdrawn, abandoned). TARGET is a Message-ID, a lore URL, or an LWN article "
+        "standing, refused, withdrawn, replaced by a later series, abandoned). TARGET is a Message-ID, a lore URL, or an LWN article "
         "(URL or saved page): then every debate the article links.")
     p.add_argument("target", metavar="MSGID|ARTICLE", help="Message-ID (with or without <>), lore URL, or LWN article")
     p.add_argument("--overrides", metavar="FILE", help="debates TOML file adding or cutting links (see data/debates/example.toml)")
@@ -47,6 +48,23 @@ def _is_article(target: str) -> bool:
         return False
 
 
+def _check_path(target: str) -> None:
+    """A target that can only be a saved article's path (no '@', a '/' or an .html/.txt name)
+    that is not a readable file: say so, not 'expected a Message-ID'."""
+    from pathlib import Path
+
+    from hookdebate.errors import HookdebateError
+
+    t = target.strip()
+    if "@" in t or "://" in t or not t or not ("/" in t or t.lower().endswith((".html", ".htm", ".txt"))):
+        return
+    p = Path(t)
+    if p.is_dir():
+        raise HookdebateError(f"{t}: is a directory (expected a Message-ID, a lore URL or an LWN article page)")
+    if not p.exists():
+        raise HookdebateError(f"{t}: no such file (expected a Message-ID, a lore URL or an LWN article page)")
+
+
 def run(args) -> int:
     from hookdebate.debate import article_debates, gather_debate
     from hookdebate.errors import HookdebateError
@@ -54,6 +72,7 @@ def run(args) -> int:
 
     if args.min_confidence is not None and not 0 <= args.min_confidence <= 1:
         raise HookdebateError(f"--min-confidence {args.min_confidence}: expected a number from 0 to 1")
+    _check_path(args.target)
     store = Store(resolve_db(args), create=False)
     kw = {"overrides": args.overrides, "stance": not args.no_stance, "min_confidence": args.min_confidence}
     if _is_article(args.target):
