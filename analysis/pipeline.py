@@ -490,6 +490,11 @@ def _learned_evidence(model, rule: MessageStance, label: str, conf: float, c) ->
         ev = ()
     if not ev and label != "neutral":
         ev = tuple(Evidence(rule.message_id, t) for t in rank_evidence(model, c.sentences, label))
+    elif ev and label != "neutral" and all(_VERDICT_TRAILER.match(e.quote.strip()) for e in ev):
+        # a trailer says the side; the writer's own words say why, and those are what a
+        # journalist quotes ("This looks much better!" above "Acked-by: ...")
+        words = [t for t in rank_evidence(model, c.sentences, label, k=1) if not _VERDICT_TRAILER.match(t.strip())]
+        ev = tuple(Evidence(rule.message_id, t) for t in words) + ev
     return MessageStance(rule.message_id, rule.author, label, conf, ev)
 
 
@@ -526,6 +531,8 @@ def _learned_positions(model, people, ordered, author_of, stance_of, probs_of, p
             ev.append(Evidence(c.message_id, c.text))
         seen: set = set()
         ev = [e for e in ev if not (e.quote in seen or seen.add(e.quote))]
+        # the person's own words before the trailers that only name a side
+        ev.sort(key=lambda e: bool(_VERDICT_TRAILER.match(e.quote.strip())))
         out.append(Position(p.person_id, p.name, p.addresses, len(mids), stance, conf, tuple(ev[:3])))
     return tuple(out)
 
@@ -886,5 +893,7 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=(), autom
         # the same words sent twice (a resend, a reply to two branches) are one piece of evidence
         seen: set = set()
         ev = [e for e in ev if not (e.quote in seen or seen.add(e.quote))]
+        # the person's own words before the trailers that only name a side
+        ev.sort(key=lambda e: bool(_VERDICT_TRAILER.match(e.quote.strip())))
         out.append(Position(p.person_id, p.name, p.addresses, len(mids), stance, conf, tuple(ev[:3])))
     return tuple(out)

@@ -7,14 +7,16 @@ inner CV on those folds only) and the cue rules (the anchor: `analyze(stance="ru
 per person and per message (non-proposer messages too: the proposer's are support by
 convention), accuracy and macro-F1, confusion matrices, a reliability table for person
 confidence, how many people the report would show as "unclear", the inter-annotator
-agreement (Cohen's kappa) on the threads read twice, and analysis speed in words/s
-against spaCy's tokenizer alone in the same run.
+agreement (Cohen's kappa) on the threads read twice, how often the evidence shown for a
+person read right is the sentence the annotator would quote (the fold's model against the
+rules), and analysis speed in words/s against spaCy's tokenizer alone in the same run.
 
     .venv/bin/python bench/bench_stance.py [--folds 5] [--errors]
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -64,6 +66,51 @@ def agreement() -> dict:
             "message_agree": sum(x == y for x, y in zip(ma, mb)) / max(1, len(ma)),
             "people": len(pa), "person_kappa": kappa(pa, pb),
             "person_agree": sum(x == y for x, y in zip(pa, pb)) / max(1, len(pa))}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9_]+", text.lower())
+
+
+def quote_matches(key: str, shown: list[str]) -> bool:
+    """Is the annotator's key quote among the evidence shown: one contains the other, or
+    they share at least half of the key quote's words (sentence splits differ)?"""
+    k = " ".join(_words(key))
+    kw = set(_words(key))
+    for e in shown:
+        ew = " ".join(_words(e))
+        if k and ew and (k in ew or ew in k):
+            return True
+        if kw and len(kw & set(_words(e))) >= len(kw) / 2:
+            return True
+    return False
+
+
+def evidence_agreement(threads, cfg) -> dict:
+    """Per person read right (not the proposer) with an annotated key quote: does the shown
+    evidence hold it? The fold's model (trained without the thread) against the rules."""
+    from analysis.pipeline import analyze
+    from analysis.stance_train import folds, train
+    from scraper import iter_mbox
+
+    out = {"model": [0, 0], "rules": [0, 0]}
+    for test in folds(threads, cfg["cv"]["folds"]):
+        held = set(test)
+        model = train([t for i, t in enumerate(threads) if i not in held], cfg)
+        for i in test:
+            t = threads[i]
+            msgs = list(iter_mbox(t.ann.mbox))
+            for reader, a in (("model", analyze(msgs, stance=model)), ("rules", t.analysis)):
+                for gp in t.ann.people:
+                    key = gp.get("key_quote")
+                    if not key or gp.get("ambiguous") or gp.get("bot") or gp["stance"] == "neutral":
+                        continue
+                    pred = match_person(gp, a.positions, a.author_of)
+                    if pred is None or pred.stance != gp["stance"] or pred.person_id == a.extra.get("proposer"):
+                        continue
+                    out[reader][1] += 1
+                    out[reader][0] += quote_matches(key, [e.quote for e in pred.evidence])
+    return out
 
 
 def confusion(rows: list[dict], key: str) -> str:
@@ -148,6 +195,11 @@ def main() -> int:
     print(f"\ninter-annotator agreement ({ag['threads']} threads read twice, independently):")
     print(f"  per message: kappa {ag['message_kappa']:.3f} (raw agreement {ag['message_agree']:.3f}, {ag['messages']} messages)")
     print(f"  per person:  kappa {ag['person_kappa']:.3f} (raw agreement {ag['person_agree']:.3f}, {ag['people']} people)")
+    ev = evidence_agreement(threads, cfg)
+    print("\nevidence: the annotator's key quote among the evidence shown, people read right (not the proposer):")
+    for reader in ("model", "rules"):
+        k, n = ev[reader]
+        print(f"  {reader:<6} {k:>4}/{n:<4} = {k / max(1, n):.3f}")
     print(f"\nspeed: analysis of {words:,} words in {t_an:.1f}s = {words / t_an:,.0f} words/s; "
           f"spaCy tokenizer alone {t_tok:.2f}s (analysis is {t_an / t_tok:.1f}x the tokenizer); cross-validation {t_cv:.1f}s")
     if args.errors:
