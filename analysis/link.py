@@ -52,10 +52,13 @@ def names_operation(text: str, scenario: dict | None) -> bool:
     named = {fam for fam, rxs in _OP_MENTIONS.items() if any(r.search(text) for r in rxs)}
     if scenario is None:
         return bool(named)
+    ops = {f for f in scenario_features(scenario) if f.startswith(("op:", "token:"))}
+    claimed = claim_features(text, load_rules())
+    if "op:bpffs_set_option" in claimed and "op:bpffs_set_option" not in ops:
+        return False   # about a bpffs mount option (its values name commands and types), not their outcome
     if _family(scenario) in named:
         return True
-    ops = {f for f in scenario_features(scenario) if f.startswith(("op:", "token:"))}
-    return bool(ops & claim_features(text, load_rules()))
+    return bool(ops & claimed)
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,10 @@ def load_rules(path: str | None = None) -> dict:
             "proposal_re": comp(raw.get("proposal_cues", [])),
             "explicit_re": comp(raw.get("explicit_scenario_cues", [])),
             "counterfactual_re": comp(raw.get("counterfactual_cues", [])),
-            "code_re": comp(raw.get("code_cues", []))}
+            "code_re": comp(raw.get("code_cues", [])),
+            "instruction_re": comp(raw.get("instruction_cues", [])),
+            "lead_in_re": comp(raw.get("lead_in_cues", [])),
+            "unmodeled_re": {k: comp(v) for k, v in raw.get("unmodeled_subjects", {}).items() if not k.startswith("_")}}
 
 
 def _text_concepts(text: str, rules: dict) -> tuple[str, ...]:
@@ -300,6 +306,8 @@ def _predicts(text: str, rule: dict | None, rules: dict) -> str | None:
     text = _VERSUS.sub(" ", text)
     if any(r.search(text) for r in rules.get("code_re", ())):
         return None  # C code or a code comment quoted as prose: "-> creation failed" is no statement
+    if any(r.search(text) for r in rules.get("lead_in_re", ())):
+        return None  # "Example below shows ...:" introduces what follows and states no outcome itself
     if rule is not None:
         said, at = _allow_or_deny(text, rule)
         defer = min((m.start() for r in rule["defer_re"] if (m := r.search(text))), default=None)
@@ -423,6 +431,9 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
         elif predicts is not None:
             last_predicts[claim.message_id] = predicts
         hedged = any(r.search(claim.text) for r in rules["counterfactual_re"])
+        unmodeled = unmodeled_subject(claim.text, rules)
+        if any(r.search(claim.text) for r in rules["instruction_re"]):
+            unmodeled = "an instruction to the patch's author (what to do), not what the kernel does"
         verdicts = []
         for sid in candidates:
             v = _replay(cat[sid], kernel)
@@ -430,9 +441,11 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
                 continue
             scenarios[sid] = (cat[sid].source, cat[sid].scenario_json())
             direct = names_operation(claim.text, cat[sid].scenario_json())
-            verdicts.append(_judge(claim, sid, v, predicts, rule, hedged, inherited, direct))
+            verdicts.append(_judge(claim, sid, v, predicts, rule, hedged, inherited, direct, unmodeled))
             if len(verdicts) == 2:
                 break
+        # a direct fit first: the claim's own situation is what the report and the map show
+        verdicts.sort(key=lambda v: v.fit != "direct")
         unjudged = None if verdicts else "no catalog scenario covers these concepts under " + kernel
         links.append(ClaimLink(claim.claim_id, True, concepts, kernel, kreason, rule["name"] if rule else None,
                                rule.get("question") if rule else None, explicit, predicts, tuple(verdicts), unjudged))
@@ -451,8 +464,20 @@ def _scen_features(entry) -> frozenset:
 STAND_IN = "stand-in scenario"
 
 
+def unmodeled_subject(text: str, rules: dict) -> str | None:
+    """The subject the model does not cover that the claim speaks of (rules.json
+    'unmodeled_subjects': BPF helpers and kfuncs, the verifier, ...), unless the claim also names a
+    bpf() command the model replays (then that command is what it states an outcome for)."""
+    for name, rxs in rules.get("unmodeled_re", {}).items():
+        if any(r.search(text) for r in rxs):
+            if any(f.startswith("op:BPF_") for f in claim_features(text, rules)):
+                return None
+            return name
+    return None
+
+
 def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, hedged: bool = False,
-           inherited: bool = False, direct: bool = True) -> ClaimVerdict:
+           inherited: bool = False, direct: bool = True, unmodeled: str | None = None) -> ClaimVerdict:
     """A finding (supports / contradicts) needs a direct fit: the claim names the replayed operation
     and states an outcome the model decides. A stand-in scenario (the rule's general question, the
     claim naming no operation it replays) is replayed for context only, never a finding."""
@@ -464,6 +489,9 @@ def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, h
                            f"replayed for context ({what})")
     elif hedged:
         s, reason = None, f"conditional or hedged claim (a counterfactual the model cannot check); replayed {what}"
+    elif unmodeled:
+        s, reason = None, (f"{unmodeled}; replayed for context ({what})" if unmodeled.startswith("an instruction")
+                           else f"about {unmodeled}, which the model does not cover; replayed for context ({what})")
     elif predicts is None:
         s, reason = None, f"the claim states no outcome (allow or deny) the model could check; replayed {what}"
     elif predicts == "defer":

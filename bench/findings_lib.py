@@ -1,0 +1,91 @@
+"""Presented findings of hookdebate on a set of threads, keyed so that a reader's labels
+(tests/data/findings/labels.json) stay attached to them (bench/bench_findings.py, tests/test_findings.py).
+
+A *presented finding* is what a reader of `hookdebate claims` or of the report is told: a verdict
+that supports or contradicts a claim (every such verdict `claims` prints; the report and the
+argument map show each claim's first). Its key is the message, a digest of the claim's text, the
+scenario, the kernel and the verdict, so a label survives claim renumbering."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FINDINGS = ROOT / "tests" / "data" / "findings"
+ANCHOR_RULES = FINDINGS / "rules-before.json"   # data/link/rules.json as it was before these labels were read
+
+# a semantic claim's subject, from the concepts it cites (first match wins)
+SUBJECTS = (
+    ("vm_enough_memory", ("vm_enough_memory",)),
+    ("user namespaces", ("user namespace", "init namespace", "create_user_ns", "userns")),
+    ("bpf", ("bpf", "BPF", "map_create", "btf", "BTF", "token")),
+    ("capabilities", ("CAP_", "capab", "capable")),
+    ("LSM hooks", ("LSM", "hook", "call_int_hook", "SELinux", "AppArmor", "Smack", "Landlock")),
+)
+
+
+def finding_key(message_id: str, claim_text: str, scenario: str, kernel: str, supports: bool) -> str:
+    h = hashlib.sha1(" ".join(claim_text.split()).encode()).hexdigest()[:10]
+    return f"{message_id}|{h}|{scenario}|{kernel}|{'supports' if supports else 'contradicts'}"
+
+
+def thread_files(directory: Path = FINDINGS) -> list[Path]:
+    return sorted(directory.glob("*.mbox.gz"))
+
+
+def analyze_thread(path: Path):
+    import analysis
+    from scraper import iter_mbox
+
+    # the cue rules' stance: findings do not depend on the stance model (and it loads faster)
+    return analysis.analyze(list(iter_mbox(path)), stance="rules")
+
+
+def subject_of(cites) -> str:
+    for name, keys in SUBJECTS:
+        if any(k in c for c in cites for k in keys):
+            return name
+    return "other"
+
+
+def presented(path: Path, a, rules_path: str | None = None) -> dict:
+    """The presented findings of one analyzed thread under the given link rules, and what became of
+    each semantic claim (by subject: finding, stand-in, cannot judge and why, no modeled kernel)."""
+    from analysis.link import link_claims
+    from hookdebate.report.data import build
+
+    linked = link_claims(a, rules_path=rules_path)
+    report = build(a, linked)
+    claims = {c.claim_id: c for c in a.claims}
+    out, fates = [], Counter()
+    for entry in report["claims"]:
+        if not entry["semantic"]:
+            continue
+        link = linked.link(entry["id"])
+        c = claims[entry["id"]]
+        subject = subject_of(c.cites)
+        vs = link.verdicts if link else ()
+        if not vs:
+            fate = "no modeled kernel" if link is None or link.kernel is None else "no scenario"
+        elif vs[0].supports_claim is not None:
+            fate = "finding"
+        elif vs[0].fit == "stand-in":
+            fate = "stand-in"
+        else:
+            fate = "cannot judge: " + vs[0].reason.split(";")[0].split(",")[0].split(":")[0]
+        fates[(subject, fate)] += 1
+        for k, v in enumerate(vs):
+            if v.supports_claim is None:
+                continue
+            out.append({"key": finding_key(c.message_id, c.text, v.scenario_id, v.kernel, v.supports_claim),
+                        "thread": path.name, "message_id": c.message_id, "claim": c.text,
+                        "scenario": v.scenario_id, "kernel": v.kernel, "outcome": v.outcome,
+                        "verdict": "supports" if v.supports_claim else "contradicts", "first": k == 0,
+                        "decided_by": list(v.trace[-1]) if v.trace else None})
+    return {"thread": path.name, "kernel": linked.kernel, "findings": out, "fates": fates}
+
+
+def load_labels(directory: Path = FINDINGS) -> dict:
+    return json.loads((directory / "labels.json").read_text())

@@ -1,0 +1,84 @@
+"""Presented findings on archive threads no rule was written from (issue 12, Deliver 6): the labels
+in tests/data/findings/labels.json were given by reading each finding against its claim and trace;
+bench/bench_findings.py prints the precision. Here: the labels are complete and reasoned, the
+current rules present no finding the labels call wrong and none that nobody read, and the general
+fixes made after reading them hold on their own."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from findings_lib import ANCHOR_RULES, FINDINGS, analyze_thread, load_labels, presented, thread_files  # noqa: E402
+
+LABELLED_THREADS = ("2023-add-a-sysctl-option-to-disable-bpf-offensive-hel.mbox.gz",
+                    "2024-01-24-bpf-align-cap-net-admin-checks-with-bpf-capable-.mbox.gz")
+
+
+def test_labels_are_complete_and_reasoned():
+    lab = load_labels()
+    files = {p.name for p in thread_files()}
+    assert len(files) >= 20 and set(lab["threads"]) == files
+    assert sum(t["modeled"] for t in lab["threads"].values()) >= 20
+    for key, v in lab["labels"].items():
+        assert v["label"] in ("right", "wrong") and len(v["reason"]) > 40, key
+        assert v["thread"] in files and key.count("|") == 4
+    assert ANCHOR_RULES.exists()
+
+
+@pytest.fixture(scope="module")
+def analyses():
+    return {name: analyze_thread(FINDINGS / name) for name in LABELLED_THREADS}
+
+
+def test_presented_findings_are_read_and_none_is_wrong(analyses):
+    labels = load_labels()["labels"]
+    for name, a in analyses.items():
+        for f in presented(FINDINGS / name, a)["findings"]:
+            assert f["key"] in labels, f"unread finding {f['key']}: label it (bench/bench_findings.py --list)"
+            assert labels[f["key"]]["label"] == "right", (f["claim"][:80], labels[f["key"]]["reason"])
+
+
+def test_the_anchor_rules_still_present_the_labelled_wrong_findings(analyses):
+    """The anchor of the benchmark (the rules before) is measured, not remembered: its findings on
+    the offensive-helpers thread are the two labelled wrong (a claim about BPF helpers replayed as
+    a container creating a map and asking capable(CAP_BPF))."""
+    labels = load_labels()["labels"]
+    name = LABELLED_THREADS[0]
+    got = presented(FINDINGS / name, analyses[name], str(ANCHOR_RULES))["findings"]
+    assert len(got) == 2 and all(labels[f["key"]]["label"] == "wrong" for f in got)
+
+
+def test_general_fixes():
+    from analysis.link import _predicts, load_rules, names_operation, unmodeled_subject
+
+    rules = load_rules()
+    assert unmodeled_subject("programs with CAP_BPF can use dangerous helpers such as bpf_probe_read_user", rules) \
+        == "BPF helpers and kfuncs"
+    assert unmodeled_subject("the verifier rejects the program", rules) == "the BPF verifier"
+    assert unmodeled_subject("capable() emits an audit record on denial", rules) == "audit records"
+    assert unmodeled_subject("a bpf prog returning 1 from file_alloc_security makes the kernel panic", rules)
+    # naming a bpf() command the model replays keeps the claim judgeable
+    assert unmodeled_subject("BPF_PROG_LOAD of a program using helpers needs CAP_BPF", rules) is None
+    assert unmodeled_subject("BPF_MAP_CREATE needs CAP_BPF", rules) is None
+    # a lead-in and a shell transcript state no outcome
+    assert _predicts("Example below shows various ways to specify options through mount:", None, rules) is None
+    assert _predicts("$ sudo mount -t bpf bpffs /sys/fs/bpf/token -o delegate_cmds=any", None, rules) is None
+    # a claim about bpffs mount option values is no test of a map creation
+    scen = {"task": {"userns": "child", "caps": {}}, "token": {"userns": "child"},
+            "op": {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_ARRAY", "with_token": True}}
+    assert not names_operation('"MAP_create" is a valid value for delegate_cmds options, "array" for map types', scen)
+    assert names_operation("a token lets the container create the map", scen)
+
+
+def test_bpf_token_series_of_january_2024_is_judged_against_v6_9(analyses):
+    from analysis.link import link_claims
+
+    linked = link_claims(analyses[LABELLED_THREADS[1]])
+    kernels = {x.kernel for x in linked.links if x.semantic}
+    assert "v6.9" in kernels      # claims of the series' patches: the series is v6.9's code
+    assert linked.kernel is None  # the thread's own date (6.8 in development) has no modeled kernel
