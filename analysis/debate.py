@@ -174,6 +174,8 @@ class Head(NamedTuple):
 
 
 _RFC_TAG = re.compile(r"^\s*\[[^\]]*\bRFC\b", re.I)
+# a stable backport: '[PATCH 4.4 1/2]', '[PATCH 5.10.y]', '[PATCH stable]', '[PATCH AUTOSEL 6.1 ...]'
+_BACKPORT = re.compile(r"^\s*\[[^\]]*(\b\d+\.\d+(\.\d+|\.y)?\b|\bstable\b|\bAUTOSEL\b)[^\]]*\]", re.I)
 _PART_LATE = re.compile(r"^\s*\[[^\]]*?\b0*(\d+)/\d+\b[^\]]*\]")  # '[PATCH 0/2 v2]': the part before the version
 
 
@@ -733,6 +735,8 @@ def _predecessors(post: Posting, P: Postings) -> list[tuple[Posting, Link]]:
     (a refused proposal reposted as 'Reintroduce ...' v1, v2): two or more patch titles (or all
     of a small series') identical, and the numbers do not continue the earlier series."""
     out = []
+    if _BACKPORT.match(post.subject):
+        return out  # a stable backport carries the patches, it does not take the work up again
     counts: dict[str, set[str]] = defaultdict(set)
     for t in post.patch_titles:
         if len(t.split()) < 3:
@@ -1270,7 +1274,7 @@ def outcome(debate: Debate, vers: list[dict], objs: list[dict], archive_end: dat
     # a later series by the author that takes the work up again under a new name and numbering
     successors = sorted((f for f in debate.followups if debate.links.get(f.root) and debate.links[f.root].how == "successor"
                          and (last is None or f.date > last.date)), key=lambda p: p.date)
-    if successors:
+    if successors and state not in ("reverted", "merged", "applied", "in a pull request"):
         s0 = successors[0]
         replaced_by = {"root": s0.root, "subject": s0.subject, "version": s0.version}
         evidence.append({"what": "taken up again", "by": s0.author_name or s0.author, "message_id": s0.root,

@@ -298,14 +298,15 @@ HORNET_AGAIN = ["20251211021257.1208712-1-bboscaccy@linux.microsoft.com", "20260
 
 @pytest.fixture(scope="module")
 def renumbered():
-    """Real extract (tests/data/debate-check.mbox.gz, 85 messages of the archive read at issue 14's
+    """Real extract (tests/data/debate-check.mbox.gz, 95 messages of the archive read at issue 14's
     check): an LSM's three versions, NACKed, then taken up again half a year later as
     '[RFC 00/11] Reintroduce ...' and '[PATCH v2 00/10] Reintrodce ...' (sic) sharing two patch
     titles, and the author's posting in between that links a reviewer's reply; a proposal posted three times as RFC and refused by the maintainer on the last; a
     series' v2 (with its author's 'I will drop this patch' under one part) and v7 with the
     patchwork bot's 'This series was applied'; a two-patch series renamed at v2 whose v2 of one
     patch was first sent alone into v1's thread, whose covers say '[PATCH 0/2 v2]' and whose parts
-    carry no version; a maintainer's review of a patch and its author's point-by-point answer."""
+    carry no version; a maintainer's review of a patch and its author's point-by-point answer; a
+    series' v4 and v5 and the stable backport of two of its patches by the same author."""
     from analysis.debate import Corpus, Postings
     from scraper import iter_mbox
 
@@ -447,3 +448,32 @@ def test_the_authors_answer_is_read_under_the_point_it_answers(renumbered):
     assert D._cues()["addressed"].search("I can do that.")
     # 'It seemed like a good idea at the time' answers another point, and agrees with nothing
     assert not D._cues()["addressed"].search("It seemed like a good idea at the time, but a rose by any other name still has thorns.")
+
+
+def test_a_stable_backport_is_not_the_series_taken_up_again(renumbered):
+    """'[PATCH 4.4 1/2] binder: ...' after v5 carries v5's patches to an old kernel: not a
+    successor series, so nothing 'replaced' the series."""
+    from analysis import debate as D
+
+    c, _ = renumbered
+    d = _gather(renumbered, "20211012165614.2873369-1-tkjos@google.com")
+    assert sorted(p.version for p in d.series) == [4, 5]
+    assert not any(d.links[p.root].how == "successor" for p in d.followups)
+    D.load_bodies(d, c)
+    out = D.outcome(d, D.versions(d), [])
+    assert out["replaced_by"] is None and out["state"] != "replaced"
+
+
+def test_a_reviewers_local_apply_is_not_a_merge():
+    """Real sentences of the archive: a reviewer applying a diff to test it is no merge; the
+    patchwork bot's notice and a maintainer's 'applied to <tree>' are."""
+    from analysis.debate import _cues
+
+    c = _cues()
+
+    def applied(s):
+        return bool(c["applied"].search(s)) and not c["not_applied"].search(s)
+
+    assert not applied("Here's the diff I applied on top of the selftests you sent.")
+    assert applied("This series was applied to bpf/bpf-next.git (master) by Alexei Starovoitov <ast@kernel.org>:")
+    assert applied("Thanks, applied to ipe/next.")
