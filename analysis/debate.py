@@ -1020,6 +1020,9 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
     for p in debate.series:
         title_words |= _content_words(p.title)
     ledger = []
+    # a later support counts as the objector agreeing only when the analysis is this sure of it
+    # (a weak 'support' is often a review comment on the next version); Acks and Reviews always do
+    agree_min = float(cues.get("agreed_min_confidence", 0.7))
     for v in ordered:
         for name, st in by_version_stance.get(v, {}).items():
             if st["stance"] not in ("oppose", "mixed") or not st.get("message_id"):
@@ -1068,7 +1071,7 @@ def objections(debate: Debate, by_version_stance: dict, vers: list[dict]) -> lis
             # 3. did the objector agree afterwards (a later support, or an Ack/Review)
             for later in (x for x in ordered if x > v):
                 st2 = by_version_stance.get(later, {}).get(name)
-                if st2 and st2["stance"] == "support":
+                if st2 and st2["stance"] == "support" and (st2.get("confidence") or 0) >= agree_min:
                     entry["objector_agreed"] = {"how": f"supports v{later}", "evidence": st2.get("quote"), "message_id": st2.get("message_id")}
                     break
                 ver = next(x for x in vers if x["version"] == later)

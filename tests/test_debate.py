@@ -477,3 +477,26 @@ def test_a_reviewers_local_apply_is_not_a_merge():
     assert not applied("Here's the diff I applied on top of the selftests you sent.")
     assert applied("This series was applied to bpf/bpf-next.git (master) by Alexei Starovoitov <ast@kernel.org>:")
     assert applied("Thanks, applied to ipe/next.")
+
+
+def test_a_weak_later_support_is_not_the_objector_agreeing(corpus):
+    """On the real v1..v5 debate: a reviewer's objection on v1 followed by a 'support' read at
+    0.5 on v3 (often a review comment on the next version) is not agreement; at 0.9 it is."""
+    from analysis import debate as D
+
+    c, _ = corpus
+    d = _gather(corpus, USERNS_V5)
+    D.load_bodies(d, c)
+    vers = D.versions(d)
+    mid = next(m for m in d.series[0].message_ids if m != d.series[0].root)
+    obj = {"stance": "oppose", "confidence": 0.9, "quote": "This hook seems backwards.", "message_id": mid,
+           "addresses": ["reviewer@example.org"]}
+
+    def agreed(conf):
+        later = {"stance": "support", "confidence": conf, "quote": "Looks fine.", "message_id": mid,
+                 "addresses": ["reviewer@example.org"]}
+        ledger = D.objections(d, {1: {"A Reviewer": obj}, 3: {"A Reviewer": later}}, vers)
+        return next(o for o in ledger if o["by"] == "A Reviewer")["objector_agreed"]
+
+    assert agreed(0.5) is None
+    assert agreed(0.9)["how"] == "supports v3"
