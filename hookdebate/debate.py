@@ -23,11 +23,7 @@ def _analyze_cached(store: Store):
         if cached is not None:
             return cached
         result = analysis.analyze(messages)
-        import pickle
-
-        with store.db.conn:
-            store.db["analysis_cache"].upsert({"root_id": key, "digest": digest, "blob": pickle.dumps(result)},
-                                              pk="root_id")
+        store.save_cached(result, digest, key)
         return result
 
     return run

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+import os
 import sqlite3
 import sys
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
@@ -71,7 +72,63 @@ from hookdebate.errors import HookdebateError
 from hookdebate.store_threads import ThreadIndexMixin
 from mailrecords import Message
 
-SCHEMA_VERSION = 1
+# PRAGMA user_version of the schema this code writes. 0: a database from before versions
+# (its analysis cache and debate index were pickles; migrated by dropping them, they are
+# caches). 2: JSON caches (analysis.output), WAL. A higher one is refused (a newer hookdebate).
+SCHEMA_VERSION = 2
+
+# The schema, as plain SQL run in one write transaction (sqlite-utils' create() and
+# enable_fts() commit as they go, which two processes creating one database at once race on).
+# It is the SQL sqlite-utils made for databases of schema 0, so those read the same.
+_SCHEMA_SQL = [
+    """CREATE TABLE IF NOT EXISTS "messages" ("message_id" TEXT PRIMARY KEY, "subject" TEXT,
+       "from_name" TEXT, "from_address" TEXT, "date" TEXT, "date_utc" TEXT, "date_raw" TEXT,
+       "in_reply_to" TEXT, "references" TEXT, "body" TEXT, "raw" BLOB NOT NULL, "origin" TEXT,
+       "to" TEXT, "cc" TEXT, "list_ids" TEXT, "duplicate_of_archive" INTEGER)""",
+    'CREATE INDEX IF NOT EXISTS "idx_messages_date_utc" ON "messages" ("date_utc")',
+    """CREATE VIRTUAL TABLE IF NOT EXISTS "messages_fts" USING FTS5 ("subject", "body",
+       tokenize='porter', content="messages")""",
+    """CREATE TRIGGER IF NOT EXISTS "messages_ai" AFTER INSERT ON "messages" BEGIN
+  INSERT INTO "messages_fts" (rowid, "subject", "body") VALUES (new.rowid, new."subject", new."body");
+END""",
+    """CREATE TRIGGER IF NOT EXISTS "messages_ad" AFTER DELETE ON "messages" BEGIN
+  INSERT INTO "messages_fts" ("messages_fts", rowid, "subject", "body") VALUES('delete', old.rowid, old."subject", old."body");
+END""",
+    """CREATE TRIGGER IF NOT EXISTS "messages_au" AFTER UPDATE ON "messages" BEGIN
+  INSERT INTO "messages_fts" ("messages_fts", rowid, "subject", "body") VALUES('delete', old.rowid, old."subject", old."body");
+  INSERT INTO "messages_fts" (rowid, "subject", "body") VALUES (new.rowid, new."subject", new."body");
+END""",
+    # extra copies of a Message-ID that an archive stores more than once
+    """CREATE TABLE IF NOT EXISTS "message_duplicates" ("message_id" TEXT, "sha256" TEXT, "raw" BLOB,
+       "origin" TEXT, PRIMARY KEY ("message_id", "sha256"))""",
+    'CREATE TABLE IF NOT EXISTS "people" ("person_id" TEXT PRIMARY KEY, "name" TEXT)',
+    'CREATE TABLE IF NOT EXISTS "addresses" ("address" TEXT PRIMARY KEY, "person_id" TEXT, "names" TEXT)',
+    """CREATE TABLE IF NOT EXISTS "thread_edges" ("message_id" TEXT PRIMARY KEY, "parent_id" TEXT,
+       "root_id" TEXT, "position" INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS "message_stances" ("message_id" TEXT PRIMARY KEY, "root_id" TEXT,
+       "author" TEXT, "stance" TEXT, "confidence" REAL, "evidence" TEXT)""",
+    """CREATE TABLE IF NOT EXISTS "positions" ("root_id" TEXT, "person_id" TEXT, "name" TEXT,
+       "messages" INTEGER, "stance" TEXT, "confidence" REAL, "evidence" TEXT,
+       PRIMARY KEY ("root_id", "person_id"))""",
+    """CREATE TABLE IF NOT EXISTS "claims" ("claim_id" TEXT PRIMARY KEY, "root_id" TEXT, "message_id" TEXT,
+       "author" TEXT, "text" TEXT, "type" TEXT, "cites" TEXT, "responds_to" TEXT, "relation" TEXT)""",
+    """CREATE TABLE IF NOT EXISTS "scenarios" ("scenario_id" TEXT, "root_id" TEXT, "source" TEXT,
+       "body" TEXT, PRIMARY KEY ("root_id", "scenario_id"))""",
+    """CREATE TABLE IF NOT EXISTS "verdicts" ("root_id" TEXT, "claim_id" TEXT, "scenario_id" TEXT,
+       "kernel" TEXT, "outcome" TEXT, "supports_claim" INTEGER, "reason" TEXT, "trace" TEXT,
+       PRIMARY KEY ("root_id", "claim_id", "scenario_id", "kernel"))""",
+    # blob: an analysis.output document (JSON text, never anything executable)
+    'CREATE TABLE IF NOT EXISTS "analysis_cache" ("root_id" TEXT PRIMARY KEY, "digest" TEXT, "blob" BLOB)',
+    'CREATE TABLE IF NOT EXISTS "state" ("key" TEXT PRIMARY KEY, "value" TEXT)',
+    # the debate postings index: one analysis.output document (JSON)
+    'CREATE TABLE IF NOT EXISTS "debate_index" ("name" TEXT PRIMARY KEY, "key" TEXT, "doc" TEXT)',
+]
+
+# What makes a database hookdebate's: these tables with (at least) these columns.
+_REQUIRED = {
+    "messages": set(),  # filled below from _MESSAGE_COLUMNS
+    "messages_fts": {"subject", "body"},
+}
 
 # Message columns that are plain text; tuples are stored as JSON lists.
 _TUPLE_COLUMNS = ("references", "to", "cc", "list_ids")
@@ -85,6 +142,10 @@ class IngestResult:
 
 
 _MESSAGE_COLUMNS = tuple(Message.__dataclass_fields__)
+_REQUIRED["messages"] = {*_MESSAGE_COLUMNS, "date_utc"}
+
+_BUSY_MS = 30_000  # how long any statement waits for a lock
+_WAIT_MS = 600_000  # how long a write waits for another process's write, once it said so
 
 
 def _message_values(message: Message) -> tuple:
@@ -118,77 +179,181 @@ _INSERT_MESSAGE = "insert into messages ({}) values ({})".format(
 
 
 class Store(ThreadIndexMixin):
-    """A hookdebate database. Create with a path; the schema is made on first use."""
+    """A hookdebate database. Create with a path; the schema is made on first use.
 
-    def __init__(self, path: str | Path, create: bool = True):
+    A database is refused without being changed when it is not hookdebate's (no `messages`
+    table with the columns written here, or its full-text index missing) or when a newer
+    hookdebate made it (PRAGMA user_version above SCHEMA_VERSION); one of schema 0 is migrated.
+    Journal mode WAL: readers never wait for a writer, and read a consistent snapshot (see
+    snapshot()); writers take turns (write(): one waits and says so)."""
+
+    def __init__(self, path: str | Path, create: bool = True, notice=None):
         """create=False: the commands that only read (thread, positions, claims)
         refuse a path where no database is, instead of leaving an empty one (and its
-        directories) behind a typo."""
+        directories) behind a typo. notice: called with a one-line message when a write
+        waits for another process (default: printed on stderr)."""
         self.path = Path(path)
+        self.notice = notice or (lambda text: print(f"hookdebate: {text}", file=sys.stderr, flush=True))
         if not create and str(path) != ":memory:" and not self.path.exists():
             raise HookdebateError(f"{path}: no hookdebate database there; run 'hookdebate ingest SOURCE --db {path}' first")
         try:
             if str(path) != ":memory:":
+                if self.path.is_dir():
+                    raise HookdebateError(f"{path}: is a directory, not a hookdebate database")
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # sqlite-utils on first use, without plugins (no scan of every package's entry points)
-                self.db = _LazyDatabase(sqlite3.connect(str(self.path)))
+                self.db = _LazyDatabase(sqlite3.connect(str(self.path), timeout=_BUSY_MS / 1000))
             else:
                 self.db = _LazyDatabase(sqlite3.connect(":memory:"))
             self._ensure_schema()
-        except sqlite3.DatabaseError as exc:  # not SQLite, a directory, locked, read-only...
-            raise HookdebateError(f"{path}: cannot use as a hookdebate database: {exc}") from None
+        except sqlite3.DatabaseError as exc:  # not SQLite, locked, read-only...
+            raise HookdebateError(f"{path}: cannot use as a hookdebate database: {_sqlite_reason(exc)}") from None
+
+    # -- transactions -----------------------------------------------------
+    @contextmanager
+    def write(self, what: str = "write"):
+        """One write transaction (BEGIN IMMEDIATE): all of it or nothing. When another process
+        is writing, says so (self.notice) and waits up to 10 minutes. A full disk, a read-only
+        database and the like are a HookdebateError naming the database; nothing of this
+        transaction is stored then. Nested in an open transaction: a savepoint of it."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT nested_write")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO nested_write")
+                    conn.execute("RELEASE nested_write")
+                raise
+            conn.execute("RELEASE nested_write")
+            return
+        self._begin_immediate()
+        try:
+            yield
+            conn.commit()
+        except BaseException as exc:
+            if conn.in_transaction:  # SQLite rolls back by itself on some errors (SQLITE_FULL)
+                conn.rollback()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise HookdebateError(f"{self.path}: {what} failed, nothing of it was stored: "
+                                      f"{_sqlite_reason(exc)}") from None
+            raise
+
+    def _begin_immediate(self) -> None:
+        conn = self.db.conn
+        conn.execute("PRAGMA busy_timeout = 50")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise HookdebateError(f"{self.path}: cannot write: {_sqlite_reason(exc)}") from None
+            self.notice(f"{self.path}: another process is writing to this database; waiting for it "
+                        f"(up to {_WAIT_MS // 60000} minutes)")
+            conn.execute(f"PRAGMA busy_timeout = {_WAIT_MS}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise HookdebateError(f"{self.path}: cannot write: {_sqlite_reason(exc)}") from None
+            self.notice(f"{self.path}: the other writer is done; writing")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+
+    @contextmanager
+    def snapshot(self):
+        """Reads that see one state of the database however many statements they take (a read
+        transaction; in WAL mode a writer goes on meanwhile and is seen after). Inside a
+        transaction already: just that one."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.commit()  # nothing was written; ends the read transaction
 
     # -- schema -----------------------------------------------------------
+    def _inspect(self) -> tuple[int, dict[str, set[str]]]:
+        conn = self.db.conn
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {}
+        for (name,) in conn.execute("select name from sqlite_master where type = 'table'"):
+            tables[name] = {r[1] for r in conn.execute(f"PRAGMA table_info([{name}])")}
+        return version, tables
+
+    def _refuse_foreign(self, version: int, tables: dict[str, set[str]]) -> None:
+        if version > SCHEMA_VERSION:
+            raise HookdebateError(f"{self.path}: made by a newer hookdebate (schema {version}; this one "
+                                  f"knows up to {SCHEMA_VERSION}); use that version, or another --db")
+        for name, columns in _REQUIRED.items():
+            if name not in tables:
+                what = "its full-text index (table messages_fts) is missing" if name == "messages_fts" \
+                    else f"it has no {name} table"
+                raise HookdebateError(f"{self.path}: not a hookdebate database ({what}); "
+                                      "left unchanged; use another --db")
+            missing = columns - tables[name]
+            if missing:
+                raise HookdebateError(f"{self.path}: not a hookdebate database (table {name} lacks "
+                                      f"{', '.join(sorted(missing))}); left unchanged; use another --db")
+
     def _ensure_schema(self) -> None:
-        db = self.db
-        if "messages" not in db.table_names():
-            db["messages"].create(
-                {
-                    "message_id": str, "subject": str, "from_name": str, "from_address": str,
-                    "date": str, "date_utc": str, "date_raw": str, "in_reply_to": str, "references": str,
-                    "body": str, "raw": bytes, "origin": str, "to": str, "cc": str,
-                    "list_ids": str, "duplicate_of_archive": int,
-                },
-                pk="message_id",
-                not_null={"raw"},
-            )
-            db["messages"].create_index(["date_utc"])
-            db["messages"].enable_fts(["subject", "body"], create_triggers=True, tokenize="porter")
-        tables = {
-            # Extra copies of a Message-ID that an archive stores more than once.
-            "message_duplicates": ({"message_id": str, "sha256": str, "raw": bytes, "origin": str},
-                                   ("message_id", "sha256")),
-            "people": ({"person_id": str, "name": str}, "person_id"),
-            "addresses": ({"address": str, "person_id": str, "names": str}, "address"),
-            "thread_edges": ({"message_id": str, "parent_id": str, "root_id": str, "position": int},
-                             "message_id"),
-            "message_stances": ({"message_id": str, "root_id": str, "author": str, "stance": str,
-                                 "confidence": float, "evidence": str}, "message_id"),
-            "positions": ({"root_id": str, "person_id": str, "name": str, "messages": int,
-                           "stance": str, "confidence": float, "evidence": str},
-                          ("root_id", "person_id")),
-            "claims": ({"claim_id": str, "root_id": str, "message_id": str, "author": str,
-                        "text": str, "type": str, "cites": str, "responds_to": str,
-                        "relation": str}, "claim_id"),
-            "scenarios": ({"scenario_id": str, "root_id": str, "source": str, "body": str},
-                          ("root_id", "scenario_id")),
-            "verdicts": ({"root_id": str, "claim_id": str, "scenario_id": str, "kernel": str,
-                          "outcome": str, "supports_claim": int, "reason": str, "trace": str},
-                         ("root_id", "claim_id", "scenario_id", "kernel")),
-            "analysis_cache": ({"root_id": str, "digest": str, "blob": bytes}, "root_id"),
-            "state": ({"key": str, "value": str}, "key"),
-        }
-        for name, (columns, pk) in tables.items():
-            if name not in db.table_names():
-                db[name].create(columns, pk=pk)
-        self._ensure_thread_index_schema()
+        version, tables = self._inspect()
+        if tables:
+            self._refuse_foreign(version, tables)
+            if version == SCHEMA_VERSION and all(_table_name(q) in tables for q in _SCHEMA_SQL
+                                                 if _table_name(q)) and self._thread_index_tables_present(tables):
+                self._use_wal()
+                return
+        if not self._writable():
+            if not tables:
+                raise HookdebateError(f"{self.path}: read-only, and no hookdebate database yet")
+            if version != SCHEMA_VERSION:
+                raise HookdebateError(f"{self.path}: made by an older hookdebate (schema {version}) and "
+                                      "read-only: open it once with write access to migrate it")
+            return  # an older-shaped but current-version database: read what is there
+        self._use_wal()
+        with self.write("creating the schema"):
+            version, tables = self._inspect()  # another process may have made it meanwhile
+            if tables:
+                self._refuse_foreign(version, tables)
+            conn = self.db.conn
+            if tables and version < 2:
+                # schema 0 kept the analysis cache and the debate index as pickles: caches, so
+                # dropped (recomputed on use), never loaded
+                if "analysis_cache" in tables:
+                    conn.execute("delete from analysis_cache")
+                conn.execute("drop table if exists debate_index")
+            for sql in _SCHEMA_SQL:
+                conn.execute(sql)
+            self._ensure_thread_index_schema()
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _writable(self) -> bool:
+        if str(self.path) == ":memory:":
+            return True
+        return os.access(self.path, os.W_OK) if self.path.exists() else os.access(self.path.parent, os.W_OK)
+
+    def _use_wal(self) -> None:
+        """WAL journal (kept in the file once set). Left as it is on a read-only database."""
+        if str(self.path) == ":memory:" or not self._writable():
+            return
+        conn = self.db.conn
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; atomic always
 
     # -- messages ---------------------------------------------------------
     def add_messages(self, messages: Iterable[Message], batch_size: int = 500) -> IngestResult:
         """Store messages not yet stored (by Message-ID). Idempotent.
 
-        The whole call is one transaction (a SAVEPOINT): if the iterable raises part
-        way (a bad message in an mbox), nothing of this call is stored.
+        The whole call is one transaction (Store.write): if the iterable raises part
+        way (a bad message in an mbox) or the disk fills, nothing of this call is stored;
+        another process writing at the same time is waited for.
 
         Bulk path: once a call has more than batch_size new messages, the FTS insert
         trigger is dropped for the rest of the call and the new rows are indexed with
@@ -199,7 +364,6 @@ class Store(ThreadIndexMixin):
         terms at every statement savepoint, so more, smaller segments to merge.)
         """
         added = skipped = duplicates = 0
-        known = self.message_ids()
         batch: list[tuple] = []
         dup_rows: list[dict] = []
         conn = self.db.conn
@@ -207,10 +371,11 @@ class Store(ThreadIndexMixin):
         bulk_tried = False
         added_ids: list[str] = []  # for the thread index
         # sqlite-utils' insert_all commits after each chunk, which would leave half
-        # a failed ingest behind; plain executemany inside one savepoint keeps the
-        # whole call atomic (and is the faster path for bulk ingest).
-        conn.execute("SAVEPOINT add_messages")
-        try:
+        # a failed ingest behind; plain executemany inside one transaction keeps the
+        # whole call atomic (and is the faster path for bulk ingest). The Message-IDs
+        # already stored are read inside it: another ingest may have stored some meanwhile.
+        with self.write("storing messages"):
+            known = self.message_ids()
             for message in messages:
                 if message.message_id in known:
                     if message.duplicate_of_archive:
@@ -239,13 +404,6 @@ class Store(ThreadIndexMixin):
             if dup_rows:
                 self._insert_rows("message_duplicates", dup_rows, or_ignore=True)
             self._index_added(added_ids)
-        except BaseException:
-            conn.execute("ROLLBACK TO add_messages")
-            conn.execute("RELEASE add_messages")
-            raise
-        conn.execute("RELEASE add_messages")
-        if conn.in_transaction:  # the savepoint nested in an open transaction: make it durable
-            conn.commit()
         return IngestResult(added=added, skipped=skipped, duplicates=duplicates)
 
     def _begin_bulk(self) -> tuple[int, str] | None:
@@ -306,88 +464,135 @@ class Store(ThreadIndexMixin):
 
     # -- state ------------------------------------------------------------
     def get_state(self, key: str) -> str | None:
-        try:
-            return self.db["state"].get(key)["value"]
-        except sqlite_utils.db.NotFoundError:
-            return None
+        row = self.db.conn.execute("select value from state where key = ?", [key]).fetchone()
+        return row[0] if row else None
 
     def set_state(self, key: str, value: str) -> None:
-        self.db["state"].upsert({"key": key, "value": value}, pk="key")
+        with self.write("saving state"):
+            self.db.conn.execute("insert or replace into state (key, value) values (?, ?)", [key, value])
 
     # -- analysis ---------------------------------------------------------
     def load_cached(self, root_id: str, digest: str):
-        row = self.db.execute(
+        """The cached ThreadAnalysis saved under root_id when it was made from `digest`, else
+        None. The cache holds analysis.output JSON documents (messages by Message-ID, read back
+        from `messages`); anything else in it (a pickle of schema 0, a document of another
+        format version, text that is not JSON) is ignored and recomputed, never executed."""
+        from analysis.output import FormatError, analysis_from_json
+
+        row = self.db.conn.execute(
             "select blob from analysis_cache where root_id = ? and digest = ?", [root_id, digest]
         ).fetchone()
         if row is None:
             return None
         try:
-            return pickle.loads(row[0])
-        except Exception:  # a cache from an older code version: recompute
-            return None
+            doc = json.loads(row[0])
+            ids = doc["message_ids"] if isinstance(doc, dict) else None
+            if not isinstance(ids, list):
+                return None
+            messages = {m.message_id: m for m in self.messages(ids)}
+            return analysis_from_json(doc, messages)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, FormatError):
+            return None  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+
+    def save_cached(self, analysis, digest: str, key: str) -> None:
+        """Only the cache entry (what a debate's per-version analyses keep)."""
+        with self.write("saving the analysis cache"):
+            self._save_cache_row(analysis, digest, key)
+
+    def _save_cache_row(self, analysis, digest: str, key: str) -> None:
+        from analysis.output import analysis_to_json
+
+        doc = json.dumps(analysis_to_json(analysis, messages="ids"), ensure_ascii=False, separators=(",", ":"))
+        self.db.conn.execute("insert or replace into analysis_cache (root_id, digest, blob) values (?, ?, ?)",
+                             [key, digest, doc])
 
     def save_analysis(self, analysis, digest: str, key: str | None = None) -> None:
         """Store a ThreadAnalysis: people, addresses, edges, stances, positions, claims.
         key: the cache key load_cached finds it by (default: the root's Message-ID)."""
+        from analysis.output import claim_to_json, evidence_to_json
+
         root = analysis.tree.root_id
-        db = self.db
-        with db.conn:
-            db["analysis_cache"].upsert(
-                {"root_id": key or root, "digest": digest, "blob": pickle.dumps(analysis)}, pk="root_id")
-            names_by_address: dict[str, set[str]] = {}
-            for m in analysis.messages:
-                if m.from_name:
-                    names_by_address.setdefault(m.from_address, set()).add(m.from_name)
-            db["people"].upsert_all(
-                [{"person_id": p.person_id, "name": p.name} for p in analysis.people], pk="person_id")
-            db["addresses"].upsert_all(
-                [{"address": a, "person_id": p.person_id,
-                  "names": json.dumps(sorted(names_by_address.get(a, ())))}
-                 for p in analysis.people for a in p.addresses], pk="address")
-            db["thread_edges"].upsert_all(
-                [{"message_id": mid, "parent_id": analysis.tree.parent_of.get(mid),
-                  "root_id": root, "position": i} for i, mid in enumerate(analysis.tree.order)],
-                pk="message_id")
+        names_by_address: dict[str, set[str]] = {}
+        for m in analysis.messages:
+            if m.from_name:
+                names_by_address.setdefault(m.from_address, set()).add(m.from_name)
+        with self.write("saving the analysis"):
+            self._save_cache_row(analysis, digest, key or root)
+            conn = self.db.conn
+            conn.executemany("insert or replace into people (person_id, name) values (?, ?)",
+                             [(p.person_id, p.name) for p in analysis.people])
+            conn.executemany("insert or replace into addresses (address, person_id, names) values (?, ?, ?)",
+                             [(a, p.person_id, json.dumps(sorted(names_by_address.get(a, ()))))
+                              for p in analysis.people for a in p.addresses])
+            conn.executemany("insert or replace into thread_edges (message_id, parent_id, root_id, position) "
+                             "values (?, ?, ?, ?)",
+                             [(mid, analysis.tree.parent_of.get(mid), root, i)
+                              for i, mid in enumerate(analysis.tree.order)])
             for table in ("message_stances", "positions", "claims"):
-                db[table].delete_where("root_id = ?", [root])
-            db["message_stances"].insert_all(
-                [{"message_id": s.message_id, "root_id": root, "author": s.author,
-                  "stance": s.stance, "confidence": s.confidence,
-                  "evidence": json.dumps([asdict(e) for e in s.evidence])}
-                 for s in analysis.message_stances], pk="message_id", replace=True)
-            db["positions"].insert_all(
-                [{"root_id": root, "person_id": p.person_id, "name": p.name,
-                  "messages": p.messages, "stance": p.stance, "confidence": p.confidence,
-                  "evidence": json.dumps([asdict(e) for e in p.evidence])}
-                 for p in analysis.positions], pk=("root_id", "person_id"), replace=True)
-            db["claims"].insert_all(
-                [{"claim_id": c.claim_id, "root_id": root, "message_id": c.message_id,
-                  "author": c.author, "text": c.text, "type": c.type,
-                  "cites": json.dumps(list(c.cites)),
-                  "responds_to": json.dumps(asdict(c.responds_to)) if c.responds_to else None,
-                  "relation": c.relation} for c in analysis.claims],
-                pk="claim_id", replace=True)
+                conn.execute(f"delete from [{table}] where root_id = ?", [root])
+            conn.executemany("insert or replace into message_stances (message_id, root_id, author, stance, "
+                             "confidence, evidence) values (?, ?, ?, ?, ?, ?)",
+                             [(s.message_id, root, s.author, s.stance, s.confidence,
+                               json.dumps([evidence_to_json(e) for e in s.evidence]))
+                              for s in analysis.message_stances])
+            conn.executemany("insert or replace into positions (root_id, person_id, name, messages, stance, "
+                             "confidence, evidence) values (?, ?, ?, ?, ?, ?, ?)",
+                             [(root, p.person_id, p.name, p.messages, p.stance, p.confidence,
+                               json.dumps([evidence_to_json(e) for e in p.evidence]))
+                              for p in analysis.positions])
+            rows = []
+            for c in analysis.claims:
+                j = claim_to_json(c)
+                rows.append((c.claim_id, root, c.message_id, c.author, c.text, c.type, json.dumps(j["cites"]),
+                             json.dumps(j["responds_to"]) if c.responds_to else None, c.relation))
+            conn.executemany("insert or replace into claims (claim_id, root_id, message_id, author, text, "
+                             "type, cites, responds_to, relation) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def save_verdicts(self, root_id: str, scenarios: Iterable[tuple[str, str, dict]],
                       verdicts: Iterable[dict]) -> None:
         """scenarios: (scenario_id, source, scenario JSON); verdicts: rows with claim_id,
         scenario_id, kernel, outcome, supports_claim, reason, trace (list)."""
-        with self.db.conn:
-            self.db["scenarios"].delete_where("root_id = ?", [root_id])
-            self.db["verdicts"].delete_where("root_id = ?", [root_id])
-            self.db["scenarios"].insert_all(
-                [{"scenario_id": sid, "root_id": root_id, "source": source,
-                  "body": json.dumps(body, sort_keys=True)} for sid, source, body in scenarios],
-                pk=("root_id", "scenario_id"), replace=True)
-            rows = []
-            for v in verdicts:
-                row = dict(v, root_id=root_id)
-                row["trace"] = json.dumps(row.get("trace", []))
-                if row.get("supports_claim") is not None:
-                    row["supports_claim"] = int(row["supports_claim"])
-                rows.append(row)
-            self.db["verdicts"].insert_all(
-                rows, pk=("root_id", "claim_id", "scenario_id", "kernel"), replace=True)
+        with self.write("saving verdicts"):
+            conn = self.db.conn
+            conn.execute("delete from scenarios where root_id = ?", [root_id])
+            conn.execute("delete from verdicts where root_id = ?", [root_id])
+            conn.executemany("insert or replace into scenarios (scenario_id, root_id, source, body) "
+                             "values (?, ?, ?, ?)",
+                             [(sid, root_id, source, json.dumps(body, sort_keys=True))
+                              for sid, source, body in scenarios])
+            conn.executemany(
+                "insert or replace into verdicts (root_id, claim_id, scenario_id, kernel, outcome, "
+                "supports_claim, reason, trace) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(root_id, v["claim_id"], v["scenario_id"], v["kernel"], v["outcome"],
+                  None if v.get("supports_claim") is None else int(v["supports_claim"]), v["reason"],
+                  json.dumps(v.get("trace", []))) for v in verdicts])
+
+
+def _table_name(sql: str) -> str | None:
+    words = sql.replace('"', " ").split()
+    if words[:2] == ["CREATE", "TABLE"] or words[:3] == ["CREATE", "VIRTUAL", "TABLE"]:
+        return words[words.index("EXISTS") + 1]
+    return None
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _sqlite_reason(exc: sqlite3.Error) -> str:
+    """SQLite's message, with what it means for the user where that is not plain."""
+    text = str(exc)
+    low = text.lower()
+    if "disk is full" in low or "database or disk is full" in low:
+        return "the disk (or the database's size limit) is full"
+    if "readonly" in low or "read-only" in low:
+        return "the database is read-only"
+    if "not a database" in low:
+        return "not an SQLite database"
+    if _is_busy(exc):
+        return "another process holds the database locked"
+    return text
 
 
 def digest_of(messages: Iterable[Message]) -> str:

@@ -66,26 +66,26 @@ class StoreCorpus(Corpus):
 
 
 def postings(store: Store, corpus: StoreCorpus | None = None):
-    """The archive's postings (analysis.debate.Postings), kept in the store and rebuilt when
-    messages were added since (keyed by the number of messages and the last rowid)."""
-    import pickle
-
+    """The archive's postings (analysis.debate.Postings), kept in the store as one
+    analysis.output document (JSON) and rebuilt when messages were added since (keyed by the
+    number of messages, the last rowid and the code) or when what is stored is not such a
+    document."""
     from analysis.debate import Postings
+    from analysis.output import FormatError, postings_from_json, postings_to_json
 
     db = store.db
     key = "{}:{}:{}".format(*db.execute("select count(*), coalesce(max(rowid), 0) from messages").fetchone(),
                             _code_version())
-    db.execute("create table if not exists debate_index (name text primary key, key text, blob blob)")
-    row = db.execute("select key, blob from debate_index where name = 'postings'").fetchone()
+    row = db.conn.execute("select key, doc from debate_index where name = 'postings'").fetchone()
     if row and row[0] == key:
         try:
-            return pickle.loads(row[1])
-        except Exception:  # an index from older code: rebuild
-            pass
+            return postings_from_json(json.loads(row[1]))
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, FormatError):
+            pass  # not a document of this format: rebuild
     result = Postings((corpus or StoreCorpus(store)).headers())
-    with db.conn:
-        db.execute("insert or replace into debate_index (name, key, blob) values ('postings', ?, ?)",
-                   [key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)])
+    doc = json.dumps(postings_to_json(result), ensure_ascii=False, separators=(",", ":"))
+    with store.write("saving the debate index"):
+        db.conn.execute("insert or replace into debate_index (name, key, doc) values ('postings', ?, ?)", [key, doc])
     return result
 
 

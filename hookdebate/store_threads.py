@@ -85,35 +85,36 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
         yield items[start:start + size]
 
 
+_THREAD_INDEX_SQL = [
+    """CREATE TABLE IF NOT EXISTS "thread_messages" ("message_id" TEXT PRIMARY KEY, "thread_id" INTEGER,
+       "parent_id" TEXT, "position" INTEGER, "skey" TEXT, "sreply" INTEGER)""",
+    'CREATE INDEX IF NOT EXISTS "idx_thread_messages_thread_id_position" ON "thread_messages" ("thread_id", "position")',
+    'CREATE INDEX IF NOT EXISTS "idx_thread_messages_skey" ON "thread_messages" ("skey")',
+    'CREATE TABLE IF NOT EXISTS "thread_names" ("name" TEXT PRIMARY KEY, "thread_id" INTEGER)',
+    'CREATE INDEX IF NOT EXISTS "idx_thread_names_thread_id" ON "thread_names" ("thread_id")',
+    """CREATE TABLE IF NOT EXISTS "threads" ("thread_id" INTEGER PRIMARY KEY, "root_id" TEXT, "subject" TEXT,
+       "messages" INTEGER, "people" INTEGER, "first" TEXT, "last" TEXT, "digest" TEXT)""",
+    'CREATE INDEX IF NOT EXISTS "idx_threads_last" ON "threads" ("last")',
+    """CREATE TABLE IF NOT EXISTS "thread_people" ("thread_id" INTEGER, "person_id" TEXT, "name" TEXT,
+       "addresses" TEXT, "messages" INTEGER, PRIMARY KEY ("thread_id", "person_id"))""",
+    # one row per analyzed thread: what the archive-wide commands read
+    """CREATE TABLE IF NOT EXISTS "thread_analysis" ("thread_id" INTEGER PRIMARY KEY, "root_id" TEXT,
+       "digest" TEXT, "fingerprint" TEXT, "contested" REAL, "sides" TEXT)""",
+]
+_THREAD_INDEX_TABLES = ("thread_messages", "thread_names", "threads", "thread_people", "thread_analysis")
+
+
 class ThreadIndexMixin:
     """Mixed into Store: the thread index tables and the queries over them."""
 
     # -- schema -----------------------------------------------------------
     def _ensure_thread_index_schema(self) -> None:
-        db = self.db
-        names = set(db.table_names())
-        if "thread_messages" not in names:
-            db["thread_messages"].create({"message_id": str, "thread_id": int, "parent_id": str,
-                                          "position": int, "skey": str, "sreply": int}, pk="message_id")
-            db["thread_messages"].create_index(["thread_id", "position"])
-            db["thread_messages"].create_index(["skey"])
-        if "thread_names" not in names:
-            db["thread_names"].create({"name": str, "thread_id": int}, pk="name")
-            db["thread_names"].create_index(["thread_id"])
-        if "threads" not in names:
-            db["threads"].create({"thread_id": int, "root_id": str, "subject": str, "messages": int,
-                                  "people": int, "first": str, "last": str, "digest": str},
-                                 pk="thread_id")
-            db["threads"].create_index(["last"])
-        if "thread_people" not in names:
-            db["thread_people"].create({"thread_id": int, "person_id": str, "name": str,
-                                        "addresses": str, "messages": int},
-                                       pk=("thread_id", "person_id"))
-        if "thread_analysis" not in names:
-            # one row per analyzed thread: what the archive-wide commands read
-            db["thread_analysis"].create({"thread_id": int, "root_id": str, "digest": str,
-                                          "fingerprint": str, "contested": float, "sides": str},
-                                         pk="thread_id")
+        """The index tables (inside Store's schema transaction; plain SQL, no commit)."""
+        for sql in _THREAD_INDEX_SQL:
+            self.db.conn.execute(sql)
+
+    def _thread_index_tables_present(self, tables) -> bool:
+        return all(name in tables for name in _THREAD_INDEX_TABLES)
 
     # -- maintenance ------------------------------------------------------
     def thread_index_current(self) -> bool:
@@ -127,26 +128,18 @@ class ThreadIndexMixin:
 
     def rebuild_thread_index(self) -> None:
         conn = self.db.conn
-        conn.execute("SAVEPOINT thread_index")
-        try:
+        with self.write("building the thread index"):
             for table in ("thread_messages", "thread_names", "threads", "thread_people"):
                 conn.execute(f"delete from [{table}]")
             rows = conn.execute(f"select {_HEADER_COLUMNS} from messages order by date_utc, message_id")
             self._rethread([_header_message(r) for r in rows], old={})
             self._set_state_raw(_STATE_KEY, INDEX_VERSION)
-        except BaseException:
-            conn.execute("ROLLBACK TO thread_index")
-            conn.execute("RELEASE thread_index")
-            raise
-        conn.execute("RELEASE thread_index")
-        if conn.in_transaction:
-            conn.commit()
 
     def _set_state_raw(self, key: str, value: str) -> None:
         self.db.conn.execute("insert or replace into state (key, value) values (?, ?)", [key, value])
 
     def _index_added(self, new_ids: list[str]) -> None:
-        """Thread messages just stored (called inside add_messages' savepoint)."""
+        """Thread messages just stored (called inside add_messages' transaction)."""
         if not new_ids:
             return
         conn = self.db.conn
@@ -457,7 +450,7 @@ class ThreadIndexMixin:
     def save_thread_summary(self, thread_id: int, root_id: str, digest: str, fingerprint: str,
                             contested: float | None, sides: dict) -> None:
         """digest: of the thread's Message-IDs (ids_digest); fingerprint: of the analysis code."""
-        with self.db.conn:
+        with self.write("saving the thread summary"):
             self.db.conn.execute(
                 "insert or replace into thread_analysis (thread_id, root_id, digest, fingerprint, contested, "
                 "sides) values (?, ?, ?, ?, ?, ?)",
