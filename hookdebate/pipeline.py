@@ -51,8 +51,11 @@ def select_thread_id(store: Store, thread_msgid: str | None = None) -> int:
 
 
 def select_thread(store: Store, thread_msgid: str | None = None) -> list[Message]:
-    """The messages of one thread (see select_thread_id), in tree order."""
-    return store.thread_messages(select_thread_id(store, thread_msgid))
+    """The messages of one thread (see select_thread_id), in tree order, as one snapshot of
+    the store (an ingest running meanwhile is seen whole or not at all)."""
+    store.ensure_thread_index()
+    with store.snapshot():
+        return store.thread_messages(select_thread_id(store, thread_msgid))
 
 
 def _root(thread: list[Message]) -> Message:
@@ -129,11 +132,14 @@ def analyze_thread(store: Store, thread_msgid: str | None = None):
     """ThreadAnalysis of the selected thread, from the cache when its messages are unchanged."""
     import analysis
 
-    tid = select_thread_id(store, thread_msgid)
-    digest = thread_digest(store, tid)
-    cached = store.load_cached(cache_key(tid), digest)
-    if cached is not None:
-        return cached
-    result = analysis.analyze(store.thread_messages(tid))
+    store.ensure_thread_index()
+    with store.snapshot():  # the thread, its digest and its messages as of one state of the store
+        tid = select_thread_id(store, thread_msgid)
+        digest = thread_digest(store, tid)
+        cached = store.load_cached(cache_key(tid), digest)
+        if cached is not None:
+            return cached
+        messages = store.thread_messages(tid)
+    result = analysis.analyze(messages)
     save_thread_analysis(store, tid, result, digest)
     return result
