@@ -343,7 +343,9 @@ def test_bulk_fts_index_same_as_trigger_index(tmp_path):
         conn = Store(db).db.conn
         conn.execute("insert into messages_fts(messages_fts) values('integrity-check')")
         conn.execute("create virtual table temp.v using fts5vocab(main, messages_fts, instance)")
-        return list(conn.execute("select * from temp.v order by term, doc, col, offset"))
+        rows = list(conn.execute("select * from temp.v order by term, doc, col, offset"))
+        conn.close()  # the 'integrity-check' insert opened a write transaction: end it
+        return rows
 
     Store(tmp_path / "t.db").add_messages(msgs, batch_size=10_000)  # row by row, trigger
     bulk = Store(tmp_path / "b.db")
