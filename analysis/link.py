@@ -69,13 +69,18 @@ class ClaimVerdict:
     outcome: str
     supports_claim: bool | None
     reason: str
-    trace: tuple = ()  # ((check, models, result), ...)
+    trace: tuple = ()  # semantics.TraceStep, in the order the kernel runs the checks
     fit: str = "direct"  # "direct": the claim names the replayed operation; "stand-in": it does not
 
-    def to_json(self) -> dict:
+    def to_json(self, brief: bool = False) -> dict:
+        """The verdict as JSON (the report's data); brief: what `claims --json` lists of it
+        (scenario, kernel, outcome, supports_claim)."""
+        if brief:
+            return {"scenario": self.scenario_id, "kernel": self.kernel, "outcome": self.outcome,
+                    "supports_claim": self.supports_claim}
         return {"claim_id": self.claim_id, "scenario": self.scenario_id, "kernel": self.kernel,
                 "outcome": self.outcome, "supports_claim": self.supports_claim, "reason": self.reason,
-                "fit": self.fit, "trace": [{"check": c, "models": m, "result": r} for c, m, r in self.trace]}
+                "fit": self.fit, "trace": [t.to_json() for t in self.trace]}
 
 
 @dataclass(frozen=True)
@@ -481,7 +486,7 @@ def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, h
     """A finding (supports / contradicts) needs a direct fit: the claim names the replayed operation
     and states an outcome the model decides. A stand-in scenario (the rule's general question, the
     claim naming no operation it replays) is replayed for context only, never a finding."""
-    trace = tuple((t.check, t.models, t.result) for t in v.trace)
+    trace = tuple(v.trace)
     allowed = _granted(v.outcome)
     what = f"{sid} under {v.kernel}: {v.outcome}"
     if claim.type in ("normative", "question", "proposal"):
@@ -523,8 +528,7 @@ def claims_with_verdicts(analysis: ThreadAnalysis, result: LinkResult) -> list[d
         link = result.link(entry["id"])
         vs = link.verdicts if link else ()
         entry["scenarios"] = [v.scenario_id for v in vs]
-        entry["verdicts"] = [{"scenario": v.scenario_id, "kernel": v.kernel, "outcome": v.outcome,
-                              "supports_claim": v.supports_claim} for v in vs]
+        entry["verdicts"] = [v.to_json(brief=True) for v in vs]
     return out
 
 
@@ -606,9 +610,7 @@ def variant_diff(from_kernel: str, to_kernel: str, max_conditions: int = 3) -> d
                 "direction": direction, "configurations": 0, "condition_sets": len(conds),
                 "unminimized": g.unminimized, "conditions": conds[:max_conditions],
                 "example": g.example,
-                "example_verdicts": {k: {"outcome": v.outcome,
-                                         "trace": [{"check": t.check, "models": t.models, "result": t.result}
-                                                   for t in v.trace]}
+                "example_verdicts": {k: {"outcome": v.outcome, "trace": [t.to_json() for t in v.trace]}
                                      for k, v in ((from_kernel, va), (to_kernel, vb))}}
         if variant:
             row["variants"].append(variant)

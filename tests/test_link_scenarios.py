@@ -73,7 +73,7 @@ def test_stated_conditions_pick_the_scenario(base):
     assert vp.outcome == "allow" and vp.supports_claim is True
     # "falls back to the normal checks" is judged on the trace: the capability checks ran, nothing bypassed
     assert none.predicts == "defer" and "lsm:none" in scenario_features(_scenario_json(vn.scenario_id))
-    assert vn.supports_claim is True and any("capable" in step[0] for step in vn.trace)
+    assert vn.supports_claim is True and any("capable" in step.check for step in vn.trace)
 
 
 def _scenario_json(sid):
