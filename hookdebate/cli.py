@@ -43,6 +43,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
         ("scraper.errors", "ScrapeError"),
         ("semantics.errors", "ScenarioError"),
         ("analysis.errors", "AnalysisError"),
+        ("sqlite3", "DatabaseError"),  # a damaged database file (the store words the others)
     ):
         module = sys.modules.get(module_name)
         if module is not None and hasattr(module, attr):
@@ -54,6 +55,8 @@ def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename and exc.strerror:
         return f"{exc.filename}: {exc.strerror}"
     text = str(exc).strip() or exc.__class__.__name__
+    if type(exc).__module__ == "sqlite3" and isinstance(exc, Exception):
+        text = f"the database: {text} (check it with: sqlite3 FILE 'pragma integrity_check')"
     return " ".join(text.split())
 
 

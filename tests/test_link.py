@@ -223,3 +223,16 @@ def test_what_is_not_a_statement_of_outcome():
     assert _predicts("The restrictive approach just doesn't seem to work in a user namespace.", bpf_ns, rules) == "deny"
     assert _predicts("That works for containers.", bpf_ns, rules) == "allow"
     assert _predicts("An LSM denies user namespace creation here.", userns, rules) == "deny"
+
+
+def test_a_verdict_keeps_the_engines_trace_records():
+    """One serialization of a trace: the ClaimVerdict holds semantics' TraceStep records and its
+    JSON is theirs (was TraceStep -> tuple -> a dict built by hand)."""
+    import semantics
+    from analysis.link import ClaimVerdict
+
+    v = semantics.replay(semantics.catalog()[0].scenario_json())
+    cv = ClaimVerdict("c#1", "s", v.kernel, v.outcome, None, "r", tuple(v.trace))
+    assert cv.trace and all(isinstance(t, semantics.TraceStep) for t in cv.trace)
+    assert cv.to_json()["trace"] == [t.to_json() for t in v.trace]
+    assert cv.to_json(brief=True) == {k: cv.to_json()[k] for k in ("scenario", "kernel", "outcome", "supports_claim")}

@@ -195,3 +195,23 @@ def test_a_schema_0_database_is_migrated(tmp_path):
     assert conn.execute("pragma user_version").fetchone()[0] == 2
     assert {r[1] for r in conn.execute("pragma table_info(debate_index)")} == {"name", "key", "doc"}
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_damaged_database_is_one_line(tmp_path):
+    """Pages overwritten in the middle of a real database: the commands that read them say so
+    in one line, exit 2 (sqlite3's 'database disk image is malformed' was a traceback)."""
+    db = tmp_path / "hd.db"
+    assert _hd(db, "ingest", str(LOOPHOLE_2022)).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("pragma wal_checkpoint(truncate)")
+    conn.execute("pragma journal_mode = delete")
+    conn.close()
+    data = bytearray(db.read_bytes())
+    start = len(data) // 3
+    data[start:start + 8192] = b"Z" * 8192
+    db.write_bytes(bytes(data))
+    for args in (("positions",), ("search", "bpf")):
+        r = _hd(db, *args)
+        assert r.returncode in (0, 2), (args, r.stderr)
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) <= 1, r.stderr
+    assert any(_hd(db, *a).returncode == 2 for a in (("positions",), ("search", "bpf")))
