@@ -83,7 +83,7 @@ def presented(path: Path, a, rules_path: str | None = None) -> dict:
                         "thread": path.name, "message_id": c.message_id, "claim": c.text,
                         "scenario": v.scenario_id, "kernel": v.kernel, "outcome": v.outcome,
                         "verdict": "supports" if v.supports_claim else "contradicts", "first": k == 0,
-                        "decided_by": list(v.trace[-1]) if v.trace else None})
+                        "decided_by": [v.trace[-1].check, v.trace[-1].models, v.trace[-1].result] if v.trace else None})
     return {"thread": path.name, "kernel": linked.kernel, "findings": out, "fates": fates}
 
 

@@ -193,6 +193,7 @@ class Store(ThreadIndexMixin):
         directories) behind a typo. notice: called with a one-line message when a write
         waits for another process (default: printed on stderr)."""
         self.path = Path(path)
+        self._said_read_only = False
         self.notice = notice or (lambda text: print(f"hookdebate: {text}", file=sys.stderr, flush=True))
         if not create and str(path) != ":memory:" and not self.path.exists():
             raise HookdebateError(f"{path}: no hookdebate database there; run 'hookdebate ingest SOURCE --db {path}' first")
@@ -260,6 +261,17 @@ class Store(ThreadIndexMixin):
             self.notice(f"{self.path}: the other writer is done; writing")
         finally:
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+
+    def skip_cache_write(self, what: str) -> bool:
+        """True on a read-only database, for a write the command can do without (a cache, the
+        analysis tables): the command answers from what it computed and says once that it is
+        not kept. Writes that are the command's purpose (ingest) go through write() and fail."""
+        if self._writable():
+            return False
+        if not self._said_read_only:
+            self.notice(f"{self.path}: read-only; {what} is not kept (computed again next time)")
+            self._said_read_only = True
+        return True
 
     @contextmanager
     def snapshot(self):
@@ -467,7 +479,10 @@ class Store(ThreadIndexMixin):
         row = self.db.conn.execute("select value from state where key = ?", [key]).fetchone()
         return row[0] if row else None
 
-    def set_state(self, key: str, value: str) -> None:
+    def set_state(self, key: str, value: str, cache: bool = False) -> None:
+        """cache: the value is a cache (skipped on a read-only database)."""
+        if cache and self.skip_cache_write("a cached result"):
+            return
         with self.write("saving state"):
             self.db.conn.execute("insert or replace into state (key, value) values (?, ?)", [key, value])
 
@@ -496,6 +511,8 @@ class Store(ThreadIndexMixin):
 
     def save_cached(self, analysis, digest: str, key: str) -> None:
         """Only the cache entry (what a debate's per-version analyses keep)."""
+        if self.skip_cache_write("the analysis"):
+            return
         with self.write("saving the analysis cache"):
             self._save_cache_row(analysis, digest, key)
 
@@ -511,6 +528,8 @@ class Store(ThreadIndexMixin):
         key: the cache key load_cached finds it by (default: the root's Message-ID)."""
         from analysis.output import claim_to_json, evidence_to_json
 
+        if self.skip_cache_write("the analysis"):
+            return
         root = analysis.tree.root_id
         names_by_address: dict[str, set[str]] = {}
         for m in analysis.messages:
@@ -552,6 +571,8 @@ class Store(ThreadIndexMixin):
                       verdicts: Iterable[dict]) -> None:
         """scenarios: (scenario_id, source, scenario JSON); verdicts: rows with claim_id,
         scenario_id, kernel, outcome, supports_claim, reason, trace (list)."""
+        if self.skip_cache_write("the verdicts"):
+            return
         with self.write("saving verdicts"):
             conn = self.db.conn
             conn.execute("delete from scenarios where root_id = ?", [root_id])

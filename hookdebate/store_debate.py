@@ -84,6 +84,8 @@ def postings(store: Store, corpus: StoreCorpus | None = None):
             pass  # not a document of this format: rebuild
     result = Postings((corpus or StoreCorpus(store)).headers())
     doc = json.dumps(postings_to_json(result), ensure_ascii=False, separators=(",", ":"))
+    if store.skip_cache_write("the debate index"):
+        return result
     with store.write("saving the debate index"):
         db.conn.execute("insert or replace into debate_index (name, key, doc) values ('postings', ?, ?)", [key, doc])
     return result

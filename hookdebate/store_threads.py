@@ -450,6 +450,8 @@ class ThreadIndexMixin:
     def save_thread_summary(self, thread_id: int, root_id: str, digest: str, fingerprint: str,
                             contested: float | None, sides: dict) -> None:
         """digest: of the thread's Message-IDs (ids_digest); fingerprint: of the analysis code."""
+        if self.skip_cache_write("the analysis"):
+            return
         with self.write("saving the thread summary"):
             self.db.conn.execute(
                 "insert or replace into thread_analysis (thread_id, root_id, digest, fingerprint, contested, "

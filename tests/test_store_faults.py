@@ -220,4 +220,17 @@ def test_a_read_only_database(tmp_path):
         assert again.returncode == 0 and again.stdout == want.stdout, again.stderr
     finally:
         db.chmod(0o644)
+    # nothing cached: a reading command computes, answers and says it keeps nothing
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("delete from analysis_cache")
+    conn.close()
+    db.chmod(0o444)
+    try:
+        fresh = subprocess.run([*prefix, *_cmd(db, "positions", "--json")], cwd=ROOT, capture_output=True,
+                               text=True, timeout=300)
+        assert fresh.returncode == 0 and fresh.stdout == want.stdout, fresh.stderr
+        assert "read-only" in fresh.stderr and "not kept" in fresh.stderr, fresh.stderr
+    finally:
+        db.chmod(0o644)
     assert _count(db) == n and _fts_complete(db)

@@ -119,7 +119,7 @@ def variant_diff_for(store, analysis, linked) -> dict:
         except (ValueError, KeyError, AttributeError):
             pass
     result = variant_diff(frm, to)
-    store.set_state(key, json.dumps({"fingerprint": fp, "diff": result}))
+    store.set_state(key, json.dumps({"fingerprint": fp, "diff": result}), cache=True)
     return result
 
 
