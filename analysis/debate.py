@@ -209,8 +209,8 @@ class Postings:
         from analysis.threading import parents
 
         msgs = sorted({m.message_id: m for m in headers}.values(), key=lambda m: (_utc(m.date), m.message_id))
-        # plain tuples (a Head each on access): the index is pickled into the store, and
-        # 40,000 NamedTuples load several times slower than tuples
+        # plain tuples (a Head each on access): the index is kept in the store as JSON
+        # (analysis.output.postings_to_json, a list per message), small and quick to rebuild
         self._heads = {m.message_id: (m.subject or "", m.from_name or "", m.from_address or "", _utc(m.date).timestamp())
                        for m in msgs}
         self.end = max((_utc(m.date) for m in msgs), default=_EPOCH)
