@@ -118,7 +118,8 @@ def walk_int_hook(kernel: Kernel, hook: str, stack, rets, first=None):
     return other than LSM_RET_DEFAULT(hook).  ``first`` is commoncap's own
     result where commoncap implements the hook (it is registered first).
     ``rets`` gives each module's return (None: the module does not implement
-    the hook, except the BPF LSM whose stub returns the default).
+    the hook, except a module of the facts file's "stub_modules", the BPF LSM, whose stub for
+    every hook returns the default).
     Returns (rc, [(module, return), ...] consulted)."""
     default = kernel.hook_default(hook)
     stop = 0 if kernel.call_int_hook == "first_nonzero" else default
@@ -131,10 +132,10 @@ def walk_int_hook(kernel: Kernel, hook: str, stack, rets, first=None):
             return rc, who
     for mod, r in zip(stack, rets):
         if r is None:
-            if mod != "bpf":
+            if mod not in kernel.stub_modules:
                 continue
-            r = default   # the BPF LSM's stub for every hook returns the default
-            who.append(("bpf (stub default)", r))
+            r = default   # a module with a stub for every hook (the BPF LSM) returns the default
+            who.append((f"{mod} (stub default)", r))
         else:
             who.append((mod, r))
         rc = r
@@ -163,13 +164,13 @@ def dispatch(w, kernel: Kernel, hook: str, tr, caller: str, first=None) -> int:
 
 def vm_all_agree(kernel: Kernel, stack, rets) -> tuple:
     """The module part of security_vm_enough_memory_mm(): cap_sys_admin stays
-    1 only if every registered module returns > 0 (the BPF LSM stub returns
-    the hook default: 0 in v6.3, 1 in v6.9)."""
+    1 only if every registered module returns > 0 (a stub module's, the BPF
+    LSM's, returns the hook default: 0 in v6.3, 1 in v6.9)."""
     default = kernel.hook_default("vm_enough_memory")
     seen = []
     for mod, r in zip(stack, rets):
         if r is None:
-            if mod != "bpf":
+            if mod not in kernel.stub_modules:
                 continue
             r = default
             seen.append((mod + " (stub default)", r))
@@ -222,6 +223,42 @@ class State:
         self.vars = {}
 
 
+# The atoms of a capability predicate ("capable CAP_X"; data/kernels/README.md): head ->
+# function of (world, kernel, the words after the head, the state, the trace) -> bool.
+ATOMS: dict = {}
+
+
+def atom(name: str):
+    def register(fn):
+        ATOMS[name] = fn
+        return fn
+    return register
+
+
+@atom("var")
+def _atom_var(w, kernel, args, st, tr):
+    return st.vars.get(args[0], False)   # unset: the C variable's initial false
+
+
+@atom("capable")
+def _atom_capable(w, kernel, args, st, tr):
+    return ns_capable(w, kernel, "init", args[0], tr)
+
+
+@atom("ns_capable")
+def _atom_ns_capable(w, kernel, args, st, tr):
+    ns = args[0]
+    if ns == "bpffs":
+        # the bpffs instance: the one being created, or the token's
+        ns = w.op.userns if w.op.call == "bpffs_create" else w.token_userns()
+    return ns_capable(w, kernel, ns, args[1], tr)
+
+
+@atom("token_capable")
+def _atom_token_capable(w, kernel, args, st, tr):
+    return bpf_token_capable(w, kernel, st.token, args[0], tr)
+
+
 def pred(w, kernel: Kernel, expr, st: State, tr) -> bool:
     if expr is None:
         return True
@@ -232,19 +269,9 @@ def pred(w, kernel: Kernel, expr, st: State, tr) -> bool:
             return all(pred(w, kernel, e, st, tr) for e in expr["all"])
         raise ScenarioError(f"kernel {kernel.name}: bad predicate {expr!r}")
     parts = expr.split()
-    head = parts[0]
-    if head == "var":
-        return st.vars.get(parts[1], False)   # unset: the C variable's initial false
-    if head == "capable":
-        return ns_capable(w, kernel, "init", parts[1], tr)
-    if head == "ns_capable":
-        ns = parts[1]
-        if ns == "bpffs":
-            # the bpffs instance: the one being created, or the token's
-            ns = w.op.userns if w.op.call == "bpffs_create" else w.token_userns()
-        return ns_capable(w, kernel, ns, parts[2], tr)
-    if head == "token_capable":
-        return bpf_token_capable(w, kernel, st.token, parts[1], tr)
+    fn = ATOMS.get(parts[0])
+    if fn is not None:
+        return fn(w, kernel, parts[1:], st, tr)
     named = kernel.predicates.get(expr)
     if named is None:
         raise ScenarioError(f"kernel {kernel.name}: unknown predicate {expr!r}")
@@ -266,75 +293,170 @@ OP_FLAG_DEFAULTS = {"ns_limit_reached": False, "chrooted": False, "creator_mappe
                     # BPF_MAP_FREEZE's map (map_freeze() kernel/bpf/syscall.c)
                     "frozen": False, "write_active": False}
 
+# A variant's conditions ("when", "cond"; data/kernels/README.md): name -> function of
+# (world, kernel, op, the condition's value) -> bool. A new kind of condition is one more function.
+CONDITIONS: dict = {}
+
+
+def condition(name: str):
+    def register(fn):
+        CONDITIONS[name] = fn
+        return fn
+    return register
+
+
+@condition("with_token")
+def _with_token(w, kernel, op, val):
+    return w.with_token() == val
+
+
+@condition("flags_all")
+def _flags_all(w, kernel, op, val):
+    return all(f in op.map_flags for f in val)
+
+
+@condition("flag")
+def _flag(w, kernel, op, val):
+    return val in op.map_flags
+
+
+@condition("flags_outside")
+def _flags_outside(w, kernel, op, val):
+    # attr->map_flags & ~MASK: some flag of the op is not in the mask
+    return any(f not in val for f in op.map_flags)
+
+
+@condition("map_type_supported")
+def _map_type_supported(w, kernel, op, val):
+    # enum value 0 (UNSPEC) has no ops: bpf_map_types[0] is NULL
+    return (op.map_type in kernel.map_types and not op.map_type.endswith("_UNSPEC")) == val
+
+
+@condition("map_type_in")
+def _map_type_in(w, kernel, op, val):
+    return op.map_type in kernel.group(val)
+
+
+@condition("map_type_not_in")
+def _map_type_not_in(w, kernel, op, val):
+    return op.map_type not in kernel.group(val)
+
+
+@condition("prog_type_supported")
+def _prog_type_supported(w, kernel, op, val):
+    return (op.prog_type in kernel.prog_types and not op.prog_type.endswith("_UNSPEC")) == val
+
+
+@condition("prog_type_in")
+def _prog_type_in(w, kernel, op, val):
+    return attach_prog_type(kernel, op) in kernel.group(val)
+
+
+@condition("prog_type_not_in")
+def _prog_type_not_in(w, kernel, op, val):
+    return attach_prog_type(kernel, op) not in kernel.group(val)
+
+
+@condition("attach_type_supported")
+def _attach_type_supported(w, kernel, op, val):
+    return (op.attach_type in kernel.attach_to_prog) == val
+
+
+@condition("prog_matches_attach_type")
+def _prog_matches_attach_type(w, kernel, op, val):
+    return (op.prog_type is None or kernel.attach_to_prog.get(op.attach_type) == op.prog_type) == val
+
+
+@condition("token_bpffs")
+def _token_bpffs(w, kernel, op, val):
+    return (w.token_userns() is not None) == val
+
+
+@condition("task_in_bpffs_userns")
+def _task_in_bpffs_userns(w, kernel, op, val):
+    return (w.userns() == w.token_userns()) == val
+
+
+@condition("task_userns")
+def _task_userns(w, kernel, op, val):
+    return w.userns() == val
+
+
+@condition("euid_global_root")
+def _euid_global_root(w, kernel, op, val):
+    return w.euid_global_root() == val
+
+
+@condition("token_has_delegation")
+def _token_has_delegation(w, kernel, op, val):
+    return w.token_has_delegation() == val
+
+
+@condition("sysctl_value_out_of_range")
+def _sysctl_value_out_of_range(w, kernel, op, val):
+    return not (val[0] <= op.value <= val[1])
+
+
+@condition("sysctl_locked")
+def _sysctl_locked(w, kernel, op, val):
+    return w.sysctl() == val and op.value != val
+
+
+@condition("parent_level_over")
+def _parent_level_over(w, kernel, op, val):
+    # the creator's own namespace is the parent: init is level 0, a child of init level 1
+    level = op.parent_level if op.parent_level is not None else (0 if w.userns() == "init" else 1)
+    return level > val
+
+
+@condition("btf_record")
+def _btf_record(w, kernel, op, val):
+    # !IS_ERR_OR_NULL(map->record): btf_parse_fields() found a special field this kernel knows
+    return any(f in kernel.group("btf_record_fields") for f in op.btf_fields) == val
+
+
+@condition("btf_field")
+def _btf_field(w, kernel, op, val):
+    return val in op.btf_fields
+
+
+@condition("fd_can_write")
+def _fd_can_write(w, kernel, op, val):
+    # map_get_sys_perms(map, f) & FMODE_CAN_WRITE: the fd was opened writable (not BPF_F_RDONLY
+    # at BPF_MAP_CREATE, nor in BPF_OBJ_GET's/BPF_MAP_GET_FD_BY_ID's flags) and the map is not frozen
+    ro = "BPF_F_RDONLY" in op.map_flags or "BPF_F_RDONLY" in op.fd_flags or bool(op.frozen)
+    return (not ro) == val
+
+
+def _op_flag(key: str, default: bool):
+    def test(w, kernel, op, val):
+        # a yes/no the op states about the task's situation; unstated, the usual case
+        v = getattr(op, key)
+        return (default if v is None else v) == val
+    return test
+
+
+for _key, _default in OP_FLAG_DEFAULTS.items():
+    condition(_key)(_op_flag(_key, _default))
+
+
+@condition("bpffs_userns")
+def _bpffs_userns(w, kernel, op, val):
+    return op.userns == val
+
+
+@condition("option_nonzero")
+def _option_nonzero(w, kernel, op, val):
+    return bool(op.value) == val
+
 
 def cond(w, kernel: Kernel, c: dict, st: State) -> bool:
     op = w.op
     for key, val in c.items():
-        if key == "with_token":
-            ok = w.with_token() == val
-        elif key == "flags_all":
-            ok = all(f in op.map_flags for f in val)
-        elif key == "flag":
-            ok = val in op.map_flags
-        elif key == "flags_outside":
-            # attr->map_flags & ~MASK: some flag of the op is not in the mask
-            ok = any(f not in val for f in op.map_flags)
-        elif key == "map_type_supported":
-            # enum value 0 (UNSPEC) has no ops: bpf_map_types[0] is NULL
-            ok = (op.map_type in kernel.map_types and not op.map_type.endswith("_UNSPEC")) == val
-        elif key == "map_type_in":
-            ok = op.map_type in kernel.group(val)
-        elif key == "map_type_not_in":
-            ok = op.map_type not in kernel.group(val)
-        elif key == "prog_type_supported":
-            ok = (op.prog_type in kernel.prog_types and not op.prog_type.endswith("_UNSPEC")) == val
-        elif key == "prog_type_in":
-            ok = attach_prog_type(kernel, op) in kernel.group(val)
-        elif key == "prog_type_not_in":
-            ok = attach_prog_type(kernel, op) not in kernel.group(val)
-        elif key == "attach_type_supported":
-            ok = (op.attach_type in kernel.attach_to_prog) == val
-        elif key == "prog_matches_attach_type":
-            ok = (op.prog_type is None or kernel.attach_to_prog.get(op.attach_type) == op.prog_type) == val
-        elif key == "token_bpffs":
-            ok = (w.token_userns() is not None) == val
-        elif key == "task_in_bpffs_userns":
-            ok = (w.userns() == w.token_userns()) == val
-        elif key == "task_userns":
-            ok = w.userns() == val
-        elif key == "euid_global_root":
-            ok = w.euid_global_root() == val
-        elif key == "token_has_delegation":
-            ok = w.token_has_delegation() == val
-        elif key == "sysctl_value_out_of_range":
-            ok = not (val[0] <= op.value <= val[1])
-        elif key == "sysctl_locked":
-            ok = w.sysctl() == val and op.value != val
-        elif key == "parent_level_over":
-            # the creator's own namespace is the parent: init is level 0, a child of init level 1
-            level = op.parent_level if op.parent_level is not None else (0 if w.userns() == "init" else 1)
-            ok = level > val
-        elif key == "btf_record":
-            # !IS_ERR_OR_NULL(map->record): btf_parse_fields() found a special field this kernel knows
-            ok = any(f in kernel.group("btf_record_fields") for f in op.btf_fields) == val
-        elif key == "btf_field":
-            ok = val in op.btf_fields
-        elif key == "fd_can_write":
-            # map_get_sys_perms(map, f) & FMODE_CAN_WRITE: the fd was opened writable (not BPF_F_RDONLY
-            # at BPF_MAP_CREATE, nor in BPF_OBJ_GET's/BPF_MAP_GET_FD_BY_ID's flags) and the map is not frozen
-            ro = "BPF_F_RDONLY" in op.map_flags or "BPF_F_RDONLY" in op.fd_flags or bool(op.frozen)
-            ok = (not ro) == val
-        elif key in OP_FLAG_DEFAULTS:
-            # a yes/no the op states about the task's situation; unstated, the usual case
-            v = getattr(op, key)
-            ok = (OP_FLAG_DEFAULTS[key] if v is None else v) == val
-        elif key == "bpffs_userns":
-            ok = op.userns == val
-        elif key == "option_nonzero":
-            ok = bool(op.value) == val
-        else:
+        test = CONDITIONS.get(key)
+        if test is None:
             raise ScenarioError(f"kernel {kernel.name}: unknown condition {key!r}")
-        if not ok:
+        if not test(w, kernel, op, val):
             return False
     return True
 
@@ -381,6 +503,141 @@ def token_get(w, kernel: Kernel, step: dict, st: State, tr) -> None:
                step["models"], "token used" if why is None else f"token ignored: {why}; token = NULL")
 
 
+# A variant's steps ("do"; data/kernels/README.md): name -> function of (world, kernel, the
+# program's steps, the index after this step, the step, the interpreter state, the trace). A step
+# returns None to go on with the next one, or the index to jump to; a failed check raises Deny.
+# A new kind of step is one more function.
+STEPS: dict = {}
+
+
+def step(name: str):
+    def register(fn):
+        STEPS[name] = fn
+        return fn
+    return register
+
+
+# What the caller of a "hook" step does with the result ("on"): name -> function of
+# (rc, the steps, the index after the step, the step, the state, the trace) -> None or a jump.
+HOOK_RULES: dict = {}
+
+
+def hook_rule(name: str):
+    def register(fn):
+        HOOK_RULES[name] = fn
+        return fn
+    return register
+
+
+@hook_rule("negative")
+def _on_negative(rc, steps, i, s, st, tr):
+    if rc < 0:
+        raise Deny(rc)
+
+
+@hook_rule("nonzero")
+def _on_nonzero(rc, steps, i, s, st, tr):
+    if rc != 0:
+        raise Deny(rc)
+
+
+@hook_rule("authoritative")
+def _on_authoritative(rc, steps, i, s, st, tr):
+    if rc < 0:
+        raise Deny(rc)
+    if rc > 0:
+        if "sets" in s:       # e.g. the proposal's priv_checked = true
+            st.vars[s["sets"]] = True
+        if tr is not None:
+            tr.add(f"{s['caller']} > 0", s["models"], f"bypass: jump to {s['skip_to']}, skipping the kernel's own checks")
+        while steps[i].get("name") != s["skip_to"] or steps[i]["do"] != "label":
+            i += 1
+        return i
+
+
+@step("hook")
+def _step_hook(w, kernel, steps, i, s, st, tr):
+    rc = dispatch(w, kernel, s["hook"], tr, s["caller"])
+    on = HOOK_RULES.get(s["on"])
+    if on is None:
+        raise ScenarioError(f"kernel {kernel.name}: unknown hook rule {s['on']!r}")
+    return on(rc, steps, i, s, st, tr)
+
+
+@step("gate_sysctl")
+def _step_gate_sysctl(w, kernel, steps, i, s, st, tr):
+    if s["order"] == "priv_first":
+        ok = pred(w, kernel, s["priv"], st, tr)
+        val = w.sysctl() if not ok else None
+        denied = (not ok) and val != 0
+    else:
+        val = w.sysctl()
+        denied = val != 0 and not pred(w, kernel, s["priv"], st, tr)
+    if tr is not None:
+        vtxt = "not read" if val is None else str(val)
+        tr.add(s["check"], s["models"], f"{'-' + s['errno'] if denied else 'pass'} (unprivileged_bpf_disabled={vtxt})")
+    if denied:
+        raise Deny(-ERRNO[s["errno"]])
+
+
+@step("require")
+def _step_require(w, kernel, steps, i, s, st, tr):
+    if "when" in s and not cond(w, kernel, s["when"], st):
+        return
+    ok = pred(w, kernel, s["pred"], st, tr)
+    if tr is not None:
+        tr.add(s["check"], s["models"], "pass" if ok else "-" + s["errno"])
+    if not ok:
+        raise Deny(-ERRNO[s["errno"]])
+
+
+@step("fail_if")
+def _step_fail_if(w, kernel, steps, i, s, st, tr):
+    if cond(w, kernel, s["cond"], st):
+        if tr is not None:
+            tr.add(s["check"], s["models"], "-" + s["errno"])
+        raise Deny(-ERRNO[s["errno"]])
+
+
+@step("let")
+def _step_let(w, kernel, steps, i, s, st, tr):
+    st.vars[s["var"]] = v = pred(w, kernel, s["pred"], st, tr)
+    if tr is not None:
+        tr.add(s["check"], s["models"], "true" if v else "false")
+
+
+@step("map_type_switch")
+def _step_map_type_switch(w, kernel, steps, i, s, st, tr):
+    mt = w.op.map_type
+    for cls in s["classes"]:
+        if mt in cls["types"]:
+            ok = pred(w, kernel, cls["pred"], st, tr)
+            if tr is not None:
+                tr.add(f"{cls['check']} ({mt})", s["models"], "pass" if ok else "-" + s["default_errno"])
+            if not ok:
+                raise Deny(-ERRNO[s["default_errno"]])
+            return
+    if tr is not None:
+        tr.add(s["default_check"], s["models"], "-" + s["default_errno"])
+    raise Deny(-ERRNO[s["default_errno"]])
+
+
+@step("token_get")
+def _step_token_get(w, kernel, steps, i, s, st, tr):
+    token_get(w, kernel, s, st, tr)
+
+
+@step("note")
+def _step_note(w, kernel, steps, i, s, st, tr):
+    if tr is not None:
+        tr.add(s["check"], s["models"], "pass")
+
+
+@step("label")
+def _step_label(w, kernel, steps, i, s, st, tr):
+    return None
+
+
 def run(w, kernel: Kernel, steps, tr) -> int:
     st = State()
     i, n = 0, len(steps)
@@ -392,82 +649,12 @@ def run(w, kernel: Kernel, steps, tr) -> int:
             mark(i, st)
         s = steps[i]
         i += 1
-        do = s["do"]
-        if do == "hook":
-            hook = s["hook"]
-            rc = dispatch(w, kernel, hook, tr, s["caller"])
-            on = s["on"]
-            if on == "negative":
-                if rc < 0:
-                    raise Deny(rc)
-            elif on == "nonzero":
-                if rc != 0:
-                    raise Deny(rc)
-            elif on == "authoritative":
-                if rc < 0:
-                    raise Deny(rc)
-                if rc > 0:
-                    if "sets" in s:       # e.g. the proposal's priv_checked = true
-                        st.vars[s["sets"]] = True
-                    if tr is not None:
-                        tr.add(f"{s['caller']} > 0", s["models"], f"bypass: jump to {s['skip_to']}, skipping the kernel's own checks")
-                    while steps[i].get("name") != s["skip_to"] or steps[i]["do"] != "label":
-                        i += 1
-            else:
-                raise ScenarioError(f"kernel {kernel.name}: unknown hook rule {on!r}")
-        elif do == "gate_sysctl":
-            if s["order"] == "priv_first":
-                ok = pred(w, kernel, s["priv"], st, tr)
-                val = w.sysctl() if not ok else None
-                denied = (not ok) and val != 0
-            else:
-                val = w.sysctl()
-                denied = val != 0 and not pred(w, kernel, s["priv"], st, tr)
-            if tr is not None:
-                vtxt = "not read" if val is None else str(val)
-                tr.add(s["check"], s["models"], f"{'-' + s['errno'] if denied else 'pass'} (unprivileged_bpf_disabled={vtxt})")
-            if denied:
-                raise Deny(-ERRNO[s["errno"]])
-        elif do == "require":
-            if "when" in s and not cond(w, kernel, s["when"], st):
-                continue
-            ok = pred(w, kernel, s["pred"], st, tr)
-            if tr is not None:
-                tr.add(s["check"], s["models"], "pass" if ok else "-" + s["errno"])
-            if not ok:
-                raise Deny(-ERRNO[s["errno"]])
-        elif do == "fail_if":
-            if cond(w, kernel, s["cond"], st):
-                if tr is not None:
-                    tr.add(s["check"], s["models"], "-" + s["errno"])
-                raise Deny(-ERRNO[s["errno"]])
-        elif do == "let":
-            st.vars[s["var"]] = v = pred(w, kernel, s["pred"], st, tr)
-            if tr is not None:
-                tr.add(s["check"], s["models"], "true" if v else "false")
-        elif do == "map_type_switch":
-            mt = w.op.map_type
-            for cls in s["classes"]:
-                if mt in cls["types"]:
-                    ok = pred(w, kernel, cls["pred"], st, tr)
-                    if tr is not None:
-                        tr.add(f"{cls['check']} ({mt})", s["models"], "pass" if ok else "-" + s["default_errno"])
-                    if not ok:
-                        raise Deny(-ERRNO[s["default_errno"]])
-                    break
-            else:
-                if tr is not None:
-                    tr.add(s["default_check"], s["models"], "-" + s["default_errno"])
-                raise Deny(-ERRNO[s["default_errno"]])
-        elif do == "token_get":
-            token_get(w, kernel, s, st, tr)
-        elif do == "note":
-            if tr is not None:
-                tr.add(s["check"], s["models"], "pass")
-        elif do == "label":
-            continue
-        else:
-            raise ScenarioError(f"kernel {kernel.name}: unknown step {do!r}")
+        fn = STEPS.get(s["do"])
+        if fn is None:
+            raise ScenarioError(f"kernel {kernel.name}: unknown step {s['do']!r}")
+        j = fn(w, kernel, steps, i, s, st, tr)
+        if j is not None:
+            i = j
     return 0
 
 
@@ -512,24 +699,41 @@ def vm_enough_memory(w, kernel: Kernel, tr) -> int:
     return rc
 
 
+def _call_bpf(w, kernel: Kernel, op, tr) -> int:
+    if op.cmd not in kernel.commands:
+        raise ScenarioError(f"command {op.cmd} is not modeled for kernel {kernel.name}")
+    _check_op_names(kernel, op)
+    return run(w, kernel, kernel.commands[op.cmd], tr)
+
+
+def _call_capable(w, kernel: Kernel, op, tr) -> int:
+    _check_cap(kernel, op.cap)
+    return 0 if ns_capable(w, kernel, "init", op.cap, tr) else EPERM
+
+
+def _call_ns_capable(w, kernel: Kernel, op, tr) -> int:
+    _check_cap(kernel, op.cap)
+    return 0 if ns_capable(w, kernel, op.ns, op.cap, tr) else EPERM
+
+
+def _call_vm_enough_memory(w, kernel: Kernel, op, tr) -> int:
+    return vm_enough_memory(w, kernel, tr)
+
+
+# The operations with a mechanism of their own (op.call -> function of (world, kernel, op, trace)
+# -> the return); every other call is a variant's program (kernels.PROGRAMS).
+CALLS = {"bpf": _call_bpf, "capable": _call_capable, "ns_capable": _call_ns_capable,
+         "vm_enough_memory": _call_vm_enough_memory}
+
+
 def evaluate(w, kernel: Kernel, tr) -> int:
     """The return the task sees for w.op under ``kernel``."""
     op = w.op
     try:
         call = op.call
-        if call == "bpf":
-            if op.cmd not in kernel.commands:
-                raise ScenarioError(f"command {op.cmd} is not modeled for kernel {kernel.name}")
-            _check_op_names(kernel, op)
-            return run(w, kernel, kernel.commands[op.cmd], tr)
-        if call == "capable":
-            _check_cap(kernel, op.cap)
-            return 0 if ns_capable(w, kernel, "init", op.cap, tr) else EPERM
-        if call == "ns_capable":
-            _check_cap(kernel, op.cap)
-            return 0 if ns_capable(w, kernel, op.ns, op.cap, tr) else EPERM
-        if call == "vm_enough_memory":
-            return vm_enough_memory(w, kernel, tr)
+        fn = CALLS.get(call)
+        if fn is not None:
+            return fn(w, kernel, op, tr)
         if call in kernel.programs:
             return run(w, kernel, kernel.programs[call], tr)
     except Deny as d:

@@ -63,6 +63,7 @@ class Kernel:
     sysctl_defaults: dict
     extra: dict = field(default_factory=dict, compare=False)
     hook_aliases: dict = field(default_factory=dict)   # another variant's hook name -> this kernel's
+    stub_modules: frozenset = frozenset()   # modules whose stub implements every hook (facts "stub_modules")
 
     def own_hook(self, hook: str) -> str | None:
         """This kernel's name for a hook spelled as in any variant (bpf_map_alloc_security in v6.3
@@ -175,6 +176,7 @@ def load_kernel(name: str) -> Kernel:
         extra={"sysctl_defaults_note": raw.get("sysctl_defaults_note", ""),
                "hook_aliases_models": raw.get("hook_aliases_models", "")},
         hook_aliases=dict(raw.get("hook_aliases", {})),
+        stub_modules=frozenset(facts.get("stub_modules", {})),
     )
 
 

@@ -10,7 +10,7 @@ from semantics.kernels import Kernel, load_kernel
 from semantics.minimize import LeafIndex, minimize
 from semantics.model import decide
 from semantics.scenario import ALL, Op, parse_scenario
-from semantics.space import RETS, SPACE, Context, _base_assign, _no_gc, _no_lsm, _same, _solo, delegation_target, leaves_and_weights, space_ops
+from semantics.space import RETS, SPACE, STACKS, Context, _base_assign, _no_gc, _no_lsm, _same, _solo, delegation_target, leaves_and_weights, space_ops
 from semantics.vocab import DELEGATE_KINDS
 
 
@@ -85,7 +85,7 @@ NON_POSITIVE = (None, -1, 0)
 
 def _stacking_search(kernel: Kernel, rets, first_only):
     total, best = 0, None
-    for order in (("bpf", "selinux"), ("selinux", "bpf")):
+    for order in (st for st in STACKS if len(st) == 2):
         for solo in (0, 1):
             # a violation: the stack allows, the module alone denies, and the
             # kernel's own checks (no LSM) allow, so the denial was the module's
