@@ -37,10 +37,15 @@ _OP_MENTIONS = {
 }
 
 
-def _family(scenario: dict) -> str:
-    subjects = load_rules()["subjects"]
+def operation_family(scenario: dict | None) -> str | None:
+    """The subject a scenario's operation belongs to (rules.json "subjects"): "bpf" (bpf()
+    commands, capable(), ns_capable(), the unprivileged_bpf_disabled sysctl, bpffs: what decides
+    a bpf() call), "user namespaces", "vm_enough_memory"; None without a scenario or an op."""
+    if not scenario:
+        return None
     call = (scenario.get("op") or {}).get("call")
-    return subjects["families"].get(call, subjects["default"])
+    subjects = load_rules()["subjects"]
+    return subjects["families"].get(call, subjects["default"]) if call else None
 
 
 def names_operation(text: str, scenario: dict | None) -> bool:
@@ -56,7 +61,7 @@ def names_operation(text: str, scenario: dict | None) -> bool:
     claimed = claim_features(text, load_rules())
     if "op:bpffs_set_option" in claimed and "op:bpffs_set_option" not in ops:
         return False   # about a bpffs mount option (its values name commands and types), not their outcome
-    if _family(scenario) in named:
+    if operation_family(scenario) in named:
         return True
     return bool(ops & claimed)
 

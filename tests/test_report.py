@@ -235,7 +235,7 @@ def test_report_user_namespace_thread_judged_on_its_own_subject(tmp_path):
     create_user_ns() scenarios; claims that only mention namespaces got a stand-in bpf() call from
     the linker, and those verdicts are set aside (not findings); the bpf() change-impact sections
     are left out."""
-    from hookdebate.report.data import operation_family
+    from analysis.link import operation_family
 
     rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
     assert "## Change impact between kernel variants" not in md and "Change impact" not in html
@@ -283,7 +283,7 @@ def test_report_without_a_modeled_kernel_says_which_it_would_need(tmp_path):
 
 
 def test_names_operation():
-    from hookdebate.report.data import names_operation
+    from analysis.link import names_operation
 
     assert names_operation("the bpf() syscall denies it", None)
     assert names_operation("BPF_MAP_CREATE needs CAP_BPF", None)

@@ -7,7 +7,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from analysis.link import names_operation  # noqa: F401  (the report's fit test is the analysis' own)
+from analysis.findings import claim_fits
+from analysis.signals import mail_signals
 from analysis.subjects import is_patch_posting, series_version, without_tags
 
 STANCE_WORDS = {"support": "supports", "oppose": "opposes", "mixed": "is mixed on", "neutral": "takes no side on",
@@ -49,17 +50,6 @@ def is_bot(participant: dict) -> bool:
     from analysis.lexicon import is_automated_sender
 
     return any(is_automated_sender(participant["name"], a) for a in participant.get("addresses") or [""])
-
-
-def operation_family(scenario: dict | None) -> str | None:
-    """The subject a scenario's operation belongs to (rules.json "subjects"): "bpf" (bpf()
-    commands, capable(), ns_capable(), the unprivileged_bpf_disabled sysctl, bpffs: what decides
-    a bpf() call), "user namespaces", "vm_enough_memory"."""
-    if not scenario:
-        return None
-    call = scenario.get("op", {}).get("call")
-    subjects = _subjects()
-    return subjects["families"].get(call, subjects["default"]) if call else None
 
 
 _LAST_FIRST = re.compile(r"^\s*([^,()]+?),\s*([^,()]+?)\s*(\([^)]*\))?\s*$")
@@ -115,8 +105,8 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                              "stance": p.stance, "confidence": p.confidence,
                              "evidence": [{"message_id": e.message_id, "url": lore_url(e.message_id), "quote": e.quote}
                                           for e in p.evidence]})
+    fits = claim_fits(analysis, linked)
     claims = []
-    op_of: dict = {}   # scenario id -> the family of the operation it replays
     for c in analysis.claims:
         link = linked.link(c.claim_id) if linked else None
         entry = {"id": c.claim_id, "message_id": c.message_id, "url": lore_url(c.message_id),
@@ -131,32 +121,12 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                  "unjudged_reason": link.unjudged_reason if link else None,
                  "verdicts": [v.to_json() for v in link.verdicts] if link else []}
         entry["verdict"] = _verdict_word(link.verdicts[0].supports_claim) if link and link.verdicts else None
-        if entry["verdicts"]:
-            sid = entry["verdicts"][0]["scenario"]
-            body = linked.scenarios.get(sid, (None, None))[1] if linked else None
-            op_of[sid] = operation_family(body)
-            entry["fit"] = "direct" if link.verdicts[0].fit == "direct" else "general"
-        else:
-            entry["fit"] = None
+        entry["fit"] = fits.fit[c.claim_id]
+        entry["finding"] = entry["verdict"] if entry["fit"] in ("direct", "general") else None
         claims.append(entry)
-    # How far a replay bears on a claim. "direct": the claim names the operation the scenario
-    # replays. "general": it names none, and the replay answers the link rule's general question
-    # with a stand-in scenario; that stands only where the thread's own claims are about what the
-    # stand-in replays: at least 5 claims, and a quarter of those replayed, name a modeled operation
-    # (the embedded thread: 83 of 217), and the stand-in's operation is of the same family as one
-    # of theirs (operation_family). Otherwise
-    # (a user namespace thread answered with a bpf() call, an IMA or xattr thread...) it is
-    # "unrelated" and its verdict is withheld from the report's findings.
-    direct = sum(c["fit"] == "direct" for c in claims)
-    general = sum(c["fit"] == "general" for c in claims)
-    on_topic = direct > 0
-    stand_ins_ok = direct >= 5 and direct >= 0.25 * (direct + general)
-    direct_ops = {op_of.get(c["verdicts"][0]["scenario"]) for c in claims if c["fit"] == "direct"}
+    on_topic = fits.on_topic
+    direct_ops = fits.families
     about_bpf = "bpf" in direct_ops
-    for c in claims:
-        if c["fit"] == "general" and not (stand_ins_ok and op_of.get(c["verdicts"][0]["scenario"]) in direct_ops):
-            c["fit"] = "unrelated"
-        c["finding"] = c["verdict"] if c["fit"] in ("direct", "general") else None
     # key claims: judged ones (supports/contradicts) first, then explicit scenarios, spread over people
     judged = [c for c in claims if c["finding"] in ("supports", "contradicts") and c["type"] == "factual"]
     per_author: Counter = Counter()
@@ -319,75 +289,6 @@ def date_span(ends: list[str]) -> str:
     return f"on {a[:10]}" if a[:10] == b[:10] else f"from {a[:10]} to {b[:10]}"
 
 
-_MERGED = re.compile(r"(?i:\b(I|I've|I have|we|we've|we have)\s+(now\s+|just\s+|also\s+|already\s+)?"
-                     r"(merged|applied|queued|picked up)\s+(it|this|these|them|the|patch|v\d|to|into|in)\b|"
-                     r"\b(this|it|the (patch|patchset|series|pull request|changes?)|these( patches)?|pull request you "
-                     r"sent[^.]*?)\s+(has|have) been (merged|applied|pulled)\b)|^(Applied|Merged|Queued)\b|^has been merged into\b")
-_NACK = re.compile(r"^NACK\b|(?i:\b(I|I'd|I would|I repeat|I still)\s+(\w+\s+){0,2})NACK\b")
-_TAG = re.compile(r"^\s*(?P<tag>Acked|Reviewed|Nacked)-by:\s*(?P<who>[^<\n]+?)\s*(<|$)")
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
-
-
-def _gives_own(who: str, author: str) -> bool:
-    """Is the trailer's person the message's writer ('Acked-by: Kees Cook' sent by Kees)?"""
-    from analysis.identity import normalize_name
-
-    a, w = normalize_name(author), normalize_name(who)
-    return bool(a) and bool(w) and (a == w or a.split()[-1] == w.split()[-1])
-
-
-def _signals(analysis, timeline) -> list[dict]:
-    """Merge, NACK and ack/review statements in the mail itself (quoted '>' lines skipped): the
-    outcome a reader looks for first, stated with who wrote it and where."""
-    msgs = {m.message_id: m for m in analysis.messages}
-    out: list[dict] = []
-    acks: list[str] = []
-    carried: list[str] = []
-    proposer = timeline[0]["author"] if timeline else None
-    for t in timeline:
-        body = getattr(msgs.get(t["message_id"]), "body", "") or ""
-        paras, cur = [], []
-        for line in body.splitlines():
-            if line.strip() in ("--", "-- ") or line.startswith(("diff --git", "---")):
-                break
-            m = _TAG.match(line)
-            if m:
-                who = m.group("who").strip().strip('"')
-                if m.group("tag") == "Nacked":
-                    out.append({"kind": "nack", "author": who, "date": t["date"][:10], "url": t["url"],
-                                "text": f"Nacked-by: {who}"})
-                elif who and t["author"] == proposer and who != proposer:
-                    if who not in carried:
-                        carried.append(who)  # a tag the patch carries (given on an earlier version)
-                elif who and who not in acks and _gives_own(who, t["author"]):
-                    # only a tag the writer gives in their own mail: an indented commit
-                    # message quoted in a reply carries other people's tags
-                    acks.append(who)
-                continue
-            if line.lstrip().startswith(">") or not line.strip():
-                if cur:
-                    paras.append(" ".join(cur))
-                cur = []
-            else:
-                cur.append(line.strip())
-        if cur:
-            paras.append(" ".join(cur))
-        seen = set()
-        for para in paras:
-            for sent in _SENT.split(para):
-                for kind, rx in (("merged", _MERGED), ("nack", _NACK)):
-                    if kind not in seen and rx.search(sent):
-                        seen.add(kind)
-                        out.append({"kind": kind, "author": t["author"], "date": t["date"][:10], "url": t["url"],
-                                    "text": sent[:200] + ("\u2026" if len(sent) > 200 else "")})
-    if acks:
-        out.append({"kind": "ack", "names": acks})
-    carried = [x for x in carried if x not in acks]
-    if carried:
-        out.append({"kind": "carried", "names": carried})
-    return out
-
-
 def _signals_sentence(signals) -> str:
     parts = []
     for kind, label in (("merged", "Merged or applied"), ("nack", "NACKed")):
@@ -436,7 +337,7 @@ def _outcome(analysis, names, timeline) -> str:
             parts.append(f"The last word went to {who} ({last['date'][:10]}): \u201c{lc[-1].text}\u201d")
         else:
             parts.append(f"The last message is from {who} ({last['date'][:10]}).")
-    sig = _signals_sentence(_signals(analysis, timeline))
+    sig = _signals_sentence(mail_signals(analysis, timeline))
     if sig:
         parts.append(sig)
     return " ".join(parts)
