@@ -202,7 +202,7 @@ def test_report_variant_diff_section(db, tmp_path, monkeypatch):
 
 def test_report_variant_diff_note_without_proposal(tmp_path):
     """A 2022 thread has no modeled proposal variant: the section says so instead of enumerating."""
-    from hookdebate.commands.report import build_report
+    from hookdebate.reporting import build_report
     from hookdebate.store import Store
     from scraper import iter_mbox
 
@@ -219,7 +219,7 @@ def test_report_variant_diff_note_without_proposal(tmp_path):
 def _report_of(tmp_path, mbox: str, msgs=None, kernel="v6.3"):
     """The report of a tests/data thread; the 2022 threads have no modeled kernel by their date
     (v6.0), so they are judged against v6.3 as asked unless kernel=None."""
-    from hookdebate.commands.report import build_report
+    from hookdebate.reporting import build_report
     from hookdebate.report import render_html, render_markdown
     from hookdebate.store import Store
     from scraper import iter_mbox

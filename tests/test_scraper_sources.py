@@ -104,10 +104,10 @@ def parse_mode(request, monkeypatch):
     """Run a test with small sources parsed in a thread (the default) and, forced, in the
     forked parser process big sources get."""
     if request.param == "process":
-        import hookdebate.commands.ingest as ingest_cmd
+        import hookdebate.ingest as ingest_lib
 
-        monkeypatch.setattr(ingest_cmd, "_PARALLEL_BYTES", 0)
-        monkeypatch.setattr(ingest_cmd, "_PARALLEL_MESSAGES", 0)
+        monkeypatch.setattr(ingest_lib, "_PARALLEL_BYTES", 0)
+        monkeypatch.setattr(ingest_lib, "_PARALLEL_MESSAGES", 0)
     return request.param
 
 

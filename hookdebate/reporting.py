@@ -1,0 +1,170 @@
+"""The report of a thread, of the archive, of a debate: gathered from the store, analysed, linked
+to the kernel model and laid out (`hookdebate report` is its options and one of thread_report(),
+archive_report(), debate_report(); each returns the text, writes the pictures next to ``output``)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def build_report(store, thread=None, pictures: bool = False, kernel: str | None = None):
+    """(report dict, ThreadAnalysis, LinkResult, pictures {name: svg bytes}). kernel: judge against
+    that variant instead of the one the thread's date picks (analysis.link.link_claims)."""
+    from analysis.link import change_impact, link_claims, verdict_rows
+    from hookdebate.pipeline import analyze_thread
+    from hookdebate.report import build
+
+    analysis = analyze_thread(store, thread)
+    linked = link_claims(analysis, kernel=kernel)
+    scen, rows = verdict_rows(linked)
+    store.save_verdicts(analysis.tree.root_id, scen, rows)
+    report = build(analysis, linked, change_impact(), variant_diff=variant_diff_for(store, analysis, linked))
+    report["debate"] = debate_of(store, analysis.tree.root_id)
+    pics = {}
+    if pictures:
+        from hookdebate.report import pictures as P
+
+        pics = {"argument-map": P.argument_map(report), "timeline": P.timeline(report)}
+    return report, analysis, linked, pics
+
+
+def debate_of(store, root: str) -> dict | None:
+    """The debate the thread belongs to (other versions, follow-ups), when it has more than this
+    thread: {"threads", "versions", "first", "command"}; None otherwise."""
+    from hookdebate.debate import gather_debate
+    from hookdebate.errors import HookdebateError
+
+    try:
+        d = gather_debate(store, root, stance=False)
+    except HookdebateError:
+        return None
+    if len(d["threads"]) < 2:
+        return None
+    return {"threads": len(d["threads"]), "versions": d["debate"]["versions"], "first": d["debate"]["first"],
+            "outcome": d["outcome"]["state"], "command": f"hookdebate report --debate '<{root}>'"}
+
+
+def _semantics_fingerprint() -> str:
+    """Changes whenever the model's code or its kernel data changes (so a cached diff is never stale)."""
+    import semantics
+    from hookdebate.pipeline import code_fingerprint
+
+    return code_fingerprint(Path(semantics.__file__).parent, semantics.data_dir() / "kernels")
+
+
+def variant_diff_for(store, analysis, linked) -> dict:
+    """The change-impact summary from the thread's current kernel to the variant of the series it
+    debates (analysis.link.variant_diff, i.e. semantics.diff), cached in the store's state table
+    under the pair and a fingerprint of the model. Only that one pair is enumerated: a pair that
+    involves v6.9 (the BPF token's larger space, about 290 G configurations) costs ten times
+    v6.3 -> proposal-2023-04 (README's measured table: 1.0-1.3 s against 0.1 s on an idle machine)."""
+    from analysis.link import proposal_kernel_for, thread_date, variant_diff
+
+    frm, to = linked.kernel, proposal_kernel_for(analysis)
+    if not to:
+        d = thread_date(analysis)
+        return {"from": frm, "to": None,
+                "note": (f"No proposal variant is modeled for a thread dated {d.isoformat() if d else 'without dates'}, "
+                         f"so there is no change-impact summary for it; "
+                         + (f"it is judged against {frm}. " if frm else "no modeled kernel holds for its date. ") +
+                         "`hookdebate diff --from A --to B` compares any two variants.")}
+    key = f"report.variant_diff:{frm}->{to}"
+    fp = _semantics_fingerprint()
+    cached = store.get_state(key)
+    if cached:
+        try:
+            c = json.loads(cached)
+            if c.get("fingerprint") == fp:
+                return c["diff"]
+        except (ValueError, KeyError, AttributeError):
+            pass
+    result = variant_diff(frm, to)
+    store.set_state(key, json.dumps({"fingerprint": fp, "diff": result}), cache=True)
+    return result
+
+
+def thread_report(store, thread=None, fmt: str = "md", output: Path | None = None, pictures: bool = False,
+                  map_prefix: Path | None = None) -> str:
+    """One thread's report as Markdown, HTML or JSON; an empty store first gets the embedded thread.
+    Pictures: always in HTML; for md with ``pictures``, SVG and PNG files next to ``output``.
+    map_prefix: also the argument map as PREFIX.json, .graphml, .dot, .aif.json."""
+    from hookdebate.errors import HookdebateError
+    from hookdebate.pipeline import ingest_default_if_empty
+    from hookdebate.report import render_html, render_markdown
+
+    ingest_default_if_empty(store)
+    want_pics = fmt == "html" or (pictures and fmt == "md")
+    if want_pics and fmt == "md" and not output:
+        raise HookdebateError("--pictures with Markdown needs -o FILE (the pictures go next to it)")
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    report, analysis, linked, pics = build_report(store, thread, want_pics)
+    if map_prefix:
+        _write_map(analysis, linked, map_prefix)
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        return render_html(report, pics)
+    links = {}
+    if pics:
+        from hookdebate.report import pictures as P
+
+        for name, data in pics.items():
+            path = output.with_name(f"{output.stem}-{name}.svg")
+            path.write_bytes(data)
+            links[name] = path.name
+            draw = P.argument_map if name == "argument-map" else P.timeline
+            path.with_suffix(".png").write_bytes(draw(report, "png"))
+    return render_markdown(report, links) + "\n"
+
+
+def archive_report(store, per_year: int, fmt: str = "md", output: Path | None = None, pictures: bool = False) -> str:
+    """The most contested debates of the archive per year, from the stored analyses."""
+    from hookdebate.errors import HookdebateError
+    from hookdebate.report import archive
+
+    store.ensure_thread_index()
+    data = archive.build_archive(store, per_year)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        return archive.render_html(data, archive.picture(data) if data["all"] else None)
+    link = None
+    if output and data["all"] and pictures:
+        pic = output.with_name(f"{output.stem}-contested.svg")
+        pic.write_bytes(archive.picture(data))
+        link = pic.name
+    elif pictures and not output:
+        raise HookdebateError("--pictures with Markdown needs -o FILE (the pictures go next to it)")
+    return archive.render_markdown(data, link) + "\n"
+
+
+def debate_report(store, msgid: str, fmt: str = "md", output: Path | None = None) -> str:
+    """The whole debate a message belongs to (hookdebate.debate.gather_debate)."""
+    from hookdebate.debate import gather_debate
+    from hookdebate.report import debate as R
+
+    data = gather_debate(store, msgid)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        return R.render_html(data, R.pictures(data))
+    links = {}
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        for name, svg in R.pictures(data).items():
+            path = output.with_name(f"{output.stem}-{name}.svg")
+            path.write_bytes(svg)
+            links[name] = path.name
+    return R.render_markdown(data, links) + "\n"
+
+
+def _write_map(analysis, linked, prefix: Path) -> None:
+    from analysis import argmap
+
+    g = argmap.build_map(analysis, linked)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{prefix}.json").write_text(argmap.dumps_json(argmap.to_json(g)))
+    argmap.to_graphml(g, f"{prefix}.graphml")
+    Path(f"{prefix}.dot").write_text(argmap.to_dot(g))
+    Path(f"{prefix}.aif.json").write_text(argmap.dumps_json(argmap.to_aif(g)))
