@@ -223,16 +223,21 @@ class State:
         self.vars = {}
 
 
+def _registry(table: dict):
+    """@registrar(name): put the decorated function in table under name (the engine's tables of
+    steps, hook rules, conditions and predicate atoms)."""
+    def registrar(name: str):
+        def register(fn):
+            table[name] = fn
+            return fn
+        return register
+    return registrar
+
+
 # The atoms of a capability predicate ("capable CAP_X"; data/kernels/README.md): head ->
 # function of (world, kernel, the words after the head, the state, the trace) -> bool.
 ATOMS: dict = {}
-
-
-def atom(name: str):
-    def register(fn):
-        ATOMS[name] = fn
-        return fn
-    return register
+atom = _registry(ATOMS)
 
 
 @atom("var")
@@ -296,13 +301,7 @@ OP_FLAG_DEFAULTS = {"ns_limit_reached": False, "chrooted": False, "creator_mappe
 # A variant's conditions ("when", "cond"; data/kernels/README.md): name -> function of
 # (world, kernel, op, the condition's value) -> bool. A new kind of condition is one more function.
 CONDITIONS: dict = {}
-
-
-def condition(name: str):
-    def register(fn):
-        CONDITIONS[name] = fn
-        return fn
-    return register
+condition = _registry(CONDITIONS)
 
 
 @condition("with_token")
@@ -508,25 +507,13 @@ def token_get(w, kernel: Kernel, step: dict, st: State, tr) -> None:
 # returns None to go on with the next one, or the index to jump to; a failed check raises Deny.
 # A new kind of step is one more function.
 STEPS: dict = {}
-
-
-def step(name: str):
-    def register(fn):
-        STEPS[name] = fn
-        return fn
-    return register
+step = _registry(STEPS)
 
 
 # What the caller of a "hook" step does with the result ("on"): name -> function of
 # (rc, the steps, the index after the step, the step, the state, the trace) -> None or a jump.
 HOOK_RULES: dict = {}
-
-
-def hook_rule(name: str):
-    def register(fn):
-        HOOK_RULES[name] = fn
-        return fn
-    return register
+hook_rule = _registry(HOOK_RULES)
 
 
 @hook_rule("negative")
