@@ -498,6 +498,23 @@ def _learned_evidence(model, rule: MessageStance, label: str, conf: float, c) ->
     return MessageStance(rule.message_id, rule.author, label, conf, ev)
 
 
+def _position(p, messages: int, stance: str, conf: float, ev: list, sts, first_claim: dict) -> Position:
+    """A person's Position with at most three pieces of evidence: ev, else the first evidence of
+    each of their messages (sts), else what they said first (nothing took a side: so a reader can
+    check); the same words sent twice (a resend, a reply to two branches) are one piece."""
+    if not ev:
+        for s in sts:
+            ev.extend(s.evidence[:1])
+    if not ev and first_claim.get(p.person_id):
+        c = first_claim[p.person_id]
+        ev.append(Evidence(c.message_id, c.text))
+    seen: set = set()
+    ev = [e for e in ev if not (e.quote in seen or seen.add(e.quote))]
+    # the person's own words before the trailers that only name a side
+    ev.sort(key=lambda e: bool(_VERDICT_TRAILER.match(e.quote.strip())))
+    return Position(p.person_id, p.name, p.addresses, messages, stance, conf, tuple(ev[:3]))
+
+
 def _learned_positions(model, people, ordered, author_of, stance_of, probs_of, proposer, automated, claims,
                        rule_person):
     from analysis.stance import person_stance, quotable
@@ -523,17 +540,7 @@ def _learned_positions(model, people, ordered, author_of, stance_of, probs_of, p
             s = stance_of[mid]
             if s.stance != "neutral" and (side is None or s.stance == side):
                 ev.extend(s.evidence[:1])
-        if not ev:
-            for s in sts:
-                ev.extend(s.evidence[:1])
-        if not ev and first_claim.get(p.person_id):
-            c = first_claim[p.person_id]
-            ev.append(Evidence(c.message_id, c.text))
-        seen: set = set()
-        ev = [e for e in ev if not (e.quote in seen or seen.add(e.quote))]
-        # the person's own words before the trailers that only name a side
-        ev.sort(key=lambda e: bool(_VERDICT_TRAILER.match(e.quote.strip())))
-        out.append(Position(p.person_id, p.name, p.addresses, len(mids), stance, conf, tuple(ev[:3])))
+        out.append(_position(p, len(mids), stance, conf, ev, sts, first_claim))
     return tuple(out)
 
 
@@ -883,17 +890,5 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=(), autom
                 break
             if s.stance == stance or stance == "mixed" and s.stance != "neutral":
                 ev.extend(s.evidence[:1])
-        if not ev:
-            for s in sts:
-                ev.extend(s.evidence[:1])
-        if not ev and first_claim.get(p.person_id):
-            # nothing took a side: show what they said first, so a reader can check
-            c = first_claim[p.person_id]
-            ev.append(Evidence(c.message_id, c.text))
-        # the same words sent twice (a resend, a reply to two branches) are one piece of evidence
-        seen: set = set()
-        ev = [e for e in ev if not (e.quote in seen or seen.add(e.quote))]
-        # the person's own words before the trailers that only name a side
-        ev.sort(key=lambda e: bool(_VERDICT_TRAILER.match(e.quote.strip())))
-        out.append(Position(p.person_id, p.name, p.addresses, len(mids), stance, conf, tuple(ev[:3])))
+        out.append(_position(p, len(mids), stance, conf, ev, sts, first_claim))
     return tuple(out)

@@ -15,7 +15,7 @@ _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 
 
 def _gives_own(who: str, author: str) -> bool:
-    """Is the trailer's person the message's writer ('Acked-by: Kees Cook' sent by Kees)?"""
+    """Is the trailer's person the message's writer (an Acked-by: with the sender's own name)?"""
     from analysis.identity import normalize_name
 
     a, w = normalize_name(author), normalize_name(who)

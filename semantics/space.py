@@ -498,38 +498,18 @@ def iter_leaves(ctx: Context, evaluators, assign: dict):
     """Depth-first over the decision tree of several evaluators at once.
     Yields (assign, (rc per evaluator)) per leaf; invalid cubes are dropped.
     Children resume the evaluator that needed the field at its read node."""
-    stack = [(assign, (), None)]
-    n = len(evaluators)
-    domain = ctx.domain
-    pop, push = stack.pop, stack.append
-    while stack:
-        a, done, pos = pop()
-        rcs = list(done)
-        try:
-            while len(rcs) < n:
-                ev = evaluators[len(rcs)]
-                rcs.append(ev(a, pos) if pos is not None else ev(a))
-                pos = None
-        except Need as need:
-            f = need.field
-            node = need.node
-            done = tuple(rcs)
-            for v in domain(f, a):
-                b = dict(a)
-                b[f] = v
-                push((b, done, node))
-            continue
-        except Invalid:
-            continue
-        yield a, tuple(rcs)
+    for a, rcs, *_ in _iter_leaves_weighted(ctx, evaluators, assign, weights=False):
+        yield a, rcs
 
 
-def _iter_leaves_weighted(ctx: Context, evaluators, assign: dict):
+def _iter_leaves_weighted(ctx: Context, evaluators, assign: dict, weights: bool = True):
     """iter_leaves() that also carries, per leaf, what its weight needs (see
     leaves_and_weights()): the product of the domain sizes of its assigned regular
-    fields, the product of its blocks' weights, and how many hooks it reads."""
+    fields, the product of its blocks' weights, and how many hooks it reads. weights=False
+    (iter_leaves(), which drops them): the start's own fields are not counted, since a cube
+    being minimized may assign blocks without their stack."""
     p0 = 1
-    for f in assign:
+    for f in assign if weights else ():
         if f != "stack":
             p0 *= len(ctx.domain(f, assign))
     stack = [(assign, (), None, p0, 1, 0)]
