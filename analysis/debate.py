@@ -102,25 +102,11 @@ def _msgid_from_url(raw: str) -> str:
 
 # -- cues (data) --------------------------------------------------------------------------
 @lru_cache(maxsize=4)
-def _read_toml(path, cannot_read: str) -> dict:
-    """A TOML file of the debate rules; an unreadable or invalid one is a one-line AnalysisError
-    (cannot_read: how the first kind begins; the errno's words follow)."""
-    import tomllib
-
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        raise AnalysisError(f"{cannot_read}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise AnalysisError(f"{path}: invalid TOML: {e}") from None
-
-
 def _cues(path: str | None = None) -> dict:
-    from analysis.lexicon import data_dir
+    from analysis.lexicon import data_dir, read_toml
 
     p = Path(path) if path else data_dir() / "debates" / "cues.toml"
-    data = _read_toml(p, f"cannot read debate cues {p}")
+    data = read_toml(p, f"cannot read debate cues {p}")
     out = {}
     for key, value in data.items():
         if isinstance(value, list):
@@ -338,9 +324,10 @@ def load_overrides(path: str | Path | None) -> dict:
     """{'link': [(a, b, kind)], 'cut': {ids}} from a debates TOML file (see data/debates/example.toml)."""
     if not path:
         return {"link": [], "cut": set()}
+    from analysis.lexicon import read_toml
     from scraper.mail import bare_msgid
 
-    data = _read_toml(path, f"{path}: cannot read debate overrides")
+    data = read_toml(path, f"{path}: cannot read debate overrides")
     unknown = set(data) - {"link", "cut"}
     if unknown:
         raise AnalysisError(f"{path}: unknown key {sorted(unknown)[0]!r} (expected [[link]] or [[cut]])")

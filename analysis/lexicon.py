@@ -15,16 +15,22 @@ from analysis.errors import AnalysisError
 from semantics import data_dir  # noqa: F401  (the one place the data directory is decided)
 
 
-def _load_toml(path: Path) -> dict:
+def read_toml(path, cannot_read: str) -> dict:
+    """A TOML data file of the analysis; an unreadable or invalid one is a one-line AnalysisError
+    (cannot_read: how the first kind begins; the errno's words follow)."""
     import tomllib
 
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except OSError as e:
-        raise AnalysisError(f"cannot read lexicon {path}: {e.strerror}") from None
+        raise AnalysisError(f"{cannot_read}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise AnalysisError(f"{path}: invalid TOML: {e}") from None
+
+
+def _load_toml(path: Path) -> dict:
+    return read_toml(path, f"cannot read lexicon {path}")
 
 
 @dataclass(frozen=True)
