@@ -96,18 +96,20 @@ def _hypothetical(sent, char_start: int) -> bool:
     return False
 
 
-def sentence_cues(sent) -> list[CueHit]:
-    """Cue hits in one spaCy sentence span."""
+def sentence_cues(sent, strengths: tuple[str, ...] = ("stance", "strong", "weak")) -> list[CueHit]:
+    """Cue hits in one spaCy sentence span (of the strengths asked for: the stance cues alone
+    for text read without the parse, see analysis.pipeline.FULL_READ_CHARS)."""
     cues = get_cues()
     text = sent.text
     if any(rx.search(text) for rx in cues["hedge"]):
         return []
-    words = [t for t in sent if t.is_alpha]
-    first_person = any(t.lower_ in FIRST_PERSON for t in sent) or len(words) <= 4
+    first_person = None  # worked out on the first stance cue (a walk over the tokens)
     question = text.rstrip().rstrip(")\"'").endswith("?")
     hits: list[CueHit] = []
     taken: list[tuple[int, int]] = []
     for strength, weight in (("stance", STRONG), ("strong", STRONG), ("weak", WEAK)):
+        if strength not in strengths:
+            continue
         if strength == "weak" and hits:
             break  # a sentence with a strong cue is decided by it
         for side in ("attack", "support"):
@@ -118,6 +120,9 @@ def sentence_cues(sent) -> list[CueHit]:
                     continue
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
+                if strength == "stance" and first_person is None and not question:
+                    first_person = (any(t.lower_ in FIRST_PERSON for t in sent)
+                                    or sum(1 for t in sent if t.is_alpha) <= 4)
                 if strength == "stance" and (question or not _held_by_writer(sent, m.start(), first_person)):
                     continue  # "Any objections?", "Can I add your Acked-by?": asked, not given
                 if strength != "weak" and _hypothetical(sent, m.start()):

@@ -36,6 +36,16 @@ class ThreadTree:
     def children(self, message_id: str) -> tuple[str, ...]:
         return tuple(m for m in self.order if self.parent_of.get(m) == message_id)
 
+    def depths(self) -> dict[str, int]:
+        """message_id -> depth (0 for roots) of every message, in one pass over the order
+        (depth() walks up from one message: calling it for each message of a deep chain is
+        quadratic)."""
+        out: dict[str, int] = {}
+        for mid in self.order:
+            p = self.parent_of.get(mid)
+            out[mid] = 0 if p is None else out[p] + 1 if p in out else self.depth(mid)
+        return out
+
     def depth(self, message_id: str) -> int:
         depth, current = 0, self.parent_of.get(message_id)
         while current is not None:

@@ -18,7 +18,7 @@ from analysis.identity import PersonIndex, merge_identities
 from analysis.lexicon import get_cues, is_automated_sender
 from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
                             ThreadAnalysis)
-from analysis.segment import looks_like_code, norm, segment_message
+from analysis.segment import looks_like_code, norm, own_text, segment_message
 from analysis.subjects import without_prefixes_and_tags
 from analysis.threading import build_tree
 from mailrecords import Message
@@ -51,6 +51,7 @@ class _Block:
     target: ReplyTarget | None
     target_is_code: bool = False
     sentences: list = field(default_factory=list)  # spaCy spans
+    light_sentences: list = field(default_factory=list)  # spans of text read without the parse
     attack: float = 0.0
     support: float = 0.0
     hits: list = field(default_factory=list)  # (CueHit, sentence text)
@@ -90,6 +91,95 @@ def _paragraphs(text: str) -> list[str]:
             out.append(text_)
         prev_colon = out[-1].endswith(":")
     return [p for p in out if p]
+
+
+# Quotes are looked for in at most this many ancestors (the root and the nearest others): a
+# reply chain thousands deep would otherwise cost depth x text per message. Real threads are
+# far shallower (the 2022 list's deepest is 32).
+MAX_ANCESTORS = 100
+
+
+def _ancestors(mid: str, tree, by_id, top_of: Mapping[str, str]) -> list[Message]:
+    """The message's ancestors, root first, parent last; past MAX_ANCESTORS the root and the
+    nearest MAX_ANCESTORS - 1."""
+    up: list[str] = []
+    cur = tree.parent_of.get(mid)
+    while cur is not None and len(up) < MAX_ANCESTORS:
+        up.append(cur)
+        cur = tree.parent_of.get(cur)
+    if cur is not None:  # deeper than the cap: keep the root in front of the nearest ones
+        up = up[:MAX_ANCESTORS - 1] + [top_of[mid]]
+    return [by_id[x] for x in reversed(up)]
+
+
+# Bounds on what one message can cost (issue 15). spaCy reads text in pieces of at most
+# PIECE_CHARS (a paragraph longer than that is cut after its last sentence end, else its last
+# space, else hard), in batches of at most BATCH_CHARS (its memory grows with the text of a
+# batch, not the number of docs); a message's first FULL_READ_CHARS of new text get the whole
+# reading (parse, claims, cues, concepts), the rest is split into sentences by rule and read for
+# the writer's stance cues only, and analysis.extra["read_in_part"] names such messages. Real
+# mail is far below all three: the 2022 list's longest paragraph is 17,013 characters and its
+# longest new text 93,774 (a robot's build report).
+PIECE_CHARS = 20_000
+BATCH_CHARS = 200_000
+FULL_READ_CHARS = 200_000
+_PIECE_END = re.compile(r"[.?!][)\]\"']?\s")
+
+
+def _pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
+    """text in pieces of at most limit characters, cut after a sentence end in the second half
+    of a piece, else at its last space, else at limit (text without sentences or spaces)."""
+    if len(text) <= limit:
+        return [text]
+    out = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        cut = 0
+        for m in _PIECE_END.finditer(window, limit // 2):
+            cut = m.end()
+        if not cut:
+            space = window.rfind(" ", limit // 2)
+            cut = space + 1 if space > 0 else limit
+        piece = text[start:start + cut].strip()
+        if piece:
+            out.append(piece)
+        start += cut
+    rest = text[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+def _parse(nlp, jobs: list):
+    """nlp.pipe over (text, context) jobs in batches of 64 (the pipeline's reading of real
+    threads); a batch holding more than BATCH_CHARS of text is cut into smaller ones."""
+    batches = [jobs[i:i + 64] for i in range(0, len(jobs), 64)]
+    if all(sum(len(x) for x, _ in batch) <= BATCH_CHARS for batch in batches):
+        yield from nlp.pipe(jobs, as_tuples=True, batch_size=64)
+        return
+    for batch in batches:
+        part: list = []
+        size = 0
+        for job in batch + [None]:
+            if job is None or (part and size + len(job[0]) > BATCH_CHARS):
+                if part:
+                    yield from nlp.pipe(part, as_tuples=True, batch_size=len(part))
+                part, size = [], 0
+            if job is not None:
+                part.append(job)
+                size += len(job[0])
+
+
+def _sentencize(nlp, jobs: list):
+    """(doc, context) for each job: spaCy's tokenizer and rule-based sentence splitter only."""
+    if not jobs:
+        return
+    from spacy.pipeline import Sentencizer
+
+    split = Sentencizer()
+    for text, ctx in jobs:
+        yield split(nlp.make_doc(text)), ctx
 
 
 def _is_series_message(m: Message, root: Message, proposer: str, author_of: Mapping[str, str]) -> bool:
@@ -202,15 +292,15 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
     by_date = sorted(ordered, key=_date)
     rank = {m.message_id: i for i, m in enumerate(by_date)}
     segs_of: dict[str, tuple[Segment, ...]] = {}
+    own_texts = {m.message_id: own_text(m) for m in ordered}
+    top_of: dict[str, str] = {}
+    for mid in tree.order:  # parents come before their children
+        p = tree.parent_of.get(mid)
+        top_of[mid] = mid if p is None else top_of[p]
     for m in ordered:
-        anc = []
-        cur = tree.parent_of.get(m.message_id)
-        while cur is not None:
-            anc.insert(0, by_id[cur])
-            cur = tree.parent_of.get(cur)
         earlier = by_date[max(0, rank[m.message_id] - 60): rank[m.message_id]]
-        segs_of[m.message_id] = segment_message(m, anc, resolve_person=index.resolve, author_of=author_of,
-                                                earlier=earlier)
+        segs_of[m.message_id] = segment_message(m, _ancestors(m.message_id, tree, by_id, top_of), resolve_person=index.resolve,
+                                                author_of=author_of, earlier=earlier, own_texts=own_texts)
     all_segments = tuple(s for m in ordered for s in segs_of[m.message_id])
     proposer = _answered_proposer(proposal_msg, segs_of[proposal_msg.message_id], index, proposer)
 
@@ -267,12 +357,26 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
     # -- sentences, batched through spaCy
     nlp = get_nlp()
     jobs: list[tuple[str, _Block]] = []
+    light: list[tuple[str, _Block]] = []  # read without the parse (past FULL_READ_CHARS of a message)
+    read_in_part: dict[str, dict[str, int]] = {}
+    limit = min(PIECE_CHARS, nlp.max_length)
     for m in ordered:
+        parsed = total = 0
         for b in blocks_of[m.message_id]:
             for p in _paragraphs(b.text):
-                jobs.append((p, b))
-    for doc, b in nlp.pipe(jobs, as_tuples=True, batch_size=64):
+                for piece in _pieces(p, limit):
+                    total += len(piece)
+                    if parsed < FULL_READ_CHARS:
+                        parsed += len(piece)
+                        jobs.append((piece, b))
+                    else:
+                        light.append((piece, b))
+        if parsed < total:
+            read_in_part[m.message_id] = {"chars": total, "parsed": parsed}
+    for doc, b in _parse(nlp, jobs):
         b.sentences.extend(_merge_code(list(doc.sents)))
+    for doc, b in _sentencize(nlp, light):
+        b.light_sentences.extend(doc.sents)
 
     lex = get_lexicon()
     cues = get_cues()
@@ -290,6 +394,14 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
                 weak_sents += bool(hs) and all(h.kind == "weak" for h in hs)
                 for hit in hs:
                     b.hits.append((hit, sent.text.strip()))
+            for i, sent in enumerate(b.light_sentences):
+                # past the parsed part of a huge message: the writer's stance cues only ("NAK",
+                # "I object", "Acked-by"), which need no parse to be read
+                hs = sentence_cues(sent, ("stance",))
+                if hs and i + 1 < len(b.light_sentences) and _after_hedge(b.light_sentences[i + 1].text, cues):
+                    hs = []
+                for hit in hs:
+                    b.hits.append((hit, sent.text.strip()))
             # weak cues (bare negation, "but", "instead") are everywhere in long expository
             # text; they count only where they are dense, and at most as much as one strong cue
             if b.sentences and weak_sents / len(b.sentences) < WEAK_DENSITY:
@@ -301,11 +413,15 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
             rel = _relation(b.attack, b.support) if b.target is not None else None
             if b.target is not None:
                 pairs.append(ReplyPair(m.message_id, author_of[m.message_id], b.text, b.target, rel))
+            hits_of: dict[str, list] = defaultdict(list)
+            for h, t in b.hits:
+                if h.weight >= 1.0:
+                    hits_of[t].append(h)
             for sent in b.sentences:
                 if not _is_claim(sent):
                     continue
                 text = sent.text.strip()
-                own = [h for h, t in b.hits if t == text and h.weight >= 1.0]
+                own = hits_of.get(text, [])
                 srel = rel
                 if own and b.target is not None:
                     a = sum(h.weight for h in own if h.side == "attack")
@@ -332,13 +448,11 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
     series = {m.message_id for m in ordered if _is_series_message(m, root, proposer, author_of)}
     review_ctx: set[str] = set()
     if len(series) >= 2:
+        # below a series message other than the root (tree order puts parents first)
         for m in ordered:
-            cur = tree.parent_of.get(m.message_id)
-            while cur is not None:
-                if cur in series and cur != root.message_id:
-                    review_ctx.add(m.message_id)
-                    break
-                cur = tree.parent_of.get(cur)
+            p = tree.parent_of.get(m.message_id)
+            if p is not None and ((p in series and p != root.message_id) or p in review_ctx):
+                review_ctx.add(m.message_id)
 
     # patches whose subject restates the proposal's (the series' own point, not a preparatory step)
     core = {mid for mid in series if _restates(by_id[mid].subject, proposal_msg.subject)}
@@ -354,6 +468,9 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
     proxy_score[proposer] = 10.0
     proxy_mass: dict[str, float] = defaultdict(float)  # decided weight, whichever side
     automated = {author_of[m.message_id] for m in ordered if is_automated_sender(m.from_name, m.from_address, cues)}
+    claims_of: dict[str, list[Claim]] = defaultdict(list)
+    for c in claims:
+        claims_of[c.message_id].append(c)
     for m in by_date:
         mid = m.message_id
         pid = author_of[mid]
@@ -362,7 +479,7 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
             stance_of[mid] = MessageStance(mid, pid, "neutral", 0.9, ())
             continue
         if pid == proposer:
-            st = _proposer_stance(m, blocks_of[mid], claims, root, proposer, author_of)
+            st = _proposer_stance(m, blocks_of[mid], claims_of.get(mid, ()), root, proposer, author_of)
         else:
             st = _reply_stance(m, blocks_of[mid], trailers_of[mid], proxy_score, author_of, proposer,
                                mid in review_ctx, is_neutral_statement, series, proxy_mass, core)
@@ -401,7 +518,8 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
         reply_pairs=tuple(pairs), claims=tuple(claims), message_stances=message_stances,
         positions=positions, extra={"proposer": proposer, "automated": sorted(automated),
                                     "stance_reader": "rules" if model is None else "model",
-                                    "unclear": sorted(p.person_id for p in positions if p.stance == "unclear")},
+                                    "unclear": sorted(p.person_id for p in positions if p.stance == "unclear"),
+                                    **({"read_in_part": read_in_part} if read_in_part else {})},
     ), contexts
 
 
@@ -524,8 +642,9 @@ def _learned_positions(model, people, ordered, author_of, stance_of, probs_of, p
         if quotable(c.text):
             first_claim.setdefault(c.author, c)
     out = []
+    mids_of = _mids_by_author(ordered, author_of)
     for p in people:
-        mids = [m.message_id for m in ordered if author_of[m.message_id] == p.person_id]
+        mids = mids_of.get(p.person_id, [])
         stance, conf = person_stance(model, [probs_of[mid] for mid in mids], rule_person.get(p.person_id, "neutral"),
                                      is_proposer=p.person_id == proposer, is_automated=p.person_id in automated)
         if stance != "neutral" and conf < model.unclear and p.person_id != proposer:
@@ -839,16 +958,27 @@ def _shifted(decided: list, majority: str) -> bool:
     return len(decided) >= 2 and decided[-1].stance != majority
 
 
+def _mids_by_author(messages, author_of) -> dict[str, list[str]]:
+    """person_id -> the Message-IDs they wrote, in the order given (one pass, not one per person)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for m in messages:
+        out[author_of[m.message_id]].append(m.message_id)
+    return out
+
+
 def _positions(people, ordered, author_of, stance_of, proposer, claims=(), automated=frozenset()) -> tuple[Position, ...]:
     out = []
     first_claim = {}
+    claims_by: dict[str, list[Claim]] = defaultdict(list)
     for c in claims:
         first_claim.setdefault(c.author, c)
+        claims_by[c.author].append(c)
+    mids_of = _mids_by_author(ordered, author_of)
+    by_date_of = _mids_by_author(sorted(ordered, key=_date), author_of)
     for p in people:
-        mids = [m.message_id for m in ordered if author_of[m.message_id] == p.person_id]
+        mids = mids_of.get(p.person_id, [])
         sts = [stance_of[mid] for mid in mids]
-        sts_by_date = [stance_of[m.message_id] for m in sorted(ordered, key=_date)
-                       if author_of[m.message_id] == p.person_id]
+        sts_by_date = [stance_of[mid] for mid in by_date_of.get(p.person_id, [])]
         if p.person_id in automated:
             stance, conf = "neutral", 0.9
         elif p.person_id == proposer:
@@ -871,7 +1001,7 @@ def _positions(people, ordered, author_of, stance_of, proposer, claims=(), autom
                 conf = round(min(0.95, mean * (len(same) / len(decided)) * (1 - 0.4 ** len(same)) + 0.1), 2)
         requests = []
         if stance == "neutral" and p.person_id not in automated and p.person_id != proposer:
-            requests = [c for c in claims if c.author == p.person_id and c.type in ("normative", "proposal")
+            requests = [c for c in claims_by.get(p.person_id, ()) if c.type in ("normative", "proposal")
                         and c.responds_to is not None
                         and proposer in (c.responds_to.author, author_of.get(c.responds_to.message_id or ""))]
             if len(requests) >= CHANGE_REQUESTS:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from analysis.model import Segment
 from mailrecords import Message
@@ -160,6 +160,7 @@ def segment_message(
     resolve_person: Callable[[str | None, str | None], str | None] | None = None,
     author_of: dict[str, str] | None = None,
     earlier: Sequence[Message] = (),
+    own_texts: Mapping[str, str] | None = None,
 ) -> tuple[Segment, ...]:
     """Typed segments of one message.
 
@@ -167,11 +168,17 @@ def segment_message(
     where quoted text first appeared). ``earlier``: other earlier messages of the
     thread, searched when no ancestor holds a quote. ``resolve_person(name, addr)``
     maps an attribution to a person_id; ``author_of`` maps message_id -> person_id.
+    ``own_texts``: message_id -> own_text() of the ancestors and earlier messages, when the
+    caller has them (analysis computes each message's once, not once per reply below it).
     """
     author_of = author_of or {}
     anc = list(ancestors)
-    anc_text = [(m, own_text(m)) for m in anc]
-    earlier_text = [(m, own_text(m)) for m in earlier if m.message_id not in {a.message_id for a in anc}]
+    own_texts = own_texts or {}
+    anc_text = [(m, own_texts[m.message_id] if m.message_id in own_texts else own_text(m)) for m in anc]
+    anc_ids = {a.message_id for a in anc}
+    earlier_text = [(m, own_texts[m.message_id] if m.message_id in own_texts else own_text(m))
+                    for m in earlier if m.message_id not in anc_ids]
+    texts = {m.message_id: x for m, x in anc_text + earlier_text}
     anc_full = " ".join(t for _, t in anc_text)
 
     raw_lines = message.body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -285,7 +292,7 @@ def segment_message(
         qp = qm = None
         if kind == "quote":
             qm, qp = _locate(text, first.depth, attr_at.get(first.depth - 1), anc, anc_text, earlier_text,
-                             resolve_person, author_of, first.indented)
+                             resolve_person, author_of, first.indented, texts)
         segments.append(Segment(message_id=message.message_id, index=len(segments), kind=kind,
                                 text=text, depth=first.depth if kind in ("quote", "attribution") else 0,
                                 quoted_person=qp, quoted_message_id=qm))
@@ -318,7 +325,7 @@ def segment_message(
     return tuple(segments)
 
 
-def _locate(text, depth, attribution, anc, anc_text, earlier_text, resolve_person, author_of, indented):
+def _locate(text, depth, attribution, anc, anc_text, earlier_text, resolve_person, author_of, indented, texts=None):
     """(quoted_message_id, quoted_person) for a quote block."""
     q = norm(text)
     probes = [q] if len(q) <= 300 else [q[:300]]
@@ -353,6 +360,7 @@ def _locate(text, depth, attribution, anc, anc_text, earlier_text, resolve_perso
             found = anc[-depth] if depth <= len(anc) else anc[0]
     if found is not None:
         fp = author_of.get(found.message_id)
-        if fp is not None and (person is None or probes and any(len(p) >= 8 and p in own_text(found) for p in probes)):
+        if fp is not None and (person is None or probes and any(len(p) >= 8 and p in (texts[found.message_id] if texts and found.message_id in texts else own_text(found))
+                                                                 for p in probes)):
             person = fp
     return (found.message_id if found is not None else None), person

@@ -21,6 +21,7 @@ says so) rather than a guess.
 from __future__ import annotations
 
 import json
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -72,9 +73,18 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+_HEAD = 100_000
+
+
 def text_features(text: str, max_tokens: int = 600) -> dict[str, float]:
     """Binary unigrams and bigrams of a text (the first max_tokens tokens)."""
-    toks = tokens(text)[:max_tokens]
+    # the first max_tokens tokens without lower-casing and splitting all of a 10 MB body
+    head = text[:_HEAD].lower()
+    found = list(itertools.islice(_TOKEN.finditer(head), max_tokens))
+    if len(text) > _HEAD and (len(found) < max_tokens or found[-1].end() >= len(head)):
+        toks = tokens(text)[:max_tokens]  # the head did not hold them all (or cut the last one)
+    else:
+        toks = [m.group(0) for m in found]
     out: dict[str, float] = {}
     for i, t in enumerate(toks):
         out["w:" + t] = 1.0

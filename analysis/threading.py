@@ -96,27 +96,121 @@ def parents(messages: Iterable[Message]) -> dict[str, str | None]:
                 parent = c
                 break
         parent_of[m.message_id] = parent
-    # Break cycles (forged or broken headers): walk up; if we come back, cut the link.
-    for mid in list(parent_of):
-        seen = {mid}
-        cur = parent_of[mid]
-        while cur is not None:
-            if cur in seen:
-                parent_of[mid] = None
-                break
-            seen.add(cur)
-            cur = parent_of.get(cur)
+    # Break cycles (forged or broken headers): a message whose walk up comes back on itself
+    # loses its parent link (_break_cycles: the same cuts as walking up from every message
+    # in turn, in linear time).
+    _break_cycles(parent_of)
     # A reply without reply headers goes under the root of the one earlier thread
     # with its subject (none when the subject is in no or in several threads, or
     # or when that thread's start is missing from the archive: then it is one more
     # root of the thread, as split_threads groups it).
     by_id = {x.message_id: x for x in msgs}
-    for m, top_id in _subject_joins(msgs, lambda c: _top(c.message_id, parent_of)):
+    tops = _Tops(parent_of)
+    for m, top_id in _subject_joins(msgs, lambda c: tops.top(c.message_id)):
         top = by_id[top_id]
         # only under a thread's own start, not under a reply whose parent is missing
         if top.message_id != m.message_id and not top.in_reply_to and not top.references:
+            tops.attach(m.message_id, top.message_id)
             parent_of[m.message_id] = top.message_id
     return parent_of
+
+
+def _break_cycles(parent_of: dict[str, str | None]) -> None:
+    """Cut the parent links that walking up from each message in turn (dict order) cuts: a
+    message is cut when its walk, over the links as they stand at its turn, comes back to a
+    message already on the walk. Only messages that lead into a cycle can be cut: in each
+    cycle the first member in order is cut (the others then reach it), and a message on a
+    branch leading into a cycle is cut when no message between it and the cycle, cycle
+    included, was cut before its turn. Linear: colour the functional graph to find the
+    cycles, then go out from each cycle along the reversed links."""
+    order = {mid: i for i, mid in enumerate(parent_of)}
+    state: dict[str, int] = {}  # 1 on the current walk, 2 done
+    cycles: list[list[str]] = []
+    for start in parent_of:
+        if start in state:
+            continue
+        path = []
+        cur: str | None = start
+        while cur is not None and cur not in state:
+            state[cur] = 1
+            path.append(cur)
+            cur = parent_of.get(cur)
+        if cur is not None and state[cur] == 1:  # the walk closed on itself: a new cycle
+            cycles.append(path[path.index(cur):])
+        for x in path:
+            state[x] = 2
+    if not cycles:
+        return
+    kids: dict[str, list[str]] = defaultdict(list)
+    for mid, p in parent_of.items():
+        if p is not None:
+            kids[p].append(mid)
+    inf = len(order)
+    cut_at: dict[str, int] = {}  # order index of the turn a message is cut at (inf: never)
+    first_cut: dict[str, int] = {}  # the earliest cut strictly above a message (to the cycle)
+    cuts: list[str] = []
+    for cycle in cycles:
+        members = set(cycle)
+        c0 = min(cycle, key=order.__getitem__)
+        for c in cycle:
+            cut_at[c] = order[c] if c == c0 else inf
+        queue = []
+        for c in cycle:
+            for k in kids.get(c, ()):
+                if k not in members:
+                    first_cut[k] = order[c0]
+                    queue.append(k)
+        cuts.append(c0)
+        while queue:
+            x = queue.pop()
+            cut_at[x] = order[x] if first_cut[x] > order[x] else inf
+            if cut_at[x] < inf:
+                cuts.append(x)
+            below = min(first_cut[x], cut_at[x])
+            for k in kids.get(x, ()):
+                first_cut[k] = below
+                queue.append(k)
+    for mid in cuts:
+        parent_of[mid] = None
+
+
+class _Tops:
+    """The top (root) of each message's thread while subject joins hang roots under other
+    roots: the tops of the cycle-free links, computed once, and each joined root pointing to
+    the root it now hangs under (followed with path compression)."""
+
+    def __init__(self, parent_of: dict[str, str | None]):
+        self._parent_of = parent_of
+        self._top: dict[str, str] = {}
+        self._under: dict[str, str] = {}
+
+    def _first_top(self, mid: str) -> str:
+        path = []
+        cur = mid
+        while cur not in self._top and self._parent_of.get(cur) is not None:
+            path.append(cur)
+            cur = self._parent_of[cur]
+        top = self._top.get(cur, cur)
+        self._top[cur] = top
+        for x in path:
+            self._top[x] = top
+        return top
+
+    def top(self, mid: str) -> str:
+        r = self._first_top(mid)
+        path = []
+        while r in self._under:
+            path.append(r)
+            r = self._under[r]
+        for x in path:
+            self._under[x] = r
+        return r
+
+    def attach(self, root: str, under: str) -> None:
+        """Before parent_of[root] = under (root is a thread's top)."""
+        a, b = self.top(root), self.top(under)
+        if a != b:
+            self._under[a] = b
 
 
 def _order(msgs: list[Message], parent_of: dict[str, str | None]) -> list[str]:
@@ -147,25 +241,26 @@ def build_tree(messages: Iterable[Message]) -> ThreadTree:
     order = _order(msgs, parent_of)
     roots = [mid for mid in order if parent_of[mid] is None]
     by_id = {m.message_id: m for m in msgs}
+    top = _tops_in_order(order, parent_of)
     sizes = {r: 0 for r in roots}
     for mid in order:
-        cur = mid
-        while parent_of[cur] is not None:
-            cur = parent_of[cur]
-        sizes[cur] += 1
+        sizes[top[mid]] += 1
     root = min(roots, key=lambda r: (-sizes[r], _date_key(by_id[r])))
     # Put the main root's subtree first so order[0] == root_id.
     if order[0] != root:
-        main = [mid for mid in order if _top(mid, parent_of) == root]
-        rest = [mid for mid in order if _top(mid, parent_of) != root]
+        main = [mid for mid in order if top[mid] == root]
+        rest = [mid for mid in order if top[mid] != root]
         order = main + rest
     return ThreadTree(root_id=root, parent_of=parent_of, order=tuple(order))
 
 
-def _top(mid: str, parent_of: dict[str, str | None]) -> str:
-    while parent_of[mid] is not None:
-        mid = parent_of[mid]
-    return mid
+def _tops_in_order(order: list[str], parent_of: dict[str, str | None]) -> dict[str, str]:
+    """message_id -> the root above it, for an order that puts every parent before its children."""
+    top: dict[str, str] = {}
+    for mid in order:
+        p = parent_of[mid]
+        top[mid] = mid if p is None else top[p]
+    return top
 
 
 def split_threads(messages: Iterable[Message]) -> list[list[Message]]:

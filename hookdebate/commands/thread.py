@@ -7,6 +7,9 @@ from datetime import timezone
 from hookdebate.options import add_db_option, add_json_option, resolve_db
 
 
+MAX_INDENT = 64  # levels of indentation shown; deeper replies say their depth (a 20,000-deep chain)
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "thread",
@@ -39,12 +42,13 @@ def run(args) -> int:
     names = {p.person_id: p.name for p in people}
     by_id = {m.message_id: m for m in messages}
     rows = []
+    depth = tree.depths()
     for mid in tree.order:
         m = by_id[mid]
         rows.append({
             "message_id": mid,
             "parent_id": tree.parent_of.get(mid),
-            "depth": tree.depth(mid),
+            "depth": depth[mid],
             "author": names.get(author_of.get(mid), m.from_name or m.from_address),
             "date": m.date.isoformat() if m.date else m.date_raw,
             "subject": m.subject,
@@ -56,6 +60,8 @@ def run(args) -> int:
         m = by_id[row["message_id"]]
         # UTC as lore's /T/ view shows it: authors' own zones would make the order look wrong
         date = m.date.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if m.date else row["date"]
-        print(f"{'  ' * row['depth']}{row['author']}  {date}  {row['subject']}")
+        d = row["depth"]
+        indent = "  " * d if d <= MAX_INDENT else "  " * MAX_INDENT + f"[depth {d}] "
+        print(f"{indent}{row['author']}  {date}  {row['subject']}")
     print(f"\n{len(rows)} message{'' if len(rows) == 1 else 's'}, root <{tree.root_id}>")
     return 0

@@ -23,7 +23,30 @@ def _proposer_name(analysis, names: dict, root) -> str:
         return names[pid]
     if isinstance(pid, str) and pid.startswith("absent:"):
         return pid.split(":", 1)[1]
-    return display_name(root.from_name) if root else ""
+    return bounded(display_name(root.from_name), NAME_MAX) if root else ""
+
+
+def utc_iso(d: datetime) -> str:
+    """The date in UTC as ISO text; in its own zone when UTC would be past year 9999
+    ('9999-12-31 23:59:59 -2359')."""
+    try:
+        return d.astimezone(timezone.utc).isoformat()
+    except OverflowError:
+        return d.isoformat()
+
+
+# Names and subjects longer than any real one (a 1 MB From name) are cut where the report lays
+# them out: tables, lists, picture labels. Real ones are far shorter (the 2022 list's longest
+# display name is 106 characters, its longest subject 456).
+NAME_MAX = 200
+SUBJECT_MAX = 1000
+
+
+def bounded(text, limit: int):
+    """text cut to limit characters (ending in '…') when longer; None and short text as they are."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit - 1].rstrip() + "…"
 
 
 def lore_url(message_id: str) -> str:
@@ -84,23 +107,24 @@ def _verdict_word(s) -> str:
 def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None) -> dict:
     """variant_diff: analysis.link.variant_diff() from the thread's current kernel to the proposal's
     variant, or {"note": why there is none}; None leaves the section out."""
-    names = {p.person_id: display_name(p.name) for p in analysis.people}
+    names = {p.person_id: bounded(display_name(p.name), NAME_MAX) for p in analysis.people}
     msgs = {m.message_id: m for m in analysis.messages}
     root = msgs.get(analysis.tree.root_id)
     stance_of = {s.message_id: s.stance for s in analysis.message_stances}
     timeline = []
     for mid in sorted(msgs, key=lambda i: (msgs[i].date.timestamp() if msgs[i].date else 0, i)):
         m = msgs[mid]
-        timeline.append({"message_id": mid, "url": lore_url(mid), "author": names.get(analysis.author_of.get(mid), display_name(m.from_name)),
+        timeline.append({"message_id": mid, "url": lore_url(mid), "author": names.get(analysis.author_of.get(mid), bounded(display_name(m.from_name), NAME_MAX)),
                          # UTC, the order the timeline is sorted in: local wall-clock times of
                          # authors in different zones would read out of order.
-                         "date": m.date.astimezone(timezone.utc).isoformat() if m.date else (m.date_raw or ""),
-                         "subject": m.subject,
+                         "date": utc_iso(m.date) if m.date else (m.date_raw or ""),
+                         "subject": bounded(m.subject, SUBJECT_MAX),
                          "parent": analysis.tree.parent_of.get(mid), "stance": stance_of.get(mid, "neutral")})
     participants = []
     automated = set(analysis.extra.get("automated", ()))
     for p in analysis.positions:
-        participants.append({"name": display_name(p.name), "addresses": list(p.addresses), "messages": p.messages,
+        participants.append({"name": bounded(display_name(p.name), NAME_MAX), "addresses": list(p.addresses),
+                             "messages": p.messages,
                              "automated": p.person_id in automated,
                              "stance": p.stance, "confidence": p.confidence,
                              "evidence": [{"message_id": e.message_id, "url": lore_url(e.message_id), "quote": e.quote}
@@ -165,7 +189,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
             cannot[c["unjudged_reason"]] += 1
     report = {
         "thread": analysis.tree.root_id, "thread_url": lore_url(analysis.tree.root_id),
-        "subject": analysis.subject, "proposal": analysis.proposal,
+        "subject": bounded(analysis.subject, SUBJECT_MAX), "proposal": bounded(analysis.proposal, 2 * SUBJECT_MAX),
         "proposer": _proposer_name(analysis, names, root),
         "date_range": dated_range(timeline),
         "messages": len(timeline), "participants": participants, "timeline": timeline,
@@ -190,7 +214,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         "outcome": _outcome(analysis, names, timeline),
         "in_brief": None,
     }
-    report["in_brief"] = _in_brief(participants, report["proposer"], report["findings"], analysis.subject or "",
+    report["in_brief"] = _in_brief(participants, report["proposer"], report["findings"], bounded(analysis.subject or "", SUBJECT_MAX),
                                    len(timeline), posted_versions(timeline, report["proposer"]))
     return report
 

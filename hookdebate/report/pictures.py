@@ -32,6 +32,52 @@ def _plt():
 
 
 MAX_ARCS = 40  # beyond this many messages, reply arcs are a hairball: points only
+# Bounds for threads far larger than real ones (a reply chain 20,000 deep, thousands of
+# senders): matplotlib pays per artist and per row, so past these the picture is drawn with
+# one scatter per stance and the people beyond the busiest are one row (one node on the map).
+MAX_SCATTERS = 500
+MAX_ROWS = 60
+MAX_NODES = 40
+
+
+def _others(n: int) -> str:
+    return f"{n:,} others"
+
+
+def _keep_busiest(counts: Counter, limit: int) -> tuple[set, str | None]:
+    """The limit - 1 busiest names and the label of the row/node the rest share; all names and
+    None when there are no more than limit."""
+    if len(counts) <= limit:
+        return set(counts), None
+    kept = {n for n, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:limit - 1]}
+    return kept, _others(len(counts) - len(kept))
+
+
+def _utc(d):
+    """The date in UTC, None when it has none (a zone that puts it past year 9999)."""
+    from datetime import timezone
+
+    if d is None or d.tzinfo is None:
+        return d
+    try:
+        return d.astimezone(timezone.utc)
+    except OverflowError:
+        return None
+
+
+def _plot_range(ax, when: dict) -> None:
+    """Keep the time axis inside the years matplotlib can name (0001-9999): a mail dated 9999
+    next to ones from 2023 would put the axis' margin past year 9999."""
+    from datetime import datetime, timedelta, timezone
+
+    if not when:
+        return
+    lo, hi = min(when.values()), max(when.values())
+    first = datetime(1, 1, 2, tzinfo=timezone.utc)
+    last = datetime(9999, 12, 30, tzinfo=timezone.utc)
+    pad = (hi - lo) * 0.05 or timedelta(hours=1)
+    if lo - first < pad or last - hi < pad:  # (differences: lo - pad itself could overflow)
+        ax.set_xlim(first if lo - first < pad else lo - pad, last if last - hi < pad else hi + pad)
 
 
 def timeline(r: dict, fmt: str = "svg") -> bytes:
@@ -39,13 +85,14 @@ def timeline(r: dict, fmt: str = "svg") -> bytes:
     from matplotlib.lines import Line2D
 
     # a message whose Date header did not parse has no place on a time axis: left out
-    when = {t["message_id"]: d for t in r["timeline"] if (d := parse_iso(t["date"])) is not None}
+    when = {t["message_id"]: d for t in r["timeline"] if (d := _utc(parse_iso(t["date"]))) is not None}
     r = dict(r, timeline=[t for t in r["timeline"] if t["message_id"] in when])
-    people = []
-    for t in r["timeline"]:
-        if t["author"] not in people:
-            people.append(t["author"])
     count = Counter(t["author"] for t in r["timeline"])
+    kept, rest = _keep_busiest(count, MAX_ROWS)
+    if rest is not None:
+        r = dict(r, timeline=[dict(t, author=t["author"] if t["author"] in kept else rest) for t in r["timeline"]])
+        count = Counter(t["author"] for t in r["timeline"])
+    people = list(dict.fromkeys(t["author"] for t in r["timeline"]))
     y = {p: i for i, p in enumerate(people)}
     fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * len(people)))
     colors = {"support": "tab:green", "oppose": "tab:red", "mixed": "tab:orange", "neutral": "tab:gray"}
@@ -57,9 +104,16 @@ def timeline(r: dict, fmt: str = "svg") -> bytes:
             if p is not None and p["author"] != t["author"]:
                 ax.annotate("", xy=(when[t["message_id"]], y[t["author"]]), xytext=(when[p["message_id"]], y[p["author"]]),
                             arrowprops=dict(arrowstyle="->", color="0.6", lw=0.7, connectionstyle="arc3,rad=0.25"))
-    for t in r["timeline"]:
-        ax.scatter([when[t["message_id"]]], [y[t["author"]]], color=colors.get(t["stance"], "k"), s=30, zorder=3,
-                   alpha=0.8)
+    if len(r["timeline"]) <= MAX_SCATTERS:
+        for t in r["timeline"]:
+            ax.scatter([when[t["message_id"]]], [y[t["author"]]], color=colors.get(t["stance"], "k"), s=30, zorder=3,
+                       alpha=0.8)
+    else:
+        for stance in dict.fromkeys(t["stance"] for t in r["timeline"]):
+            pts = [t for t in r["timeline"] if t["stance"] == stance]
+            ax.scatter([when[t["message_id"]] for t in pts], [y[t["author"]] for t in pts],
+                       color=colors.get(stance, "k"), s=30, zorder=3, alpha=0.8)
+    _plot_range(ax, when)
     ax.set_yticks(range(len(people)), [f"{p} ({count[p]})" for p in people])
     ax.set_ylim(-0.6, len(people) - 0.4)
     used = [k for k in colors if any(t["stance"] == k for t in r["timeline"])]
@@ -81,14 +135,20 @@ def argument_map(r: dict, fmt: str = "svg") -> bytes:
     g = nx.DiGraph()
     att, sup = Counter(), Counter()
     verd: dict[str, Counter] = {}
+    kept, rest = _keep_busiest(Counter(c["author"] for c in r["claims"]), MAX_NODES)
+
+    def node(name):
+        return name if rest is None or name in kept else rest
+
     for c in r["claims"]:
-        g.add_node(c["author"])
+        author = node(c["author"])
+        g.add_node(author)
         if c.get("finding", c["verdict"]) in ("supports", "contradicts"):  # stand-ins set aside are no verdict
-            verd.setdefault(c["author"], Counter())[c.get("finding", c["verdict"])] += 1
+            verd.setdefault(author, Counter())[c.get("finding", c["verdict"])] += 1
         rt = c["responds_to"]
-        if rt and rt.get("author") and rt["author"] != c["author"] and c["relation"]:
-            (att if c["relation"] == "attack" else sup)[(c["author"], rt["author"])] += 1
-            g.add_edge(c["author"], rt["author"])
+        if rt and rt.get("author") and rt["author"] != c["author"] and c["relation"] and node(rt["author"]) != author:
+            (att if c["relation"] == "attack" else sup)[(author, node(rt["author"]))] += 1
+            g.add_edge(author, node(rt["author"]))
     pos = nx.circular_layout(g)
     fig, ax = plt.subplots(figsize=(9, 7))
     ax.set_xlim(-1.4, 1.4)

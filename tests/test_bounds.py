@@ -1,0 +1,269 @@
+"""Bounded work on hostile threads (issue 15, Deliver 3): each reproducer of the issue as a test
+of behaviour (the thread is reported, the text past a limit is read, no RecursionError under a
+small recursion limit), never of wall-clock time; bench/bench_bounds.py measures the times."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import hostile
+from analysis import build_tree, split_threads
+from analysis.threading import _break_cycles, parents
+from mailrecords import Message
+from scraper.mail import parse_message
+from scraper.mbox import iter_raw_mbox_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+HOOKDEBATE = [sys.executable, "-m", "hookdebate"]
+
+
+def _messages(data: bytes) -> list[Message]:
+    return [parse_message(raw, "mbox:test") for raw in iter_raw_mbox_bytes(data)]
+
+
+def _run(*args, recursion_limit: int | None = None, check=True) -> subprocess.CompletedProcess:
+    """hookdebate in a fresh process; with recursion_limit, under that Python recursion limit (a
+    recursive walk over a 20,000-deep chain would need 20,000 frames)."""
+    if recursion_limit is None:
+        cmd = HOOKDEBATE + list(args)
+    else:
+        code = ("import sys; sys.setrecursionlimit(%d); from hookdebate.cli import main; "
+                "sys.argv = ['hookdebate'] + sys.argv[1:]; sys.exit(main())" % recursion_limit)
+        cmd = [sys.executable, "-c", code] + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    if check:
+        assert p.returncode == 0, p.stderr[-2000:]
+        assert "Traceback" not in p.stderr
+    return p
+
+
+# -- threading: the cycle check ------------------------------------------------------------
+
+def _break_cycles_walking(parent_of: dict) -> dict:
+    """The cycle check as it was: walk up from every message in turn (quadratic in depth)."""
+    parent_of = dict(parent_of)
+    for mid in list(parent_of):
+        seen = {mid}
+        cur = parent_of[mid]
+        while cur is not None:
+            if cur in seen:
+                parent_of[mid] = None
+                break
+            seen.add(cur)
+            cur = parent_of.get(cur)
+    return parent_of
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_cycle_cuts_are_those_of_walking_up_from_every_message(seed):
+    rng = random.Random(seed)
+    n = rng.randint(1, 14)
+    ids = [f"m{i}" for i in range(n)]
+    rng.shuffle(ids)
+    parent_of = {mid: (rng.choice(ids + [None, None]) if rng.random() < 0.9 else f"missing{seed}")
+                 for mid in ids}
+    parent_of = {k: (None if v == k and rng.random() < 0.5 else v) for k, v in parent_of.items()}
+    expected = _break_cycles_walking(parent_of)
+    got = dict(parent_of)
+    _break_cycles(got)
+    assert got == expected
+
+
+def test_a_forged_cycle_through_a_20000_deep_chain_is_cut_once():
+    # the root names the last reply as its parent: every message is on one cycle
+    n = 20_000
+    parent_of = {f"c{i}": f"c{i - 1}" for i in range(1, n)}
+    parent_of = {"c0": f"c{n - 1}", **parent_of}
+    _break_cycles(parent_of)
+    assert parent_of["c0"] is None and sum(v is None for v in parent_of.values()) == 1
+
+
+def test_threading_a_20000_deep_chain_under_a_small_recursion_limit():
+    msgs = _messages(hostile.deep_chain(20_000, quote=False))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(120)
+    try:
+        tree = build_tree(msgs)
+        threads = split_threads(msgs)
+        depth = tree.depths()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert tree.root_id == hostile.ROOT_ID and len(threads) == 1 and len(threads[0]) == 20_001
+    assert max(depth.values()) == 20_000 and tree.order[-1] == "chain019999@example.org"
+    assert parents(msgs)["chain019999@example.org"] == "chain019998@example.org"
+
+
+def test_thread_command_on_a_20000_deep_chain(tmp_path):
+    mbox = tmp_path / "chain.mbox"
+    mbox.write_bytes(hostile.deep_chain(20_000, quote=False))
+    db = str(tmp_path / "db")
+    _run("ingest", "--db", db, str(mbox))
+    out = _run("thread", "--db", db, "--json", recursion_limit=400).stdout
+    rows = json.loads(out)["messages"]
+    assert len(rows) == 20_001 and rows[-1]["depth"] == 20_000
+    text = _run("thread", "--db", db, recursion_limit=400).stdout
+    lines = text.splitlines()
+    # the layout is bounded: deep replies are not indented 20,000 levels (40,000 spaces a line)
+    assert max(len(x) for x in lines) < 400
+    assert "20001 messages" in text and "[depth 20000]" in text
+
+
+# -- analysis and report of a deep chain --------------------------------------------------
+
+def test_report_of_a_deep_chain_under_a_small_recursion_limit(tmp_path):
+    mbox = tmp_path / "chain.mbox"
+    mbox.write_bytes(hostile.deep_chain(1_500))
+    db = str(tmp_path / "db")
+    _run("ingest", "--db", db, str(mbox))
+    for fmt in ("json", "md", "html"):
+        out = tmp_path / f"r.{fmt}"
+        _run("report", "--db", db, "-o", str(out), "--map", str(tmp_path / "map"), recursion_limit=400)
+        assert out.stat().st_size > 0
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["messages"] == 1_501 and len(r["timeline"]) == 1_501
+    # the reply chain is read as one: each reply's quote is found in its parent
+    assert {p["name"] for p in r["participants"]} == {"Proposer", "Reviewer One"}
+    assert (tmp_path / "map.dot").read_text().startswith(("digraph", "strict digraph"))
+
+
+def test_quotes_in_a_chain_deeper_than_the_ancestor_cap_are_still_attributed():
+    from analysis.pipeline import MAX_ANCESTORS, analyze
+
+    msgs = _messages(hostile.deep_chain(MAX_ANCESTORS + 30))
+    a = analyze(msgs, stance="rules")
+    last = f"chain{MAX_ANCESTORS + 29:06d}@example.org"
+    quotes = [s for s in a.segments if s.message_id == last and s.kind == "quote"]
+    assert quotes and quotes[0].quoted_message_id == f"chain{MAX_ANCESTORS + 28:06d}@example.org"
+
+
+# -- long bodies --------------------------------------------------------------------------
+
+def test_pieces_cut_at_sentence_ends_then_spaces_then_hard():
+    from analysis.pipeline import _pieces
+
+    prose = hostile.prose(100_000, paragraph_sentences=None)
+    pieces = _pieces(prose, 5_000)
+    assert all(len(p) <= 5_000 for p in pieces) and len(pieces) >= 20
+    assert all(p.endswith(".") for p in pieces[:-1])
+    assert " ".join(pieces).split() == prose.split()  # nothing dropped
+    words = hostile.prose(50_000, sentence_words=0, paragraph_sentences=None)
+    pieces = _pieces(words, 5_000)
+    assert all(len(p) <= 5_000 for p in pieces) and " ".join(pieces).split() == words.split()
+    blob = "x" * 12_345
+    assert [len(p) for p in _pieces(blob, 5_000)] == [5_000, 5_000, 2_345]
+    assert _pieces("short text.", 5_000) == ["short text."]
+
+
+def test_text_past_spacys_max_length_is_analyzed(monkeypatch):
+    """A paragraph longer than the pipeline's max_length (E088 for a body over 5 M characters)
+    is read in pieces: shown here with max_length lowered, so the test stays small."""
+    from analysis import analyze
+    from analysis.nlp import get_nlp
+
+    nlp = get_nlp()
+    monkeypatch.setattr(nlp, "max_length", 3_000)
+    body = hostile.prose(40_000, paragraph_sentences=None, marker_every=2_000)
+    body += " I object to this series, zqmarkend."
+    msgs = _messages(hostile.root() + hostile._mail("long@example.org", body))
+    a = analyze(msgs, stance="rules")
+    text = " ".join(c.text for c in a.claims).lower()
+    assert hostile.marker(0) in text and hostile.marker(19) in text and "zqmarkend" in text
+    st = {s.message_id: s for s in a.message_stances}["long@example.org"]
+    assert st.stance == "oppose" and any("zqmarkend" in e.quote for e in st.evidence)
+    assert "read_in_part" not in a.extra
+
+
+def test_past_the_full_reading_a_message_is_read_for_stance_cues(monkeypatch):
+    from analysis import analyze, pipeline
+
+    monkeypatch.setattr(pipeline, "FULL_READ_CHARS", 5_000)
+    body = hostile.prose(30_000, marker_every=2_000) + "\n\nNAK, zqmarkend: this cannot go in."
+    msgs = _messages(hostile.root() + hostile._mail("long@example.org", body))
+    a = analyze(msgs, stance="rules")
+    part = a.extra["read_in_part"]["long@example.org"]
+    assert part["parsed"] < part["chars"] and part["chars"] > 25_000
+    st = {s.message_id: s for s in a.message_stances}["long@example.org"]
+    assert st.stance == "oppose" and any("zqmarkend" in e.quote for e in st.evidence)
+    claims = " ".join(c.text for c in a.claims if c.message_id == "long@example.org").lower()
+    assert hostile.marker(0) in claims and hostile.marker(14) not in claims  # claims: the parsed part
+
+
+def test_a_body_over_five_million_characters_is_reported(tmp_path):
+    body = hostile.prose(5_200_000, marker_every=100_000) + "\n\nNAK, zqmarkend: this cannot go in."
+    mbox = tmp_path / "big.mbox"
+    mbox.write_bytes(hostile.root() + hostile._mail("big@example.org", body))
+    db = str(tmp_path / "db")
+    _run("ingest", "--db", db, str(mbox))
+    _run("report", "--db", db, "-o", str(tmp_path / "r.json"))
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["messages"] == 2
+    who = {p["name"]: p for p in r["participants"]}
+    assert any("zqmarkend" in e["quote"] for e in who["Reviewer One"]["evidence"])
+
+
+# -- report layout ------------------------------------------------------------------------
+
+def test_a_huge_from_name_is_bounded_in_the_report():
+    from analysis import analyze
+    from hookdebate.report import build, render_html, render_markdown
+    from hookdebate.report import pictures as P
+    from hookdebate.report.data import NAME_MAX
+
+    a = analyze(_messages(hostile.big_from_name(1_000_000)), stance="rules")
+    r = build(a, None)
+    assert max(len(p["name"]) for p in r["participants"]) <= NAME_MAX
+    assert max(len(t["author"]) for t in r["timeline"]) <= NAME_MAX
+    md = render_markdown(r, {})
+    html = render_html(r, {"timeline": P.timeline(r), "argument-map": P.argument_map(r)})
+    assert len(md) < 100_000 and len(html) < 400_000 and "Name0 Name1" in md
+
+
+def test_a_huge_subject_is_bounded_in_the_report():
+    from analysis import analyze
+    from hookdebate.report import build, render_markdown
+    from hookdebate.report.data import SUBJECT_MAX
+
+    a = analyze(_messages(hostile.big_subject(500_000)), stance="rules")
+    r = build(a, None)
+    assert max(len(t["subject"]) for t in r["timeline"]) <= SUBJECT_MAX
+    assert len(render_markdown(r, {})) < 100_000
+
+
+def test_year_9999_dates_in_the_html_timeline():
+    from analysis import analyze
+    from hookdebate.report import build, render_html
+    from hookdebate.report import pictures as P
+
+    msgs = _messages(hostile.far_date())
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=23, minutes=59)))
+    msgs.append(Message(message_id="far-zone@example.org", subject="Re: [PATCH] bpf: authoritative hooks",
+                        from_name="Reviewer Three", from_address="three@example.org", date=far,
+                        date_raw="Fri, 31 Dec 9999 23:59:59 -2359", in_reply_to=hostile.ROOT_ID,
+                        references=(hostile.ROOT_ID,), body="This looks good to me.", raw=b"", origin="test"))
+    a = analyze(msgs, stance="rules")
+    r = build(a, None)
+    assert any(t["date"].startswith("9999-12-31") for t in r["timeline"])
+    svg = P.timeline(r)
+    # 9999-12-31 UTC is drawn; 9999-12-31 -23:59 (past year 9999 in UTC) is listed, not drawn
+    assert svg.startswith(b"<?xml") and b"Reviewer One" in svg and b"Reviewer Three" not in svg
+    assert "Reviewer Three" in render_html(r, {"timeline": svg})
+
+
+def test_pictures_of_a_thread_with_thousands_of_people():
+    from analysis import analyze
+    from hookdebate.report import build
+    from hookdebate.report import pictures as P
+
+    a = analyze(_messages(hostile.wide_thread(700)), stance="rules")
+    r = build(a, None)
+    assert len(r["participants"]) == 701
+    svg = P.timeline(r).decode()
+    assert "others" in svg and svg.count("Person ") <= P.MAX_ROWS + 5
+    assert "others" in P.argument_map(r).decode()
