@@ -7,6 +7,8 @@ proposal (propagated through who answers whom) -> per-person positions.
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -51,7 +53,7 @@ class _Block:
     target: ReplyTarget | None
     target_is_code: bool = False
     sentences: list = field(default_factory=list)  # spaCy spans
-    light_sentences: list = field(default_factory=list)  # spans of text read without the parse
+    light_sentences: list = field(default_factory=list)  # (span, next text): read without the parse
     attack: float = 0.0
     support: float = 0.0
     hits: list = field(default_factory=list)  # (CueHit, sentence text)
@@ -171,15 +173,90 @@ def _parse(nlp, jobs: list):
                 size += len(job[0])
 
 
-def _sentencize(nlp, jobs: list):
-    """(doc, context) for each job: spaCy's tokenizer and rule-based sentence splitter only."""
-    if not jobs:
-        return
-    from spacy.pipeline import Sentencizer
+@functools.lru_cache(maxsize=1)
+def _stance_probes(cues_id: int) -> tuple:
+    """(pattern, the words one of which every match holds, or None) for the stance cue patterns,
+    unanchored (a sentence-start '^' matches anywhere): a search of a whole piece with them finds
+    every sentence that may hold a stance cue, and a piece holding none of a pattern's words is
+    not searched with it (a substring test, far cheaper than the search)."""
+    cues = get_cues()
+    out = []
+    for side in ("attack", "support"):
+        for rx in cues[side]["stance"]:
+            pattern = rx.pattern[1:] if rx.pattern.startswith("^") else rx.pattern
+            out.append((re.compile(pattern, rx.flags), _required_words(pattern)))
+    return tuple(out)
 
-    split = Sentencizer()
-    for text, ctx in jobs:
-        yield split(nlp.make_doc(text)), ctx
+
+def _required_words(pattern: str) -> tuple[str, ...] | None:
+    """Lower-cased literal runs one of which every match of pattern contains (the longest run of
+    literal characters in the pattern's top-level sequence, or one per top-level alternative);
+    None when there is none to rely on."""
+    try:
+        from re import _parser as parser  # the parser of the re module itself
+
+        tree = parser.parse(pattern)
+    except Exception:  # a private module: without it every pattern is searched
+        return None
+
+    def branch_words(branches) -> tuple[str, ...] | None:
+        words: list[str] = []
+        for b in branches:
+            w = seq_words(b)
+            if w is None:
+                return None
+            words.extend(w)
+        return tuple(words)
+
+    def seq_words(items) -> tuple[str, ...] | None:
+        best, run, alternatives = "", [], None
+        for op, arg in list(items) + [(None, None)]:
+            if op is parser.LITERAL:
+                run.append(chr(arg))
+                continue
+            if len("".join(run)) > len(best):
+                best = "".join(run)
+            run = []
+            if op is parser.BRANCH and alternatives is None:  # alternatives that must match
+                alternatives = branch_words(arg[1])
+            elif op is parser.SUBPATTERN and alternatives is None:  # a group that must match
+                inner = list(arg[-1])
+                if len(inner) == 1 and inner[0][0] is parser.BRANCH:
+                    alternatives = branch_words(inner[0][1][1])
+                else:
+                    alternatives = seq_words(inner)
+        if len(best) >= 3:
+            return (best.lower(),)
+        return alternatives
+
+    items = list(tree)
+    if len(items) == 1 and items[0][0] is parser.BRANCH:
+        return branch_words(items[0][1][1])
+    return seq_words(items)
+
+
+def _light_sentences(nlp, piece: str) -> list:
+    """(sentence span, the next sentence's text) for the sentences of a piece read without the
+    parse that may hold a stance cue: sentences split by rule (after '.', '?' or '!' and a
+    space), only the candidates tokenized (spaCy's tokenizer, one doc each)."""
+    starts = [0] + [m.end() for m in _PIECE_END.finditer(piece)]
+    ends = starts[1:] + [len(piece)]
+    wanted: set[int] = set()
+    low = piece.lower()
+    for rx, words in _stance_probes(id(get_cues())):
+        if words is not None and not any(w in low for w in words):
+            continue
+        for m in rx.finditer(piece):
+            first = bisect.bisect_right(starts, m.start()) - 1
+            last = bisect.bisect_right(starts, max(m.start(), m.end() - 1)) - 1
+            wanted.update(range(first, last + 1))
+    out = []
+    for i in sorted(wanted):
+        text = piece[starts[i]:ends[i]].strip()
+        if text:
+            after = piece[starts[i + 1]:ends[i + 1]].strip() if i + 1 < len(starts) else ""
+            out.append((nlp.make_doc(text)[:], after))
+    return out
 
 
 def _is_series_message(m: Message, root: Message, proposer: str, author_of: Mapping[str, str]) -> bool:
@@ -375,8 +452,8 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
             read_in_part[m.message_id] = {"chars": total, "parsed": parsed}
     for doc, b in _parse(nlp, jobs):
         b.sentences.extend(_merge_code(list(doc.sents)))
-    for doc, b in _sentencize(nlp, light):
-        b.light_sentences.extend(doc.sents)
+    for piece, b in light:
+        b.light_sentences.extend(_light_sentences(nlp, piece))
 
     lex = get_lexicon()
     cues = get_cues()
@@ -394,11 +471,11 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
                 weak_sents += bool(hs) and all(h.kind == "weak" for h in hs)
                 for hit in hs:
                     b.hits.append((hit, sent.text.strip()))
-            for i, sent in enumerate(b.light_sentences):
+            for sent, after in b.light_sentences:
                 # past the parsed part of a huge message: the writer's stance cues only ("NAK",
                 # "I object", "Acked-by"), which need no parse to be read
                 hs = sentence_cues(sent, ("stance",))
-                if hs and i + 1 < len(b.light_sentences) and _after_hedge(b.light_sentences[i + 1].text, cues):
+                if hs and after and _after_hedge(after, cues):
                     hs = []
                 for hit in hs:
                     b.hits.append((hit, sent.text.strip()))
