@@ -111,7 +111,9 @@ def _arm(conn) -> None:
         guard.arm(conn)
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _Guarded:
+    """A connection that arms the thread's deadline guard before it connects or sends."""
+
     def connect(self):
         _arm(self)
         super().connect()
@@ -121,14 +123,12 @@ class _GuardedHTTPConnection(HTTPConnection):
         return super().request(*args, **kwargs)
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def connect(self):
-        _arm(self)
-        super().connect()
+class _GuardedHTTPConnection(_Guarded, HTTPConnection):
+    pass
 
-    def request(self, *args, **kwargs):
-        _arm(self)
-        return super().request(*args, **kwargs)
+
+class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):
