@@ -64,7 +64,7 @@ def _a_person(tok) -> bool:
     return tok.lower_ in OTHER_PERSON or tok.pos_ == "PROPN" or tok.ent_type_ == "PERSON"
 
 
-def _held_by_writer(sent, char_start: int, first_person_in_sentence: bool) -> bool:
+def _held_by_writer(sent, char_start: int) -> bool:
     """Is a stance cue the writer's own ("I object", "my NACK", "NAK.") rather than
     reported ("you remain the only one opposed", "Eric's NACK")?"""
     base = sent.start_char
@@ -103,7 +103,6 @@ def sentence_cues(sent, strengths: tuple[str, ...] = ("stance", "strong", "weak"
     text = sent.text
     if any(rx.search(text) for rx in cues["hedge"]):
         return []
-    first_person = None  # worked out on the first stance cue (a walk over the tokens)
     question = text.rstrip().rstrip(")\"'").endswith("?")
     hits: list[CueHit] = []
     taken: list[tuple[int, int]] = []
@@ -120,10 +119,7 @@ def sentence_cues(sent, strengths: tuple[str, ...] = ("stance", "strong", "weak"
                     continue
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
-                if strength == "stance" and first_person is None and not question:
-                    first_person = (any(t.lower_ in FIRST_PERSON for t in sent)
-                                    or sum(1 for t in sent if t.is_alpha) <= 4)
-                if strength == "stance" and (question or not _held_by_writer(sent, m.start(), first_person)):
+                if strength == "stance" and (question or not _held_by_writer(sent, m.start())):
                     continue  # "Any objections?", "Can I add your Acked-by?": asked, not given
                 if strength != "weak" and _hypothetical(sent, m.start()):
                     continue

@@ -107,10 +107,30 @@ def _variant_files_in(kdir: str, stamp) -> tuple:
 
 
 def kernel_names() -> list[str]:
-    """Every variant in data/kernels, base kernels first."""
-    names = list(_variant_files())
-    order = {"v6.3": 0, "proposal-2023-04": 1, "v6.9": 2}
-    return sorted(names, key=lambda n: (order.get(n, 9), n))
+    """Every variant in data/kernels, ordered by the data alone: the variants that hold for a
+    mainline release in release order (releases.json), each followed by the variants that
+    extend it (by name, each followed by its own), then any other variant by name."""
+    names = sorted(_variant_files())
+    extends = {n: _extends(n) for n in names}
+    from semantics.releases import releases
+
+    dated = [r.variant for r in releases() if r.variant in extends and not extends[r.variant]]
+    out: list[str] = []
+
+    def add(n):
+        if n not in out:
+            out.append(n)
+            for child in names:
+                if extends[child] == n:
+                    add(child)
+    for n in dict.fromkeys(dated + [n for n in names if not extends[n]] + names):
+        add(n)
+    return out
+
+
+def _extends(name: str) -> str | None:
+    """The variant a variant file extends (None for a whole one)."""
+    return json.loads(_variant_files()[name].read_text()).get("extends")
 
 
 # operations other than bpf() commands whose checks a variant file lists as a program

@@ -65,3 +65,22 @@ def test_a_toy_variant_from_data_alone(tmp_path):
     assert diff["changed"] > 0 and diff["groups"]
     check = _hd(data, "check", "--kernel", "toy-capbpf-only", "--json")
     assert check and all(p["kernel"] == "toy-capbpf-only" for p in check)
+
+
+def test_variant_order_comes_from_the_data(tmp_path):
+    """kernel_names() names no variant: released variants in release order (releases.json), each
+    followed by the variants extending it (a toy, then the toy's own child), then the rest."""
+    data = _data_with_toy(tmp_path)
+    child = {**TOY, "name": "toy-child", "extends": "toy-capbpf-only", "description": "extends the toy"}
+    (data / "kernels" / "toy-child.json").write_text(json.dumps(child))
+    listed = _hd(data, "replay", "--list", "--json")["kernels"]
+    assert listed == ["v6.3", "proposal-2023-04", "toy-capbpf-only", "toy-child", "v6.9"]
+    # the same files with v6.3 no longer the variant of a release: v6.9 (still one) comes first
+    rel = json.loads((ROOT / "data" / "kernels" / "releases.json").read_text())
+    for r in rel["releases"]:
+        if r.get("variant") == "v6.3":
+            r["variant"] = None
+    (data / "kernels" / "releases.json").unlink()
+    (data / "kernels" / "releases.json").write_text(json.dumps(rel))
+    listed = _hd(data, "replay", "--list", "--json")["kernels"]
+    assert listed == ["v6.9", "v6.3", "proposal-2023-04", "toy-capbpf-only", "toy-child"]
