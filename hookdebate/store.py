@@ -74,8 +74,10 @@ from mailrecords import Message
 
 # PRAGMA user_version of the schema this code writes. 0: a database from before versions
 # (its analysis cache and debate index were pickles; migrated by dropping them, they are
-# caches). 2: JSON caches (analysis.output), WAL. A higher one is refused (a newer hookdebate).
-SCHEMA_VERSION = 2
+# caches). 2: JSON caches (analysis.output), WAL. 3: messages.defects (what could not be
+# decoded as written, Message.defects; a database of schema 0-2 gets the column, its messages
+# none). A higher one is refused (a newer hookdebate).
+SCHEMA_VERSION = 3
 
 # The schema, as plain SQL run in one write transaction (sqlite-utils' create() and
 # enable_fts() commit as they go, which two processes creating one database at once race on).
@@ -84,7 +86,7 @@ _SCHEMA_SQL = [
     """CREATE TABLE IF NOT EXISTS "messages" ("message_id" TEXT PRIMARY KEY, "subject" TEXT,
        "from_name" TEXT, "from_address" TEXT, "date" TEXT, "date_utc" TEXT, "date_raw" TEXT,
        "in_reply_to" TEXT, "references" TEXT, "body" TEXT, "raw" BLOB NOT NULL, "origin" TEXT,
-       "to" TEXT, "cc" TEXT, "list_ids" TEXT, "duplicate_of_archive" INTEGER)""",
+       "to" TEXT, "cc" TEXT, "list_ids" TEXT, "duplicate_of_archive" INTEGER, "defects" TEXT)""",
     'CREATE INDEX IF NOT EXISTS "idx_messages_date_utc" ON "messages" ("date_utc")',
     """CREATE VIRTUAL TABLE IF NOT EXISTS "messages_fts" USING FTS5 ("subject", "body",
        tokenize='porter', content="messages")""",
@@ -131,7 +133,7 @@ _REQUIRED = {
 }
 
 # Message columns that are plain text; tuples are stored as JSON lists.
-_TUPLE_COLUMNS = ("references", "to", "cc", "list_ids")
+_TUPLE_COLUMNS = ("references", "to", "cc", "list_ids", "defects")
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ class IngestResult:
 
 
 _MESSAGE_COLUMNS = tuple(Message.__dataclass_fields__)
-_REQUIRED["messages"] = {*_MESSAGE_COLUMNS, "date_utc"}
+# (defects came with schema 3: an older database lacks it and is migrated, not refused)
+_REQUIRED["messages"] = {*_MESSAGE_COLUMNS, "date_utc"} - {"defects"}
 
 _BUSY_MS = 30_000  # how long any statement waits for a lock
 _WAIT_MS = 600_000  # how long a write waits for another process's write, once it said so
@@ -160,6 +163,7 @@ def _message_values(message: Message) -> tuple:
         json.dumps(list(message.references)), message.body, message.raw, message.origin,
         json.dumps(list(message.to)), json.dumps(list(message.cc)),
         json.dumps(list(message.list_ids)), int(message.duplicate_of_archive),
+        json.dumps(list(message.defects)),
         # ISO strings with different offsets do not sort chronologically; UTC ones do.
         date.astimezone(timezone.utc).isoformat() if date else None,
     )
@@ -169,7 +173,7 @@ def _message_from_row(row: dict) -> Message:
     values = {k: row[k] for k in Message.__dataclass_fields__ if k in row}
     values["date"] = datetime.fromisoformat(row["date"]) if row["date"] else None
     for column in _TUPLE_COLUMNS:
-        values[column] = tuple(json.loads(row[column] or "[]"))
+        values[column] = tuple(json.loads(row.get(column) or "[]"))  # defects: none before schema 3
     values["duplicate_of_archive"] = bool(row["duplicate_of_archive"])
     return Message(**values)
 
@@ -324,10 +328,10 @@ class Store(ThreadIndexMixin):
         if not self._writable():
             if not tables:
                 raise HookdebateError(f"{self.path}: read-only, and no hookdebate database yet")
-            if version != SCHEMA_VERSION:
+            if version < 2:
                 raise HookdebateError(f"{self.path}: made by an older hookdebate (schema {version}) and "
                                       "read-only: open it once with write access to migrate it")
-            return  # an older-shaped but current-version database: read what is there
+            return  # an older-shaped schema 2-3 database (2: no defects column): read what is there
         self._use_wal()
         with self.write("creating the schema"):
             version, tables = self._inspect()  # another process may have made it meanwhile
@@ -342,6 +346,9 @@ class Store(ThreadIndexMixin):
                 conn.execute("drop table if exists debate_index")
             for sql in _SCHEMA_SQL:
                 conn.execute(sql)
+            if tables and "defects" not in tables.get("messages", ()):
+                # schema 0-2: messages stored before Message.defects, so none recorded
+                conn.execute('ALTER TABLE "messages" ADD COLUMN "defects" TEXT')
             self._ensure_thread_index_schema()
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -34,6 +34,9 @@ class Message:
     cc: tuple[str, ...] = ()
     list_ids: tuple[str, ...] = ()
     duplicate_of_archive: bool = False  # the archive holds this Message-ID more than once
+    # what could not be decoded as written, one line each ("unknown charset 'idna': read as
+    # UTF-8", "no Message-ID: ...", "date out of range: ..."); () for a well-formed mail
+    defects: tuple[str, ...] = ()
 
     @property
     def parent_id(self) -> str | None:

@@ -171,10 +171,16 @@ def iter_epoch_raws(repo: Path, since_commit: str | None = None,
             proc.wait()
 
 
-def iter_maildir(path: Path) -> Iterator[Message]:
+def iter_maildir_raws(path: Path) -> Iterator[tuple[bytes, str]]:
+    """(raw bytes, origin) of every message file of a maildir (new/ and cur/)."""
     path = Path(path)
     files = sorted(p for d in ("new", "cur") for p in (path / d).iterdir() if p.is_file())
     if not files:
         raise ScrapeError(f"{path}: maildir holds no messages")
     for f in files:
-        yield parse_message(f.read_bytes(), origin=f"maildir:{f}")
+        yield f.read_bytes(), f"maildir:{f}"
+
+
+def iter_maildir(path: Path) -> Iterator[Message]:
+    for raw, origin in iter_maildir_raws(path):
+        yield parse_message(raw, origin=origin)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import email
+import hashlib
 import email.policy
 import quopri
 import re
@@ -11,6 +13,7 @@ from email.parser import BytesHeaderParser
 from functools import lru_cache
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
+from datetime import timezone
 
 from scraper.errors import ScrapeError
 from scraper.model import Message
@@ -50,34 +53,51 @@ def _header_text(value) -> str:
         return " ".join(value.split())
     try:
         text = str(make_header(decode_header(str(value))))
-    except (UnicodeError, LookupError, email.errors.HeaderParseError):
+    except Exception:  # a hostile encoded-word (charset idna, undefined, with a NUL...): kept as written
         text = str(value)
     return " ".join(text.split())
 
 
-def _decode_part(part: email.message.Message) -> str:
+# Codecs Python has that are no mail charset: they refuse errors="replace" (idna, punycode),
+# always fail (undefined) or interpret the bytes as Python source escapes.
+_NOT_MAIL_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+
+
+def decode_text(data: bytes, charset: str | None, defects: list[str] | None = None) -> str:
+    """Bytes in a declared charset → text, never raising: a charset Python does not know, or
+    one that is not a text encoding of mail, is read as UTF-8 (with replacement characters)
+    and noted in `defects`."""
+    name = charset or "utf-8"
+    try:
+        info = codecs.lookup(name)
+        if not info._is_text_encoding or info.name in _NOT_MAIL_CHARSETS:
+            raise LookupError(name)
+        return data.decode(info.name, errors="replace")
+    except Exception:  # LookupError, UnicodeError, ValueError (a NUL in the name), ...
+        if defects is not None:
+            defects.append(f"unknown charset {name[:40]!r}: read as UTF-8")
+        return data.decode("utf-8", errors="replace")
+
+
+def _decode_part(part: email.message.Message, defects: list[str] | None) -> str:
     payload = part.get_payload(decode=True)
     if payload is None:
         return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset, errors="replace")
-    except LookupError:
-        return payload.decode("utf-8", errors="replace")
+    return decode_text(payload, part.get_content_charset(), defects)
 
 
-def _body_text(msg: email.message.Message) -> str:
+def _body_text(msg: email.message.Message, defects: list[str] | None = None) -> str:
     """All text/plain parts that are not attachments of another type, joined."""
     if not msg.is_multipart():
         if msg.get_content_maintype() in ("text", "") or msg.get_content_type() == "text/plain":
-            return _decode_part(msg)
+            return _decode_part(msg, defects)
         return ""
     texts = []
     for part in msg.walk():
         if part.is_multipart():
             continue
         if part.get_content_type() == "text/plain":
-            texts.append(_decode_part(part))
+            texts.append(_decode_part(part, defects))
     return "\n".join(texts)
 
 
@@ -191,7 +211,7 @@ def _parse_header_block(head: bytes) -> _HeaderBlock:
     return _HeaderBlock(headers)
 
 
-def _fast_body(msg: email.message.Message, raw: bytes, split: int | None) -> str | None:
+def _fast_body(msg: email.message.Message, raw: bytes, split: int | None, defects: list[str]) -> str | None:
     """The body of a single-part text/plain mail without running the full parser; None if not that."""
     ctype = msg.get_content_type()
     if msg.get("Content-Type") is not None and ctype != "text/plain":
@@ -207,38 +227,93 @@ def _fast_body(msg: email.message.Message, raw: bytes, split: int | None) -> str
             return None
     elif cte not in ("7bit", "8bit", "binary", ""):
         return None
-    charset = msg.get_content_charset() or "utf-8"
+    return decode_text(body, msg.get_content_charset(), defects)
+
+
+def _id_header(msg: _HeaderBlock, name: str, defects: list[str]) -> str:
+    """A Message-ID-bearing header's value as written. 8-bit bytes (no RFC allows them
+    there) are read as UTF-8, invalid sequences kept distinct as \\xNN, and noted."""
+    found = msg._first.get(name.lower())
+    if found is None:
+        return ""
+    value = found[1]
+    if not value.isascii():
+        value = value.encode("ascii", "surrogateescape").decode("utf-8", "backslashreplace")
+        defects.append(f"8-bit bytes in {name}")
+    return value
+
+
+def generated_msgid(raw: bytes) -> str:
+    """The Message-ID given to a mail that has none: from its bytes, so a re-ingest finds
+    the same one (public-inbox also makes one from the message's digest)."""
+    return f"{hashlib.sha256(raw).hexdigest()[:32]}@generated.invalid"
+
+
+def _date(date_raw: str, defects: list[str]):
+    """The Date header as an aware datetime that also has a UTC form, else None."""
+    if not date_raw:
+        return None
     try:
-        return body.decode(charset, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
+        date = parsedate_to_datetime(date_raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # unparseable: date_raw keeps what it said (as before, no defect)
+    if date is None or date.tzinfo is None:
+        return None
+    try:
+        date.astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # e.g. 31 Dec 9999 23:59:59 -2359 is in year 10000 in UTC
+        defects.append(f"date out of range: {date_raw[:60]!r}")
+        return None
+    return date
+
+
+def _full_body(raw: bytes, defects: list[str]) -> str:
+    try:
+        return _body_text(email.message_from_bytes(raw), defects)
+    except RecursionError:
+        # multipart or message/rfc822 nested hundreds deep: the email package recurses per level
+        defects.append("MIME parts nested too deeply to decode: body kept as raw text")
+    except Exception as exc:  # the email package on hostile input; the headers are still good
+        defects.append(f"body not decodable ({type(exc).__name__}): kept as raw text")
+    split = _header_end(raw)
+    return raw[split:].decode("utf-8", "replace") if split is not None else ""
 
 
 def parse_message(raw: bytes, origin: str) -> Message:
-    """Parse one mail. Raises ScrapeError when it is not a mail or has no Message-ID."""
+    """Parse one mail. What a mail may contain never makes it fail: what could not be decoded
+    is listed in Message.defects and the rest is kept (a mail without a Message-ID gets one made
+    from its bytes). Raises ScrapeError only for bytes that are no mail at all (no Message-ID,
+    From, Date nor Subject) or that cannot be parsed (named by origin)."""
+    try:
+        return _parse_message(raw, origin)
+    except ScrapeError:
+        raise
+    except Exception as exc:  # a parser bug met on hostile input: the caller skips this message
+        raise ScrapeError(f"{origin}: cannot parse this message ({type(exc).__name__}: "
+                          f"{' '.join(str(exc).split())[:120]})") from None
+
+
+def _parse_message(raw: bytes, origin: str) -> Message:
+    defects: list[str] = []
     # Only the header block is parsed (the email parser would stop at the first empty
     # line anyway); the body is cut out of raw below.
     split = _header_end(raw)
     msg = _parse_header_block(raw if split is None else raw[:split])
-    message_id = bare_msgid(msg.get("Message-ID"))
+    message_id = bare_msgid(_id_header(msg, "Message-ID", defects))
     if not message_id:
         if not any(msg.get(h) for h in ("From", "Date", "Subject")):
             raise ScrapeError(f"{origin}: not an email message")
-        raise ScrapeError(f"{origin}: message has no Message-ID header")
+        message_id = generated_msgid(raw)
+        defects.append("no Message-ID: one was made from the message's SHA-256")
     name, address = "", ""
     from_pairs = _addresses(_header_text(msg.get("From")))
     if from_pairs:
         name, address = from_pairs[0]
     date_raw = _header_text(msg.get("Date"))
-    try:
-        date = parsedate_to_datetime(date_raw) if date_raw else None
-        if date is not None and date.tzinfo is None:
-            date = None
-    except (TypeError, ValueError, IndexError):
-        date = None
-    body = _fast_body(msg, raw, split)
+    date = _date(date_raw, defects)
+    body = _fast_body(msg, raw, split, defects)
     if body is None:
-        body = _body_text(email.message_from_bytes(raw))
+        body = _full_body(raw, defects)
     to = _address_list(_header_text(msg.get("To")))
     cc = _address_list(_header_text(msg.get("Cc")))
     # Ids that are the From/To/Cc addresses (or 'y'/'n') are no Message-IDs: git
@@ -247,8 +322,8 @@ def parse_message(raw: bytes, origin: str) -> Message:
     # sent that way would share a missing "parent" and merge into one thread.
     # public-inbox drops the same (PublicInbox::MID::references).
     not_ids = {address.strip().lower(), *to, *cc, "y", "n"}
-    references = tuple(r for r in _MSGID.findall(str(msg.get("References") or "")) if r.lower() not in not_ids)
-    in_reply_to = _in_reply_to(str(msg.get("In-Reply-To") or ""), not_ids)
+    references = tuple(r for r in _MSGID.findall(_id_header(msg, "References", defects)) if r.lower() not in not_ids)
+    in_reply_to = _in_reply_to(_id_header(msg, "In-Reply-To", defects), not_ids)
     return Message(
         message_id=message_id,
         subject=_header_text(msg.get("Subject")),
@@ -264,4 +339,5 @@ def parse_message(raw: bytes, origin: str) -> Message:
         to=to,
         cc=cc,
         list_ids=tuple(_MSGID.findall(str(msg.get("List-Id") or ""))),
+        defects=tuple(dict.fromkeys(defects)),
     )

@@ -18,17 +18,24 @@ import sys
 from collections import deque
 from typing import Iterable, Iterator
 
+from scraper.errors import ScrapeError
 from scraper.mail import parse_message
 from scraper.model import Message
 from scraper.prefetch import prefetch
 
 
-def _parse_chunk(items: list[tuple[bytes, str]]) -> tuple[list[Message], BaseException | None]:
-    out = []
+def _parse_chunk(items: list[tuple[bytes, str]], lenient: bool = False
+                 ) -> tuple[list[Message | ScrapeError], BaseException | None]:
+    out: list = []
     for raw, origin in items:
         try:
             msg = parse_message(raw, origin)
-        except Exception as exc:  # handed to the caller, after the messages before it
+        except ScrapeError as exc:
+            if not lenient:  # handed to the caller, after the messages before it
+                return out, exc
+            out.append(exc)
+            continue
+        except Exception as exc:
             return out, exc
         out.append(dataclasses.replace(msg, raw=b""))
     return out, None
@@ -38,14 +45,22 @@ def _usable() -> bool:
     return sys.platform == "linux" and (os.cpu_count() or 1) > 1
 
 
-def _serial(items: Iterable[tuple[bytes, str]]) -> Iterator[Message]:
+def _serial(items: Iterable[tuple[bytes, str]], lenient: bool = False) -> Iterator[Message | ScrapeError]:
     for raw, origin in items:
-        yield parse_message(raw, origin)
+        if not lenient:
+            yield parse_message(raw, origin)
+            continue
+        try:
+            yield parse_message(raw, origin)
+        except ScrapeError as exc:
+            yield exc
 
 
-def parse_in_thread(items: Iterable[tuple[bytes, str]]) -> Iterator[Message]:
-    """Parse in a background thread (overlaps only the caller's C work, e.g. SQLite)."""
-    return prefetch(_serial(items))
+def parse_in_thread(items: Iterable[tuple[bytes, str]], lenient: bool = False) -> Iterator[Message | ScrapeError]:
+    """Parse in a background thread (overlaps only the caller's C work, e.g. SQLite).
+    lenient: a message that is no mail is yielded as its ScrapeError, in its place,
+    instead of raised (the caller skips it and goes on)."""
+    return prefetch(_serial(items, lenient))
 
 
 class ParallelParser:
@@ -59,9 +74,10 @@ class ParallelParser:
 
             self.pool = multiprocessing.get_context("fork").Pool(1)
 
-    def parse(self, items: Iterable[tuple[bytes, str]]) -> Iterator[Message]:
+    def parse(self, items: Iterable[tuple[bytes, str]], lenient: bool = False) -> Iterator[Message | ScrapeError]:
+        """lenient: as for parse_in_thread."""
         if self.pool is None:
-            yield from parse_in_thread(items)
+            yield from parse_in_thread(items, lenient)
             return
         try:
             pending: deque = deque()
@@ -69,14 +85,14 @@ class ParallelParser:
 
             def submit():
                 pending.append(([raw for raw, _ in batch],
-                                self.pool.apply_async(_parse_chunk, (batch,))))
+                                self.pool.apply_async(_parse_chunk, (batch, lenient))))
 
             def drain(keep: int):
                 while len(pending) > keep:
                     raws, result = pending.popleft()
                     msgs, error = result.get()
                     for raw, msg in zip(raws, msgs):
-                        yield dataclasses.replace(msg, raw=raw)
+                        yield msg if isinstance(msg, ScrapeError) else dataclasses.replace(msg, raw=raw)
                     if error is not None:
                         raise error
 

@@ -1,7 +1,6 @@
 """What kind of source a command-line argument names (detection order in README.md)."""
 from __future__ import annotations
 
-import gzip
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -9,6 +8,7 @@ from urllib.parse import urlsplit
 from scraper.epochs import find_epochs, is_maildir, is_public_inbox_epoch
 from scraper.errors import ScrapeError
 from scraper.lore import list_base, looks_like_msgid
+from scraper.mbox import gzip_damage, read_head
 from scraper.lwn import is_lwn_url, looks_like_html, resolve_ml_link
 
 
@@ -39,11 +39,10 @@ def classify(source: str) -> tuple[str, object]:
         with open(path, "rb") as fh:
             head = fh.read(4096)
         if head[:2] == b"\x1f\x8b":
-            try:
-                with gzip.open(path, "rb") as gz:
-                    head = gz.read(4096)
-            except (OSError, EOFError) as exc:
-                raise ScrapeError(f"{source}: cannot read gzip: {exc}") from None
+            # as much of the start as decompresses (a damaged gzip is the mbox reader's to report)
+            head = read_head(path, 4096)
+            if not head:
+                raise ScrapeError(f"{source}: cannot read gzip: {gzip_damage(path)}")
         if head.startswith(b"From "):
             return "mbox", path
         if looks_like_html(head):

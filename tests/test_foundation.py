@@ -136,27 +136,54 @@ def _assert_one_line_error(proc):
     assert len(lines) == 1 and lines[0].startswith("hookdebate: error:"), proc.stderr
 
 
-@pytest.mark.parametrize("kind", ["missing", "not-mail", "no-message-id", "bad-gzip"])
+@pytest.mark.parametrize("kind", ["missing", "not-mail", "bad-gzip"])
 def test_bad_input_is_one_line_error_and_loses_nothing(tmp_path, kind):
     db = tmp_path / "bad.db"
     assert hookdebate("ingest", str(THREAD), db=db).returncode == 0
     source = tmp_path / f"{kind}.mbox"
     if kind == "not-mail":
         source.write_bytes(b"\x00\x01 this is a PNG, honest\n" * 20)
-    elif kind == "no-message-id":
-        raw = THREAD.read_bytes()
-        first = raw.split(b"\nFrom MAILER-DAEMON")[0]
-        other = first.replace(b"20230412043300.360803-1-andrii@kernel.org", b"new-one@example.org")
-        broken = b"\n".join(l for l in first.split(b"\n") if not l.lower().startswith(b"message-id:"))
-        source.write_bytes(other + b"\n\n" + broken + b"\n")
-    elif kind == "bad-gzip":
+    elif kind == "bad-gzip":  # not one message can be read from it
         source = tmp_path / "bad.mbox.gz"
-        source.write_bytes(gzip.compress(THREAD.read_bytes())[:5000])
+        source.write_bytes(gzip.compress(THREAD.read_bytes())[:300])
     proc = hookdebate("ingest", str(source), db=db)
     _assert_one_line_error(proc)
     store = Store(db)
     assert store.count_messages() == 52
-    assert not store.has_message("new-one@example.org")
+
+
+def _warnings(proc):
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines and all(line.startswith("hookdebate: warning: ") for line in lines), proc.stderr
+    return lines
+
+
+def test_a_message_without_message_id_is_kept_flagged(tmp_path):
+    db = tmp_path / "bad.db"
+    raw = THREAD.read_bytes()
+    first = raw.split(b"\nFrom MAILER-DAEMON")[0]
+    other = first.replace(b"20230412043300.360803-1-andrii@kernel.org", b"new-one@example.org")
+    broken = b"\n".join(l for l in first.split(b"\n") if not l.lower().startswith(b"message-id:"))
+    source = tmp_path / "no-message-id.mbox"
+    source.write_bytes(other + b"\n\n" + broken + b"\n")
+    proc = hookdebate("ingest", str(source), db=db)
+    assert proc.returncode == 0
+    (line,) = _warnings(proc)
+    assert "#1" in line and "no Message-ID" in line
+    store = Store(db)
+    assert store.count_messages() == 2 and store.has_message("new-one@example.org")
+
+
+def test_a_truncated_mbox_gz_is_said_and_its_whole_messages_stored(tmp_path):
+    db = tmp_path / "bad.db"
+    source = tmp_path / "bad.mbox.gz"
+    source.write_bytes(gzip.compress(THREAD.read_bytes())[:5000])
+    proc = hookdebate("ingest", str(source), db=db)
+    assert proc.returncode == 1  # some of the source could not be stored
+    (line,) = _warnings(proc)
+    stored = Store(db).count_messages()
+    assert "truncated gzip" in line and f": {stored} whole messages read" in line and 0 < stored < 52
 
 
 @pytest.mark.parametrize("kind", ["not-sqlite", "directory"])

@@ -111,16 +111,24 @@ def parse_mode(request, monkeypatch):
     return request.param
 
 
-def test_bad_mbox_stores_nothing(tmp_path, capsys, parse_mode):
+def test_a_source_failing_part_way_stores_nothing(tmp_path, capsys, parse_mode, monkeypatch):
+    import scraper.mbox as mbox
+
     db = tmp_path / "h.db"
     assert ingest(db, str(THREAD_MBOX)) == 0
-    bad = tmp_path / "bad.mbox"
-    good = b"From x Mon Jan  1 00:00:00 2024\n" + RAWS[0].replace(b"Message-ID", b"X-Old-ID").replace(b"Message-Id", b"X-Old-ID")
     other = b"From x Mon Jan  1 00:00:00 2024\nMessage-ID: <new@x>\nFrom: a@b\nSubject: s\n\nbody\n"
-    bad.write_bytes(other + b"\n" + good)
+    bad = tmp_path / "bad.mbox"
+    bad.write_bytes(other + b"\n" + b"From x Mon Jan  1 00:00:00 2024\n" + RAWS[0])
+    real_finish = mbox._finish
+
+    def failing(message):  # the disk gives an I/O error at the second message
+        if b"new@x" not in message:
+            raise OSError(5, "Input/output error")
+        return real_finish(message)
+    monkeypatch.setattr(mbox, "_finish", failing)
     rc = ingest(db, str(bad))
     err = capsys.readouterr().err
-    assert rc == 2 and "Message-ID" in err and len(err.strip().splitlines()) == 1
+    assert rc == 2 and "Input/output error" in err and len(err.strip().splitlines()) == 1
     assert len(stored_raws(db)) == 52 and not Store(db).has_message("new@x")
 
 

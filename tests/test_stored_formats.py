@@ -192,7 +192,7 @@ def test_a_schema_0_database_is_migrated(tmp_path):
     assert got.returncode == 0, got.stderr
     assert got.stdout == want.stdout and not marker.exists()
     conn = sqlite3.connect(db)
-    assert conn.execute("pragma user_version").fetchone()[0] == 2
+    assert conn.execute("pragma user_version").fetchone()[0] == 3
     assert {r[1] for r in conn.execute("pragma table_info(debate_index)")} == {"name", "key", "doc"}
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
 

@@ -38,7 +38,10 @@ def run(args) -> int:
     else:
         for r in report:
             older_note = f", {r['older_than_since']} older than --since" if r["older_than_since"] else ""
+            bad_note = (f", {r['left_out']} left out" if r["left_out"] else "") + \
+                (f", {r['flagged']} flagged" if r["flagged"] else "")
             print(f"{r['source']}: {r['kind']}, {r['read']} read, {r['added']} added, "
-                  f"{r['skipped']} already stored, {r['duplicates']} archive duplicates{older_note}; "
+                  f"{r['skipped']} already stored, {r['duplicates']} archive duplicates{older_note}{bad_note}; "
                   f"{r['seconds']:.2f} s, {r['messages_per_second'] or 0} messages/s")
-    return 0
+    # some of a source could not be stored (each said in a warning line); the rest is
+    return 1 if any(r["left_out"] for r in report) else 0
