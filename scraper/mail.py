@@ -243,6 +243,20 @@ def _id_header(msg: _HeaderBlock, name: str, defects: list[str]) -> str:
     return value
 
 
+def _from(value) -> tuple[str, str]:
+    """(display name, address) of a From header. Parsed as written, the encoded-words of the
+    name decoded afterwards (RFC 2047 section 6.1): a decoded name holding ':', '(' or ','
+    ('=?utf-8?q?Doe=2C_John?=') would otherwise be read as a group, a comment or two
+    addresses and lose the address. The decoded header's first pair when that finds none."""
+    text = " ".join(str(value or "").split())
+    if "=?" in text:
+        pairs = _addresses(text)
+        if pairs and "@" in pairs[0][1] and "=?" not in pairs[0][1]:
+            return _header_text(pairs[0][0]), pairs[0][1]
+    pairs = _addresses(_header_text(value))
+    return pairs[0] if pairs else ("", "")
+
+
 def generated_msgid(raw: bytes) -> str:
     """The Message-ID given to a mail that has none: from its bytes, so a re-ingest finds
     the same one (public-inbox also makes one from the message's digest)."""
@@ -306,9 +320,7 @@ def _parse_message(raw: bytes, origin: str) -> Message:
         message_id = generated_msgid(raw)
         defects.append("no Message-ID: one was made from the message's SHA-256")
     name, address = "", ""
-    from_pairs = _addresses(_header_text(msg.get("From")))
-    if from_pairs:
-        name, address = from_pairs[0]
+    name, address = _from(msg.get("From"))
     date_raw = _header_text(msg.get("Date"))
     date = _date(date_raw, defects)
     body = _fast_body(msg, raw, split, defects)

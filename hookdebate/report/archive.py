@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as _html
 
+from hookdebate.report import mdsafe
 from hookdebate.report.data import lore_url
 
 
@@ -39,16 +40,15 @@ def render_markdown(a: dict, picture: str | None = None) -> str:
            f"{a['analyzed']} of {a['threads']} threads analyzed ({a['analyzed'] - a['current']} of them "
            "since changed or by older code). Contested = " + a["measure"] + ".", ""]
     if picture:
-        out += [f"![contested debates per year]({picture})", ""]
+        out += [mdsafe.picture("contested debates per year", picture), ""]
     if not a["years"]:
         out.append("No thread is analyzed yet: run `hookdebate analyze`.")
     for y in a["years"]:
-        out += [f"## {y['year']} ({y['analyzed']} analyzed)", "",
+        out += [f"## {mdsafe.text(y['year'])} ({y['analyzed']} analyzed)", "",
                 "| contested | messages | people | debate | sides |", "|---:|---:|---:|---|---|"]
         for r in y["top"]:
-            subject = r["subject"].replace("|", "\\|")
             out.append(f"| {r['contested']:.2f} | {r['messages']} | {r['people']} | "
-                       f"[{subject}]({lore_url(r['root'])}) | {_sides(r)} |")
+                       f"{mdsafe.link(mdsafe.text(r['subject']), lore_url(r['root']))} | {_sides(r)} |")
         out.append("")
     return "\n".join(out)
 

@@ -89,39 +89,50 @@ def pictures(d: dict) -> dict[str, bytes]:
     return pics
 
 
-def _md(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _md(text, limit: int | None = None) -> str:
+    """Mail text inside Markdown, inert (hookdebate.report.mdsafe)."""
+    from hookdebate.report import mdsafe
+
+    return mdsafe.text(text, limit)
+
+
+def _msg_link(mid: str) -> str:
+    from hookdebate.report import mdsafe
+
+    return mdsafe.link("message", _url(mid))
 
 
 def render_markdown(d: dict, links: dict | None = None) -> str:
+    from hookdebate.report import mdsafe
+
     deb = d["debate"]
     L = [f"# Debate: {_md(deb['title'])}", ""]
     vs = deb["versions"]
     L.append(f"{len(d['threads'])} threads, " + (f"versions v{vs[0]}..v{vs[-1]}, " if vs else "")
-             + f"{deb['from']} .. {deb['to']}. Asked about <{deb['query']}>.")
+             + f"{_md(deb['from'])} .. {_md(deb['to'])}. Asked about {_md(deb['query'])}.")
     if len(deb["names"]) > 1:
         L += ["", "Names over time: " + " \u2192 ".join(f"\u201c{_md(n)}\u201d" for n in deb["names"])]
     out = d["outcome"]
-    L += ["", f"**Outcome: {out['state']}**" + (f" ({out['tree']})" if out.get("tree") else "")
+    L += ["", f"**Outcome: {_md(out['state'])}**" + (f" ({_md(out['tree'])})" if out.get("tree") else "")
           + (" \u2014 with a NACK standing" if out.get("nack_standing") and out["state"] != "NACK standing" else "")
-          + (f" \u2014 reverted later: {', '.join(out['reverted'])}" if out.get("reverted") and out["state"] != "reverted" else ""), ""]
+          + (f" \u2014 reverted later: {_md(', '.join(out['reverted']))}" if out.get("reverted") and out["state"] != "reverted" else ""), ""]
     if out.get("replaced_by"):
         r = out["replaced_by"]
-        L += [f"Replaced by: [{_md(r['subject'])}]({_url(r['root'])})", ""]
+        L += [f"Replaced by: {mdsafe.link(_md(r['subject']), _url(r['root']))}", ""]
     for e in out["evidence"]:
-        L.append(f"- {e['what']}: \u201c{_md(e.get('quote', ''))[:200]}\u201d ([message]({_url(e['message_id'])}))"
-                 if e.get("message_id") else f"- {e['what']}: {_md(e.get('quote', ''))}")
+        L.append(f"- {_md(e['what'])}: \u201c{_md(e.get('quote', ''), 200)}\u201d ({_msg_link(e['message_id'])})"
+                 if e.get("message_id") else f"- {_md(e['what'])}: {_md(e.get('quote', ''))}")
     L += ["", "## Threads", "", "| | Date | Thread | Messages | Linked by | Confidence |", "|---|---|---|---|---|---|"]
     for t in d["threads"]:
         link = t["link"] or {}
-        L.append(f"| {_label(t)} | {t['date']} | [{_md(t['subject'])}]({_url(t['root'])}) | {t['messages']} | "
-                 f"{_md(link.get('how', ''))}: {_md(link.get('evidence', ''))[:140]} | {link.get('confidence', '')} |")
+        L.append(f"| {_md(_label(t))} | {_md(t['date'])} | {mdsafe.link(_md(t['subject']), _url(t['root']))} | {t['messages']} | "
+                 f"{_md(link.get('how', ''))}: {_md(link.get('evidence', ''), 140)} | {_md(link.get('confidence', ''))} |")
     if links and "debate-timeline" in links:
-        L += ["", f"![timeline across versions]({links['debate-timeline']})"]
+        L += ["", mdsafe.picture("timeline across versions", links["debate-timeline"])]
     L += ["", "## Versions", "", "| Version | Date | Patches | Messages | People | Trailers given |", "|---|---|---|---|---|---|"]
     for v in d["versions"]:
         given = "; ".join(f"{t['kind']} {t['by']}" for t in v["trailers"] if not t["carried"])
-        L.append(f"| v{v['version']} | {v['date']} | {v['patches']} | {v['messages']} | {len(v['participants'])} | {_md(given)} |")
+        L.append(f"| v{_md(v['version'])} | {_md(v['date'])} | {v['patches']} | {v['messages']} | {len(v['participants'])} | {_md(given)} |")
     people = [p for p in d["participants"] if any("stance" in x for x in p["by_version"].values())]
     if people:
         versions = [v["version"] for v in d["versions"]]
@@ -131,25 +142,26 @@ def render_markdown(d: dict, links: dict | None = None) -> str:
             cells = []
             for v in versions:
                 x = p["by_version"].get(str(v), {})
-                cells.append(x.get("stance", "") + (" (" + ", ".join(x["trailers"]) + ")" if x.get("trailers") else ""))
+                cells.append(_md(x.get("stance", "") + (" (" + ", ".join(x["trailers"]) + ")" if x.get("trailers") else "")))
             L.append(f"| {_md(p['name'])} | " + " | ".join(cells) + " |")
         if links and "stance-over-versions" in links:
-            L += ["", f"![stance over versions]({links['stance-over-versions']})"]
+            L += ["", mdsafe.picture("stance over versions", links["stance-over-versions"])]
     L += ["", "## Objection ledger", ""]
     if not d["objections"]:
         L.append("No objection read (or the stance analysis was skipped).")
     for o in d["objections"]:
         a, g = o["addressed"], o["objector_agreed"]
-        L.append(f"- **v{o['version']}, {_md(o['by'])}** ({o['stance']}): \u201c{_md(o['claim'])}\u201d "
-                 f"([message]({_url(o['message_id'])}))")
-        L.append("  - addressed: " + (f"{_md(a['how'])}: \u201c{_md(a['evidence'])[:200]}\u201d ([message]({_url(a['message_id'])}))"
+        L.append(f"- **v{_md(o['version'])}, {_md(o['by'])}** ({_md(o['stance'])}): \u201c{_md(o['claim'])}\u201d "
+                 f"({_msg_link(o['message_id'])})")
+        L.append("  - addressed: " + (f"{_md(a['how'])}: \u201c{_md(a['evidence'], 200)}\u201d ({_msg_link(a['message_id'])})"
                                       if a else "no trace in a later changelog or the author's replies"))
-        L.append("  - objector agreed afterwards: " + (f"{_md(g['how'])}" + (f" ([message]({_url(g['message_id'])}))" if g.get("message_id") else "")
+        L.append("  - objector agreed afterwards: " + (f"{_md(g['how'])}" + (f" ({_msg_link(g['message_id'])})" if g.get("message_id") else "")
                                                       if g else "no trace"))
     if deb.get("related"):
         L += ["", "## Related (below the confidence threshold)", ""]
         for r in deb["related"]:
-            L.append(f"- [{_md(r['subject'])}]({_url(r['root'])}): {r['how']} ({r['confidence']}): {_md(r['evidence'])[:140]}")
+            L.append(f"- {mdsafe.link(_md(r['subject']), _url(r['root']))}: {_md(r['how'])} ({_md(r['confidence'])}): "
+                     f"{_md(r['evidence'], 140)}")
     return "\n".join(L)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from analysis.subjects import REPLY_OR_FORWARD_PREFIX, part_number, without_reply_prefix
+from hookdebate.report import mdsafe
 from hookdebate.report.data import STANCE_WORDS, date_span, is_bot, model_covers, parse_iso, plural, proposal_sentence
 
 def _same_batch(a: dict, b: dict) -> bool:
@@ -53,9 +54,8 @@ def utc_minute(iso: str) -> str:
 
 
 def _md(text: str) -> str:
-    """Mail text inside Markdown: one line, no HTML, no table breaks."""
-    t = " ".join(str(text).split())
-    return t.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    """Mail text inside Markdown: one line, inert (no link, image, HTML or table break; mdsafe)."""
+    return mdsafe.text(text)
 
 
 def variant_diff_sentence(d: dict) -> str:
@@ -179,7 +179,9 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
     L.append(f"# {_md(r['subject'])}")
     L.append("")
     span = date_span(r["date_range"])
-    L.append(f"Thread: <{r['thread_url']}> \u2014 {plural(r['messages'], 'message')}" + (f", {span}." if span else "."))
+    dest = mdsafe.url(r["thread_url"])
+    L.append(f"Thread: {f'<{dest}>' if dest else _md(r['thread_url'])} \u2014 {plural(r['messages'], 'message')}"
+             + (f", {span}." if span else "."))
     if r.get("debate"):
         d = r["debate"]
         vs = d["versions"]
@@ -201,17 +203,17 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
         L.append(f"- **{_md(p['name'])}** {STANCE_WORDS.get(p['stance'], p['stance'])} the proposal."
                  + ("" if p["evidence"] else " (No quotable sentence.)"))
         for e in p["evidence"]:
-            L.append(f"  - \u201c{_md(e['quote'])}\u201d ([message]({e['url']}))")
+            L.append(f"  - \u201c{_md(e['quote'])}\u201d ({mdsafe.link('message', e['url'])})")
     L += ["", "## Timeline", ""]
     for row in timeline_rows(r["timeline"]):
         t = row["first"]
         if row["parts"]:
-            links = ", ".join(f"[{part_label(x)}]({x['url']})" for x in row["parts"])
-            L.append(f"- {utc_minute(t['date'])} **{_md(t['author'])}** ({t['stance']}): posted "
+            links = ", ".join(mdsafe.link(_md(part_label(x)), x["url"]) for x in row["parts"])
+            L.append(f"- {_md(utc_minute(t['date']))} **{_md(t['author'])}** ({t['stance']}): posted "
                      f"{len(row['parts'])} patches of the series: {links}")
         else:
-            L.append(f"- {utc_minute(t['date'])} **{_md(t['author'])}** ({t['stance']}): "
-                     f"[{_md(subject_text(t, r['subject']))}]({t['url']})")
+            L.append(f"- {_md(utc_minute(t['date']))} **{_md(t['author'])}** ({t['stance']}): "
+                     + mdsafe.link(_md(subject_text(t, r["subject"])), t["url"]))
     L += ["", "## Key claims, replayed in the kernel model", ""]
     if r["link_summary"]:
         L += [_md(findings_sentence(r)), ""]
@@ -221,7 +223,7 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
         L.append("None: no factual claim in this thread got a verdict (supports or contradicts) from the model.")
     for cid in r["key_claim_ids"]:
         c = by_id[cid]
-        L.append(f"- **{_md(c['author'])}** ([message]({c['url']})), {c['type']}: \u201c{_md(c['text'])}\u201d")
+        L.append(f"- **{_md(c['author'])}** ({mdsafe.link('message', c['url'])}), {c['type']}: \u201c{_md(c['text'])}\u201d")
         if c["question"]:
             L.append(f"  - question the model answers: {_md(c['question'])}")
         if c.get("fit") in FIT_NOTE:
@@ -261,6 +263,6 @@ def render_markdown(r: dict, pictures: dict | None = None) -> str:
     if pictures:
         L += ["", "## Pictures", ""]
         for name, path in pictures.items():
-            L.append(f"![{name}]({path})")
+            L.append(mdsafe.picture(name, path))
     L += ["", "## Outcome", "", _md(r["outcome"]), ""]
     return "\n".join(L)
