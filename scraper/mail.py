@@ -52,8 +52,11 @@ def _header_text(value) -> str:
     if "=?" not in value:
         return " ".join(value.split())
     try:
-        text = str(make_header(decode_header(str(value))))
-    except Exception:  # a hostile encoded-word (charset idna, undefined, with a NUL...): kept as written
+        pairs = [(data, cs) if cs is None or _mail_charset(cs)
+                 else (data.decode("utf-8", "replace").encode("utf-8"), "utf-8")  # as decode_text reads it
+                 for data, cs in decode_header(value)]
+        text = str(make_header(pairs))
+    except Exception:  # a hostile encoded-word (broken base64, a NUL in the charset...): kept as written
         text = str(value)
     return " ".join(text.split())
 
@@ -63,16 +66,24 @@ def _header_text(value) -> str:
 _NOT_MAIL_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
 
 
+def _mail_charset(name: str) -> bool:
+    """A charset Python decodes text of mail in (not idna, punycode, undefined, rot13, base64...)."""
+    try:
+        info = codecs.lookup(name)
+    except Exception:  # LookupError, or ValueError for a NUL in the name
+        return False
+    return info._is_text_encoding and info.name not in _NOT_MAIL_CHARSETS
+
+
 def decode_text(data: bytes, charset: str | None, defects: list[str] | None = None) -> str:
     """Bytes in a declared charset → text, never raising: a charset Python does not know, or
     one that is not a text encoding of mail, is read as UTF-8 (with replacement characters)
     and noted in `defects`."""
     name = charset or "utf-8"
     try:
-        info = codecs.lookup(name)
-        if not info._is_text_encoding or info.name in _NOT_MAIL_CHARSETS:
+        if not _mail_charset(name):
             raise LookupError(name)
-        return data.decode(info.name, errors="replace")
+        return data.decode(name, errors="replace")
     except Exception:  # LookupError, UnicodeError, ValueError (a NUL in the name), ...
         if defects is not None:
             defects.append(f"unknown charset {name[:40]!r}: read as UTF-8")
