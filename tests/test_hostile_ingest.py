@@ -93,7 +93,7 @@ HOSTILE = {
 def parse_mode(request, monkeypatch):
     """Small sources parsed in a thread (the default) and, forced, in the forked parser process."""
     if request.param == "process":
-        import hookdebate.commands.ingest as ingest_cmd
+        import hookdebate.ingest as ingest_cmd
 
         monkeypatch.setattr(ingest_cmd, "_PARALLEL_BYTES", 0)
         monkeypatch.setattr(ingest_cmd, "_PARALLEL_MESSAGES", 0)

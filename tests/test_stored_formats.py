@@ -197,6 +197,41 @@ def test_a_schema_0_database_is_migrated(tmp_path):
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
+def test_a_schema_2_database_gets_the_defects_column(tmp_path):
+    """Schema 2 (JSON caches, WAL) had no messages.defects: opened with write access it is
+    migrated to 3 (ALTER TABLE ADD COLUMN, its messages flagged with nothing), reads the same,
+    and what is ingested afterwards keeps its defects."""
+    from hookdebate.store import SCHEMA_VERSION, Store
+
+    assert SCHEMA_VERSION == 3
+    db = tmp_path / "v2.db"
+    assert _hd(db, "ingest", str(LOOPHOLE_2022)).returncode == 0
+    want = _hd(db, "thread")
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute('alter table messages drop column "defects"')
+        conn.execute("pragma user_version = 2")
+    assert "defects" not in {r[1] for r in conn.execute("pragma table_info(messages)")}
+    conn.close()
+    got = _hd(db, "thread")
+    assert got.returncode == 0 and got.stdout == want.stdout, got.stderr
+    conn = sqlite3.connect(db)
+    assert conn.execute("pragma user_version").fetchone()[0] == 3
+    assert "defects" in {r[1] for r in conn.execute("pragma table_info(messages)")}
+    assert conn.execute("select count(*) from messages where defects is not null").fetchone()[0] == 0
+    assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    hostile = (b"From x@y Thu Jan  1 00:00:00 1970\nFrom: A <a@example.org>\nSubject: odd date\n"
+               b"Message-ID: <v2-then-3@example.org>\nDate: Fri, 31 Dec 9999 23:59:59 -2359\n\nbody\n")
+    (tmp_path / "h.mbox").write_bytes(hostile)
+    r = _hd(db, "ingest", str(tmp_path / "h.mbox"))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    (m,) = [m for m in Store(db).messages() if m.message_id == "v2-then-3@example.org"]
+    assert m.defects and m.date is None
+    # an old message reads back with no defects
+    assert all(not m.defects for m in Store(db).messages() if m.message_id != "v2-then-3@example.org")
+
+
 def test_a_damaged_database_is_one_line(tmp_path):
     """Pages overwritten in the middle of a real database: the commands that read them say so
     in one line, exit 2 (sqlite3's 'database disk image is malformed' was a traceback)."""
