@@ -47,8 +47,9 @@ def add_lore_options(p: argparse.ArgumentParser) -> None:
                         "walk_messages=200, article_links=100...)")
 
 
-def make_client(args):
-    """The lore client the --lore-url/--no-cache/--cache-dir/--cache-ttl options describe."""
+def make_client(args, **defaults):
+    """The lore client the --lore-url/--no-cache/--cache-dir/--cache-ttl/--http-limit options
+    describe; `defaults` are a command's own limits, which --http-limit still overrides."""
     import sys
 
     from scraper.limits import Limits
@@ -58,4 +59,5 @@ def make_client(args):
         print(f"hookdebate: warning: {text}", file=sys.stderr)
 
     return LoreClient(cache_dir=args.cache_dir, ttl=args.cache_ttl, use_cache=not args.no_cache,
-                      limits=Limits().with_overrides(getattr(args, "http_limit", None)), on_warning=warn)
+                      limits=Limits().replace(**defaults).with_overrides(getattr(args, "http_limit", None)),
+                      on_warning=warn)

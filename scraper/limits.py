@@ -45,6 +45,9 @@ class Limits:
     """a thread's or a search's mbox once inflated (a gzip bomb stops here)"""
     page_bytes: int = 8 << 20
     """an LWN page, fetched or saved (bs4 holds its whole tree: ~1 kB per tag)"""
+    check_thread_page: int = 1
+    """1: compare each thread mbox with the thread's /T/ page, fetched alongside (one request
+    more per thread); 0: trust the mbox"""
     walk_messages: int = 200
     """messages fetched one by one (/raw) for one thread when its mbox is unusable"""
     article_links: int = 100

@@ -176,6 +176,12 @@ class LoreClient:
         except OSError:
             pass
 
+    def _cache_drop(self, url: str) -> None:
+        try:
+            self._cache_path(url).unlink()
+        except OSError:
+            pass
+
     # -- HTTP -------------------------------------------------------------
     def _session(self):
         if self._web is None:
@@ -229,7 +235,12 @@ class LoreClient:
         if cache:
             hit = self._cache_get(key)
             if hit is not None:
-                return hit
+                try:  # (an entry from an older hookdebate, or damaged, is checked too)
+                    if check is not None:
+                        check(hit)
+                    return hit
+                except ScrapeError:
+                    self._cache_drop(key)
         body = self._download(url, method)
         with body:
             data = body.read()
@@ -244,26 +255,35 @@ class LoreClient:
         once it inflated and split completely within the limits."""
         key = url if method == "GET" else f"{method} {url}"
         body = self._cache_open(key)
-        fresh = body is None
-        if fresh:
-            body = self._download(url, method)
+        if body is not None:
+            try:
+                with body:
+                    return read_mbox_gz(body, url, self.limits.mbox_bytes)
+            except ScrapeError:  # damaged, or over a limit lowered since: ask again
+                self._cache_drop(key)
+        body = self._download(url, method)
         with body:
             raws = read_mbox_gz(body, url, self.limits.mbox_bytes)
-            if fresh:
-                body.seek(0)
-                self._cache_put(key, body)
+            body.seek(0)
+            self._cache_put(key, body)
         return raws
 
     # -- threads ----------------------------------------------------------
     def thread_raws(self, ref: LoreRef) -> list[bytes]:
-        """Every message of the thread as raw bytes: t.mbox.gz, else message by message.
+        """Every message of the thread as raw bytes: t.mbox.gz, checked against /T/.
 
-        When t.mbox.gz is missing, cut short, corrupt, too big or lacks the message asked
-        for, the thread is read from /raw: the message, the others its thread page (/T/)
-        lists, the ancestors its References name, at most walk_messages of them. What
-        could not be read that way is a warning, never a silent partial thread.
+        The thread's /T/ page is fetched alongside (check_thread_page, one request more,
+        in parallel): a thread mbox that lacks messages the page lists is a warning, and
+        those are fetched one by one. When t.mbox.gz is missing, cut short, corrupt, too
+        big or lacks the message asked for, the thread is read from /raw: the message, the
+        others /T/ lists, the ancestors its References name, at most walk_messages of
+        them. What could not be read is a warning, never a silent partial thread.
         """
         url = ref.url("t.mbox.gz")
+        page = None
+        if self.limits.check_thread_page:
+            self._session()  # (made here, not raced for by the two threads)
+            page = _Background(self._thread_page, ref)
         raws: list[bytes] = []
         problem = None
         try:
@@ -277,23 +297,46 @@ class LoreClient:
                 raise
             problem = str(exc).removeprefix(f"{url}: ")
         ids = {_mid_of(r) for r in raws}
+        listed = self._page_result(page, ref)
         if ref.message_id in ids:
-            return raws
+            extra = [m for m in (listed or ()) if m not in ids]
+            if not extra:
+                return raws
+            self.warn(f"{url}: holds {len(raws)} messages, but the thread page lists {len(extra)} more; "
+                      "fetching those one by one")
+            return self._recover(ref, raws, ids, None, listed)
         if raws:
             problem = f"it does not hold {ref.message_id}"
-        return self._recover(ref, raws, ids, problem)
+        return self._recover(ref, raws, ids, problem, listed)
 
-    def _recover(self, ref: LoreRef, raws: list[bytes], have: set, problem: str | None) -> list[bytes]:
+    def _page_result(self, page, ref: LoreRef) -> list[str] | None:
+        """The /T/ listing fetched in the background (None when not asked for)."""
+        if page is None:
+            return None
+        try:
+            return page.result()
+        except ScrapeError as exc:  # (a GiveUp: the page stalled or was refused)
+            self.warn(f"{ref.url('T/')}: {str(exc).removeprefix(ref.url('T/') + ': ')}; "
+                      "the thread could not be checked against it")
+            return []
+
+    def _recover(self, ref: LoreRef, raws: list[bytes], have: set, problem: str | None,
+                 listed: list[str] | None = None) -> list[bytes]:
         out = list(raws)
         if problem:
             self.warn(f"{ref.url('t.mbox.gz')}: {problem}; reading the thread message by message")
-        root = self._raw(ref.base, ref.message_id, required=True)
-        out.append(root)
-        have.add(ref.message_id)
-        listed = self._thread_page(ref)
+        fetched = 0
+        parents: list[str] = []
+        if ref.message_id not in have:
+            root = self._raw(ref.base, ref.message_id, required=True)
+            out.append(root)
+            have.add(ref.message_id)
+            fetched = 1
+            parents = _parents(root, ref.message_id)
+        if listed is None:
+            listed = self._thread_page(ref)
         queue = deque(m for m in listed if m not in have)
-        queue.extend(_parents(root, ref.message_id))
-        fetched = 1
+        queue.extend(parents)
         cap = self.limits.walk_messages
         while queue:
             mid = queue.popleft()
@@ -315,7 +358,7 @@ class LoreClient:
         if missing:
             self.warn(f"{ref.message_id}: {len(missing)} of the {len(listed)} messages its thread page "
                       "lists could not be fetched; the thread is incomplete")
-        elif not listed:
+        elif not listed and not raws:
             self.warn(f"{ref.message_id}: no thread mbox or thread page at {ref.base}; only the message "
                       f"and the ancestors it names ({len(out)} messages), not its replies")
         return out
@@ -395,6 +438,30 @@ class LoreClient:
                               "and ingest the clone with --since") from None
         except NotFound:  # "No results found"
             return []
+
+
+class _Background:
+    """fn(*args) run in a thread now; .result() waits for it (re-raising what it raised)."""
+
+    def __init__(self, fn, *args):
+        import threading
+
+        self._value = self._error = None
+
+        def run():
+            try:
+                self._value = fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - handed to result()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _give_up(text: str) -> ScrapeError:

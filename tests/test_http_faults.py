@@ -32,6 +32,11 @@ def q(mid: str) -> str:
     return quote(mid, safe="@!$&*+,;=:~")
 
 
+def hits(srv: FaultServer) -> list[str]:
+    """The requests made, less the thread pages (/T/) fetched alongside each thread mbox."""
+    return [h for h in srv.hits if not h.endswith("/T/")]
+
+
 @pytest.fixture
 def srv():
     s = FaultServer()
@@ -50,7 +55,7 @@ def client(tmp_path, **limits):
 
 
 def thread_gz() -> bytes:
-    return gzip.compress(THREAD_MBOX.read_bytes())
+    return gzip.compress(THREAD_MBOX.read_bytes(), mtime=0)  # the same bytes each time
 
 
 def serve_raws(srv: FaultServer, raws=RAWS) -> None:
@@ -65,7 +70,7 @@ def test_stalled_server_ends_at_idle_limit_without_trying_raw(srv, tmp_path):
     err, seconds = elapsed(c.thread_raws, LoreRef(srv.base, ROOT_MSGID))
     assert isinstance(err, ScrapeError) and "idle_seconds" in str(err)
     assert seconds < HANG
-    assert srv.hits == [f"/bpf/{ROOT_MSGID}/t.mbox.gz"]  # not retried, and no /raw after it
+    assert hits(srv) == [f"/bpf/{ROOT_MSGID}/t.mbox.gz"]  # not retried, and no /raw after it
 
 
 def test_headers_dripped_a_byte_at_a_time_end_at_request_deadline(srv, tmp_path):
@@ -114,7 +119,7 @@ def test_retry_after_beyond_the_cap_is_an_error_at_once(srv, tmp_path):
     c, _ = client(tmp_path)
     err, seconds = elapsed(c.thread_raws, LoreRef(srv.base, ROOT_MSGID))
     assert isinstance(err, ScrapeError) and "retry_after_seconds" in str(err) and "100000" in str(err)
-    assert srv.hits == [f"/bpf/{ROOT_MSGID}/t.mbox.gz"]  # one request, no wait, no /raw
+    assert hits(srv) == [f"/bpf/{ROOT_MSGID}/t.mbox.gz"]  # one request, no wait, no /raw
     assert seconds < HANG
 
 
@@ -131,7 +136,7 @@ def test_retry_waits_share_one_budget(srv, tmp_path):
     c, _ = client(tmp_path, retries=10, wait_seconds=2.5)
     err, _ = elapsed(c.thread_raws, LoreRef(srv.base, ROOT_MSGID))
     assert isinstance(err, ScrapeError) and "wait_seconds" in str(err)
-    assert len(srv.hits) == 3
+    assert len(hits(srv)) == 3
 
 
 # -- sizes -------------------------------------------------------------------------------
@@ -230,6 +235,51 @@ def test_truncated_mbox_and_missing_messages_is_a_warning_via_the_cli(srv, tmp_p
     assert all(line.startswith("hookdebate: warning: ") for line in err.strip().splitlines())
 
 
+def test_a_valid_but_short_thread_mbox_is_checked_against_the_thread_page(srv, tmp_path, thread_page):
+    # a complete, valid gzip of the first 10 messages only: /T/ lists 52
+    first = list(RAWS.values())[:10]
+    short = b"".join(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + r + b"\n" for r in first)
+    srv.route(f"/bpf/{ROOT_MSGID}/t.mbox.gz", (200, {}, gzip.compress(short)))
+    srv.route(f"/bpf/{ROOT_MSGID}/T/", (200, {"Content-Type": "text/html"}, thread_page))
+    serve_raws(srv)
+    c, warnings = client(tmp_path)
+    raws = c.thread_raws(LoreRef(srv.base, ROOT_MSGID))
+    assert sorted(raws) == sorted(RAWS.values())
+    assert warnings == [f"{LoreRef(srv.base, ROOT_MSGID).url('t.mbox.gz')}: holds 10 messages, but the "
+                        "thread page lists 42 more; fetching those one by one"]
+    # without the check (check_thread_page=0) the mbox is trusted: one request
+    srv.hits.clear()
+    c2, warnings2 = client(tmp_path, check_thread_page=0, use_cache=False)
+    assert len(c2.thread_raws(LoreRef(srv.base, ROOT_MSGID))) == 10 and not warnings2
+    assert srv.hits == [f"/bpf/{ROOT_MSGID}/t.mbox.gz"]
+
+
+def test_ingest_checks_the_thread_page_and_fetch_when_asked(srv, tmp_path, thread_page, capsys):
+    first = list(RAWS.values())[:10]
+    short = b"".join(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + r + b"\n" for r in first)
+    srv.route(f"/bpf/{ROOT_MSGID}/t.mbox.gz", (200, {}, gzip.compress(short)))
+    srv.route(f"/bpf/{ROOT_MSGID}/T/", (200, {"Content-Type": "text/html"}, thread_page))
+    serve_raws(srv)
+    common = ["--no-cache", "--http-limit", "min_interval_seconds=0"]
+    db = tmp_path / "h.db"
+    assert main(["ingest", srv.base + ROOT_MSGID + "/", "--db", str(db), "--no-progress", *common]) == 0
+    assert Store(db).count_messages() == 52 and "lists 42 more" in capsys.readouterr().err
+    # fetch is b4 mbox's twin: the mbox as served, no /T/ request, unless asked
+    srv.hits.clear()
+    out = tmp_path / "t.mbox"
+    assert main(["fetch", ROOT_MSGID, "--lore-url", srv.base, "-o", str(out), *common]) == 0
+    assert srv.hits == [f"/bpf/{ROOT_MSGID}/t.mbox.gz"] and "10 messages" in capsys.readouterr().out
+    assert main(["fetch", ROOT_MSGID, "--lore-url", srv.base, "-o", str(out), *common,
+                 "--http-limit", "check_thread_page=1"]) == 0
+    assert "52 messages" in capsys.readouterr().out
+
+
+def test_a_complete_thread_mbox_agrees_with_its_page_silently(lore_server, tmp_path):
+    c, warnings = client(tmp_path)
+    raws = c.thread_raws(LoreRef(lore_server.base, ROOT_MSGID))
+    assert len(raws) == 52 and not warnings and c.stats["requests"] == 2
+
+
 def test_no_thread_mbox_nor_page_is_a_warning_not_silence(srv, tmp_path):
     # the old reproducer: 1 of 52 messages, rc 0, nothing said
     serve_raws(srv)
@@ -302,6 +352,22 @@ def test_html_error_pages_served_with_200_are_never_cached(srv, tmp_path):
     assert c2._cache_path(srv.base + f"{ROOT_MSGID}/t.mbox.gz").exists()
 
 
+def test_a_bad_cache_entry_is_not_served(srv, tmp_path):
+    # an HTML page an older hookdebate cached for /raw, and a damaged t.mbox.gz entry
+    srv.route(f"/bpf/{ROOT_MSGID}/t.mbox.gz", (200, {}, thread_gz()))
+    srv.route(f"/bpf/{ROOT_MSGID}/raw", (200, {}, RAWS[ROOT_MSGID]))
+    c, warnings = client(tmp_path)
+    mbox_url, raw_url = (LoreRef(srv.base, ROOT_MSGID).url(s) for s in ("t.mbox.gz", "raw"))
+    c.cache_dir.mkdir(parents=True)
+    c._cache_path(raw_url).write_bytes(ERROR_PAGE)
+    c._cache_path(mbox_url).write_bytes(thread_gz()[:500])
+    assert len(c.thread_raws(LoreRef(srv.base, ROOT_MSGID))) == 52 and not warnings
+    assert c._raw(srv.base, ROOT_MSGID) == RAWS[ROOT_MSGID]
+    assert hits(srv) == [f"/bpf/{ROOT_MSGID}/t.mbox.gz", f"/bpf/{ROOT_MSGID}/raw"]
+    assert c._cache_path(raw_url).read_bytes() == RAWS[ROOT_MSGID]
+    assert c._cache_path(mbox_url).read_bytes() == thread_gz()
+
+
 def test_lwn_error_page_and_paywall_not_cached(srv, tmp_path):
     from scraper.lwn import fetch_article
 
@@ -365,7 +431,7 @@ def test_article_links_capped_with_a_warning(srv, tmp_path, capsys):
                "--cache-dir", str(tmp_path / "c"), "--http-limit", "article_links=7",
                "--http-limit", "min_interval_seconds=0"])
     assert rc == 0
-    assert Store(db).count_messages() == 7 and len(srv.hits) == 7
+    assert Store(db).count_messages() == 7 and len(hits(srv)) == 7
     assert "links 300 mailing-list messages; following the first 7 (limit article_links)" in capsys.readouterr().err
 
 

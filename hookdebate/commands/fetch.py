@@ -22,7 +22,10 @@ def run(args) -> int:
     from hookdebate.options import make_client
     from scraper.lore import parse_lore_ref
 
-    client = make_client(args)
+    # like b4 mbox, a complete thread mbox is written as the server gave it, without the
+    # /T/ page fetched alongside to check it (--http-limit check_thread_page=1 asks for it;
+    # ingest checks by default): a transfer cut short is still found and recovered
+    client = make_client(args, check_thread_page=0)
     ref = parse_lore_ref(args.source, args.lore_url)
     raws = client.thread_raws(ref)
     quote = re.compile(rb"^(>*From )", re.M)
