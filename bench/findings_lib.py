@@ -50,6 +50,40 @@ def subject_of(cites) -> str:
     return "other"
 
 
+# why a semantic claim gets no finding, in the order they are told apart (bench_unjudged's columns)
+FATES = ("finding", "no modeled kernel", "normative, proposal or question", "hedged", "instruction",
+         "subject unmodeled", "no outcome stated", "no direct fit")
+
+
+def claim_fate(link) -> str:
+    """What became of a semantic claim: a finding, or why not. "no modeled kernel": no variant holds
+    for the thread's date; "subject unmodeled": it speaks of something the model does not cover (BPF
+    helpers, the verifier, audit, other LSM hooks: rules.json unmodeled_subjects); "no direct fit": it
+    states an outcome but names no operation a scenario replays (only a stand-in was replayed, or no
+    scenario exists); the claim's own form first (analysis.link._judge's order): normative, proposal
+    or question, hedged, an instruction, then subject unmodeled, then no outcome stated."""
+    vs = link.verdicts if link else ()
+    if link is None or link.kernel is None:
+        return "no modeled kernel"
+    if not vs:
+        return "no direct fit"
+    v = vs[0]
+    if v.supports_claim is not None:
+        return "finding"
+    r = v.reason          # analysis.link._judge's first reason, in its order
+    if r.startswith(("normative", "question", "proposal")):
+        return "normative, proposal or question"
+    if r.startswith("conditional or hedged"):
+        return "hedged"
+    if r.startswith("an instruction"):
+        return "instruction"
+    if r.startswith("about "):
+        return "subject unmodeled"
+    if r.startswith("the claim states no outcome"):
+        return "no outcome stated"
+    return "no direct fit"      # it states an outcome, but of no operation a scenario replays (stand-in)
+
+
 def presented(path: Path, a, rules_path: str | None = None) -> dict:
     """The presented findings of one analyzed thread under the given link rules, and what became of
     each semantic claim (by subject: finding, stand-in, cannot judge and why, no modeled kernel)."""
@@ -67,15 +101,7 @@ def presented(path: Path, a, rules_path: str | None = None) -> dict:
         c = claims[entry["id"]]
         subject = subject_of(c.cites)
         vs = link.verdicts if link else ()
-        if not vs:
-            fate = "no modeled kernel" if link is None or link.kernel is None else "no scenario"
-        elif vs[0].supports_claim is not None:
-            fate = "finding"
-        elif vs[0].fit == "stand-in":
-            fate = "stand-in"
-        else:
-            fate = "cannot judge: " + vs[0].reason.split(";")[0].split(",")[0].split(":")[0]
-        fates[(subject, fate)] += 1
+        fates[(subject, claim_fate(link))] += 1
         for k, v in enumerate(vs):
             if v.supports_claim is None:
                 continue
