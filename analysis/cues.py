@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.lexicon import get_cues
+from analysis.screen import lowered, search
 
 NEG_WORDS = {"not", "n't", "never", "no", "hardly", "nothing", "nobody", "neither", "nor"}
 STRONG, WEAK = 1.0, 0.35
@@ -101,7 +102,8 @@ def sentence_cues(sent, strengths: tuple[str, ...] = ("stance", "strong", "weak"
     for text read without the parse, see analysis.pipeline.FULL_READ_CHARS)."""
     cues = get_cues()
     text = sent.text
-    if any(rx.search(text) for rx in cues["hedge"]):
+    low = lowered(text)
+    if any(search(rx, text, low) for rx in cues["hedge"]):
         return []
     question = text.rstrip().rstrip(")\"'").endswith("?")
     hits: list[CueHit] = []
@@ -114,7 +116,7 @@ def sentence_cues(sent, strengths: tuple[str, ...] = ("stance", "strong", "weak"
         for side in ("attack", "support"):
             other = "support" if side == "attack" else "attack"
             for rx in cues[side][strength]:
-                m = rx.search(text)
+                m = search(rx, text, low)
                 if not m:
                     continue
                 if any(s < m.end() and m.start() < e for s, e in taken):
@@ -137,4 +139,5 @@ def sentence_cues(sent, strengths: tuple[str, ...] = ("stance", "strong", "weak"
 
 
 def is_neutral_statement(text: str) -> bool:
-    return any(rx.search(text) for rx in get_cues()["neutral"])
+    low = lowered(text)
+    return any(search(rx, text, low) for rx in get_cues()["neutral"])

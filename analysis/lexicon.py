@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.errors import AnalysisError
+from analysis.screen import lowered, may_match, search
 from semantics import data_dir  # noqa: F401  (the one place the data directory is decided)
 
 
@@ -129,12 +130,13 @@ class Lexicon:
         inside "cap_vm_enough_memory()"). A concept with `when_negated` whose
         mention is refused cites that id instead (see _refused)."""
         found: list[tuple[int, int, Concept, bool]] = []  # (start, end, concept, is a term) of each mention
+        low = lowered(text)
         for c, pats in self._scan:
-            if c.unless is not None and c.unless_window is None and c.unless.search(text):
+            if c.unless is not None and c.unless_window is None and search(c.unless, text, low):
                 continue
             seen_spans = set()
             for p, term in pats:
-                first = p.search(text)
+                first = search(p, text, low)
                 if first is None:
                     continue
                 for m in p.finditer(text, first.start()):
@@ -176,6 +178,8 @@ class Lexicon:
                 hits.append((s, cid))
                 hits.extend((s, x) for x in self.by_id[cid].implies if cid in self.by_id)
         for rx, fmt, _kind in self.symbols:
+            if not may_match(rx, text, low):
+                continue
             for m in rx.finditer(text):
                 if any(s <= m.start() < e for s, e in spans):
                     continue

@@ -20,6 +20,7 @@ from analysis.identity import PersonIndex, merge_identities
 from analysis.lexicon import get_cues, is_automated_sender
 from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
                             ThreadAnalysis)
+from analysis.screen import any_match, lowered, search
 from analysis.segment import looks_like_code, norm, own_text, segment_message
 from analysis.subjects import without_prefixes_and_tags
 from analysis.threading import build_tree
@@ -291,18 +292,19 @@ def _claim_type(sent, cues: dict) -> str:
     text = sent.text.strip()
     if (text.endswith("?") or re.search(r"\?\s*(\)|\"|')?\s*$", text)) and not _TERNARY_END.search(text):
         return "question"
+    low = lowered(text)
     for rx in cues["claim_types"].get("question", ()):
-        if rx.search(text):
+        if search(rx, text, low):
             return "question"
     for rx in cues["claim_types"]["proposal"]:
-        if rx.search(text):
+        if search(rx, text, low):
             return "proposal"
     root = sent.root
     if root.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in root.children) \
             and sent[0].i == root.i and root.lower_ not in ("see", "note", "thanks", "please"):
         return "proposal"  # imperative: "Add new LSM hooks ..."
     for rx in cues["claim_types"]["normative"]:
-        if rx.search(text):
+        if search(rx, text, low):
             return "normative"
     return "factual"
 
@@ -667,7 +669,7 @@ def _context(m, blocks, trailers, rule, author_of, proposer, automated, series, 
         answers_code=any(b.target_is_code for b in blocks), in_review=m.message_id in review_ctx,
         quotes=sum(1 for t in targets if t.quote), subject_patch=bool(_PATCH_SUBJ.match(subj) and not _REPLY_SUBJ.match(subj)),
         subject_pull=bool(re.search(r"\bgit pull\b", subj, re.I)),
-        hedged=sum(1 for s in sents if any(rx.search(s) for rx in cues["hedge"])),
+        hedged=sum(1 for s in sents if any_match(cues["hedge"], s)),
         conditional=sum(1 for s in sents if _CONDITIONAL.search(s)), rule_person_stance=rule_person,
     )
 
@@ -812,7 +814,8 @@ def _after_hedge(text: str, cues: dict) -> bool:
     """A short or parenthetical self-hedge right after a sentence ("(I might be wrong)",
     "But I may be missing something.") withdraws that sentence's claim to a side."""
     t = text.strip()
-    if not any(rx.search(t) for rx in cues["hedge"]):
+    low = lowered(t)
+    if not any(search(rx, t, low) for rx in cues["hedge"]):
         return False
     return t.startswith("(") or len(re.findall(r"[A-Za-z']+", t)) <= 8
 

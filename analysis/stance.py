@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from analysis.lexicon import data_dir, get_cues
+from analysis.screen import lowered, search
 
 STANCES = ("support", "oppose", "mixed", "neutral")
 MODEL_FORMAT = "hookdebate-stance/1"
@@ -136,9 +137,10 @@ def evaluative_features(sentences) -> dict[str, float]:
     neg_rx = cues["evaluative_negation"]
     pos = neg = 0
     for s in sentences:
+        low = lowered(s)
         for side, rxs in (("positive", cues["evaluative"]["positive"]), ("negative", cues["evaluative"]["negative"])):
             for rx in rxs:
-                m = rx.search(s)
+                m = search(rx, s, low)
                 if not m:
                     continue
                 flipped = bool(neg_rx.search(" ".join(s[:m.start()].split()[-3:])))
@@ -297,10 +299,11 @@ def quotable(sentence: str) -> bool:
     banner (patterns: data/lexicon/cues.toml [not_evidence])."""
     t = " ".join(sentence.split())
     cues = get_cues()
+    low = lowered(t)
     if len(re.findall(r"[A-Za-z]{2,}", t)) < 3:
         # "NAK." states a position; "Yes." alone does not say to what
-        return any(rx.search(t) for side in ("attack", "support") for rx in cues[side]["stance"])
-    return not any(rx.search(t) for rx in cues["not_evidence"])
+        return any(search(rx, t, low) for side in ("attack", "support") for rx in cues[side]["stance"])
+    return not any(search(rx, t, low) for rx in cues["not_evidence"])
 
 
 def sentence_features(sentence: str) -> dict[str, float]:
@@ -308,9 +311,10 @@ def sentence_features(sentence: str) -> dict[str, float]:
     side and kind, evaluative words, its words), to show which sentences carried a decision."""
     cues = get_cues()
     f: dict[str, float] = {}
+    low = lowered(sentence)
     for side in ("attack", "support"):
         for kind in ("stance", "strong", "weak"):
-            if any(rx.search(sentence) for rx in cues[side][kind]):
+            if any(search(rx, sentence, low) for rx in cues[side][kind]):
                 f[f"hit:{side}:{kind}"] = math.log1p(1.0)
     f.update(evaluative_features([sentence]))
     f.update(text_features(sentence))
