@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -115,32 +113,50 @@ def test_contested_sort_and_archive_report(parallel_db, tmp_path):
     assert "<svg" in text and rows[0]["subject"].replace("&", "&amp;") in text
 
 
+# `hookdebate analyze` in a process that interrupts itself with a real SIGINT right after it has
+# stored N threads (the real save, then the signal): an interruption at a defined point, whatever
+# the speed of the machine or of the analysis
+_INTERRUPT_AFTER = r"""
+import os, signal, sys
+import hookdebate.pipeline as pipeline
+save, after, saved = pipeline.save_thread_analysis, int(sys.argv[1]), []
+def save_then_interrupt(*args, **kwargs):
+    save(*args, **kwargs)
+    saved.append(args[1])
+    if len(saved) == after:
+        os.kill(os.getpid(), signal.SIGINT)
+pipeline.save_thread_analysis = save_then_interrupt
+from hookdebate.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
 def test_interrupted_run_continues(tmp_path):
-    db = make_db(tmp_path / "int.db", SMALL + ["create-user-ns-v5-nack.mbox"])
-    proc = subprocess.Popen([sys.executable, "-m", "hookdebate", "analyze", "--jobs", "1", "--db", str(db)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     import sqlite3
 
-    deadline = time.time() + 300
-    done = 0
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            with sqlite3.connect(db) as c:
-                done = c.execute("select count(*) from thread_analysis").fetchone()[0]
-        except sqlite3.OperationalError:
-            done = 0
-        if done >= 1:
-            break
-        time.sleep(0.05)
-    if proc.poll() is not None:
-        pytest.skip("the run finished before it could be interrupted")
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=120)
+    db = make_db(tmp_path / "int.db", SMALL + ["create-user-ns-v5-nack.mbox"])
+    proc = subprocess.run([sys.executable, "-c", _INTERRUPT_AFTER, "2", "analyze", "--jobs", "1", "--db", str(db)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 130 and "interrupted" in proc.stderr, proc.stderr
+
+    def rows(c):
+        return (dict(c.execute("select thread_id, digest || fingerprint from thread_analysis")),
+                dict(c.execute("select root_id, rowid || digest from analysis_cache")))
+
     with sqlite3.connect(db) as c:
-        saved = c.execute("select count(*) from thread_analysis").fetchone()[0]
-    assert 1 <= saved < 4
+        summaries, cache = rows(c)
+    assert len(summaries) == 2 and len(cache) == 2  # what was stored before the signal is kept
     out = json.loads(hd("analyze", "--json", "--jobs", "1", db=db).stdout)
-    assert out["skipped_current"] == saved and out["analyzed"] == 4 - saved
+    assert (out["selected"], out["skipped_current"], out["analyzed"], out["failed"]) == (4, 2, 2, [])
+    with sqlite3.connect(db) as c:
+        after_summaries, after_cache = rows(c)
+    # the two stored first are neither redone nor rewritten (a rewrite gives the cache row a new
+    # rowid), and nothing is stored twice
+    assert len(after_summaries) == 4 and len(after_cache) == 4
+    assert {k: after_summaries[k] for k in summaries} == summaries
+    assert {k: after_cache[k] for k in cache} == cache
+    again = json.loads(hd("analyze", "--json", "--jobs", "1", db=db).stdout)
+    assert (again["skipped_current"], again["analyzed"]) == (4, 0)
 
 
 def test_dask_local_cluster_equals_local_run(parallel_db, tmp_path):
