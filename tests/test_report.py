@@ -367,7 +367,7 @@ def test_pictures_for_a_long_thread_and_set_aside_verdicts(tmp_path):
 def test_long_claim_lists_are_capped_and_html_lists_raised_scenarios(db, tmp_path):
     """The embedded thread has dozens of raised scenarios: Markdown and HTML show the first
     LIST_CAP (those about the claim's own operation first) and say how many more the JSON holds."""
-    from hookdebate.report.markdown import LIST_CAP
+    from hookdebate.report.sections import LIST_CAP
 
     out = tmp_path / "r.json"
     assert main(["report", "-o", str(out)]) == 0
@@ -648,3 +648,27 @@ def test_trailers_in_a_quoted_commit_are_not_the_quoters_acks(tmp_path):
     own = dc_replace(reply, message_id="own-ack@example.org", body=f"Acked-by: {reply.from_name} <{reply.from_address}>\n")
     rep, md, _ = _report_of(tmp_path, "y", [root, own])
     assert reply.from_name.split()[-1] in md.split("Acked or reviewed in the thread by:")[1].split("\n")[0]
+
+
+def test_both_renderers_follow_one_section_plan(tmp_path):
+    """The order, titles and data of the sections are sections.SECTIONS alone: every section has a
+    layout in Markdown and in HTML, and a plan in another order (one section's title changed, one
+    left out) comes out in that order and with that title in both formats."""
+    from hookdebate.report import html as H
+    from hookdebate.report import markdown as M
+    from hookdebate.report.sections import SECTIONS, Section
+
+    assert set(M.LAYOUT) == set(H.LAYOUT) == {s.key for s in SECTIONS}
+    rep, md, html = _report_of(tmp_path, "create-user-ns-v5-nack.mbox")
+    titled = [s for s in SECTIONS if s.title and s.shows(rep, None) is not None]
+    assert [ln[3:] for ln in md.splitlines() if ln.startswith("## ")] == [s.heading(s.shows(rep, None)) for s in titled]
+    assert re.findall(r"<h2>([^<]*)</h2>", html) == [s.heading(s.shows(rep, None)) for s in titled]
+    by_key = {s.key: s for s in SECTIONS}
+    other = [by_key["head"], Section("outcome", "How it ended", by_key["outcome"].shows), by_key["timeline"],
+             by_key["proposal"]]
+    md2, html2 = M.render_markdown(rep, {}, sections=other), H.render_html(rep, {}, sections=other)
+    assert [ln[3:] for ln in md2.splitlines() if ln.startswith("## ")] == ["How it ended", "Timeline", "What was proposed"]
+    assert re.findall(r"<h2>([^<]*)</h2>", html2) == ["How it ended", "Timeline", "What was proposed"]
+    assert "Who argued what" not in md2 and 'id="positions"' not in html2
+    assert md2.index(M._md(rep["outcome"])) < md2.index("## Timeline")
+    assert html2.index('id="outcome"') < html2.index('id="timeline-list"')

@@ -100,7 +100,8 @@ UNRELATED = ("verdict set aside: the claim names no operation the model replays,
              "replayed for it is about an operation the thread's own claims do not discuss")
 
 
-def _verdict_word(s) -> str:
+def verdict_word(s) -> str:
+    """A verdict's supports_claim in words (True, False, None)."""
     return "supports" if s is True else "contradicts" if s is False else "cannot judge"
 
 
@@ -144,7 +145,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                  "question": link.question if link else None, "predicts": link.predicts if link else None,
                  "unjudged_reason": link.unjudged_reason if link else None,
                  "verdicts": [v.to_json() for v in link.verdicts] if link else []}
-        entry["verdict"] = _verdict_word(link.verdicts[0].supports_claim) if link and link.verdicts else None
+        entry["verdict"] = verdict_word(link.verdicts[0].supports_claim) if link and link.verdicts else None
         entry["fit"] = fits.fit[c.claim_id]
         entry["finding"] = entry["verdict"] if entry["fit"] in ("direct", "general") else None
         claims.append(entry)
