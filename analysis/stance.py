@@ -259,17 +259,17 @@ def message_stance(model: StanceModel, c: MessageContext) -> tuple[str, float, d
 
 
 def person_features(probs: Sequence[Mapping[str, float]], rule_stance: str) -> dict[str, float]:
-    """What the person model reads: the person's message probabilities (mean, max, summed)
-    and where the rules put them over the thread."""
+    """What the person model reads: the mean of the person's message probabilities, how
+    many messages they wrote and where the rules put them over the thread. (The max, the
+    summed probabilities, the share of decided messages and a both-sides feature were read
+    too until they were measured: collinear with the mean, they let the person model pick a
+    side none of the person's messages leant to. Without them per-person accuracy is the
+    same within the fold noise: 0.851 -> 0.855 on bench/bench_stance.py's folds, 0.850 ->
+    0.846 averaged over four random fold assignments.)"""
     n = max(1, len(probs))
     f: dict[str, float] = {"bias:1": 1.0, "rules:" + rule_stance: 1.0, "messages:log": math.log1p(len(probs))}
     for k in STANCES:
-        v = [p.get(k, 0.0) for p in probs] or [0.0]
-        f["mean:" + k] = sum(v) / n
-        f["max:" + k] = max(v)
-        f["sum:" + k] = math.log1p(sum(v))
-    f["decided"] = sum(max(p, key=p.get) != "neutral" for p in probs) / n
-    f["both_sides"] = min(f["max:support"], f["max:oppose"])
+        f["mean:" + k] = sum(p.get(k, 0.0) for p in probs) / n
     return f
 
 
