@@ -259,6 +259,13 @@ def kernel_for_date(d: _date | None, rules: dict | None = None) -> tuple[str | N
     return choice.variant, choice.note
 
 
+def _partial_kernels(d: _date | None) -> tuple:
+    """((variant, calls, basis), ...) holding for some operations of the kernel of day d."""
+    from semantics import kernel_on
+
+    return kernel_on(d).partial if d is not None else ()
+
+
 def _proposal_kernel(d: _date | None, rules: dict) -> str | None:
     if d is None:
         return None
@@ -380,8 +387,12 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
     semantic = set(rules.get("semantic", []))
     d = thread_date(analysis)
     base_kernel, kernel_note = kernel_for_date(d, rules)
+    # a release without a variant of its own may have one whose rules hold for some operations only
+    # (data/kernels/releases.json 'calls'): claims whose scenarios replay those are judged under it
+    partial = () if base_kernel is not None else _partial_kernels(d)
     if kernel is not None:
         base_kernel, kernel_note = kernel, f"judged against {kernel} as asked (by date: {kernel_note})"
+        partial = ()
     prop_kernel = _proposal_kernel(d, rules)
     links: list[ClaimLink] = []
     scenarios: dict = {}
@@ -410,6 +421,11 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
                                             f"under debate has: {prop_kernel}")
         if rule and rule.get("kernel") == "current":
             kernel, kreason = base_kernel, kernel_note
+        only_calls = None
+        if kernel is None and partial:
+            kernel, only_calls = partial[0][0], set(partial[0][1])
+            kreason = (f"{kernel_note.split('; it would need')[0].replace('cannot judge: ', '')}; for "
+                       f"{', '.join(partial[0][1])} the {kernel} rules hold (data/kernels/releases.json 'calls')")
         if kernel is None:   # no modeled variant holds for the thread's date: cannot judge
             links.append(ClaimLink(claim.claim_id, True, concepts, None, kreason, rule["name"] if rule else None,
                                    rule.get("question") if rule else None, explicit, None, (), kreason))
@@ -420,6 +436,12 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
                             key=lambda t: (-t[0], t[1]))
             candidates = [sid for n, _, sid in scored if n >= 2][:3]
         candidates = [s for s in candidates if s in cat]
+        if only_calls is not None:
+            candidates = [s for s in candidates if (cat[s].scenario_json().get("op") or {}).get("call") in only_calls]
+            if not candidates:   # its scenarios replay operations the partial variant does not hold for
+                links.append(ClaimLink(claim.claim_id, True, concepts, None, kernel_note, rule["name"] if rule else None,
+                                       rule.get("question") if rule else None, explicit, None, (), kernel_note))
+                continue
         # the scenario whose set-up matches the conditions the claim states first (a claim about
         # an LSM returning 0 gets the no-policy scenario, one about an unprivileged task the one
         # without capabilities), then the one written for the claim's kernel, then the rule's order

@@ -23,13 +23,15 @@ class Release:
     variant: str | None       # the modeled variant whose rules hold for it
     basis: str = ""           # why that variant holds
     needs: str = ""           # without one: what a variant for it would need
+    partial: tuple = ()       # without one: ((variant, calls, basis), ...): a variant holding for those op.calls only
 
 
 @dataclass(frozen=True)
 class KernelChoice:
-    variant: str | None       # None: cannot judge
+    variant: str | None       # None: cannot judge (but see partial)
     release: Release | None   # the release judged against (or that lacks a variant)
     note: str                 # one sentence for the report
+    partial: tuple = ()       # with variant None: ((variant, calls, basis), ...) of the release in development
 
 
 def _key(name: str) -> tuple:
@@ -40,11 +42,14 @@ def _key(name: str) -> tuple:
 def _load(path: str) -> tuple:
     raw = json.loads(open(path).read())
     ranges = [(_key(r["first"]), _key(r["last"]), r["needs"]) for r in raw.get("ranges", [])]
+    calls = [(_key(r["first"]), _key(r["last"]), (r["variant"], tuple(r["calls"]), r["basis"]))
+             for r in raw.get("calls", [])]
     out = []
     for r in raw["releases"]:
         k = _key(r["release"])
         needs = next((n for a, b, n in ranges if a <= k <= b), "") if not r.get("variant") else ""
-        out.append(Release(r["release"], r["date"], r.get("variant"), r.get("basis", ""), needs))
+        partial = tuple(p for a, b, p in calls if a <= k <= b) if not r.get("variant") else ()
+        out.append(Release(r["release"], r["date"], r.get("variant"), r.get("basis", ""), needs, partial))
     if [x.date for x in out] != sorted(x.date for x in out):
         raise ScenarioError(f"{path}: releases are not in date order")
     return tuple(out)
@@ -84,5 +89,8 @@ def kernel_on(d: _date | None) -> KernelChoice:
     if last is None:
         return KernelChoice(None, dev, f"cannot judge: no modeled kernel for {dev.name} (dated {iso}, in "
                                        f"development then); it would need {dev.needs}")
-    return KernelChoice(None, dev, f"cannot judge: no modeled kernel for {dev.name} (dated {iso}: {dev.name} in "
-                                   f"development, {last.name} the latest release); it would need {dev.needs}")
+    note = (f"cannot judge: no modeled kernel for {dev.name} (dated {iso}: {dev.name} in "
+            f"development, {last.name} the latest release); it would need {dev.needs}")
+    for variant, calls, _ in dev.partial:
+        note += f"; for {', '.join(calls)} only, the {variant} rules hold (data/kernels/releases.json 'calls')"
+    return KernelChoice(None, dev, note, dev.partial)

@@ -123,3 +123,60 @@ def test_check_counterexamples_are_complete_and_replay(kernel):
             assert replay(p.comparison).outcome == p.verdicts[1].outcome, p.name
         if p.counterexample["op"].get("with_token"):
             assert p.counterexample["token"] is not None       # a token op names its bpffs
+
+
+def test_partial_variant_holds_only_where_both_sources_agree():
+    """releases.json 'calls': a release between v6.3 and v6.9 is judged under v6.9 for the operations
+    whose rules are the same in both trees. The claim rests on that sameness, so every catalog
+    scenario of those operations, and each one varied over the sysctl, LSM returns of the hooks they
+    use and the task's capabilities, must replay alike under both variants."""
+    import copy
+
+    c = kernel_on(date(2023, 9, 10))                      # v6.6 in development
+    assert c.variant is None and c.partial and "no modeled kernel for v6.6" in c.note
+    (variant, calls, basis), = c.partial
+    assert variant == "v6.9" and "bpf" not in calls and "vm_enough_memory" not in calls
+    assert "identical" in basis and "lsm_hook_defs.h" in basis
+    assert kernel_on(date(2022, 6, 1)).partial == () and kernel_on(date(2025, 6, 1)).partial == ()
+    tried = 0
+    for e in catalog():
+        s = e.scenario_json()
+        if s["op"]["call"] not in calls:
+            continue
+        for caps in (None, [], ["CAP_SYS_ADMIN"], "ALL"):
+            for ret in (None, 0, -1, 1):
+                v = copy.deepcopy(s)
+                if caps is not None:
+                    v["task"]["caps"] = {v["task"]["userns"]: caps}
+                if ret is not None:
+                    hook = "userns_create" if s["op"]["call"] == "userns_create" else "capable"
+                    v["lsm"] = [{"name": "selinux", "returns": {hook: ret}}]
+                assert replay(v, "v6.3").outcome == replay(v, "v6.9").outcome, (e.id, caps, ret)
+                tried += 1
+    assert tried >= 48
+
+
+def test_claims_of_a_partial_release_replay_only_its_operations():
+    """A thread dated in v6.6's development: a user-namespace claim is judged under v6.9 (its rules
+    hold there), a bpf() claim stays 'no modeled kernel'."""
+    from datetime import datetime, timezone
+
+    from analysis.link import link_claims
+    from analysis.model import Claim, ThreadAnalysis, ThreadTree
+    from mailrecords import Message
+
+    when = datetime(2023, 9, 10, tzinfo=timezone.utc)
+    m = Message(message_id="a@x", subject="[PATCH] userns", from_name="A", from_address="a@x", date=when,
+                date_raw="", in_reply_to=None, references=(), body="", raw=b"", origin="test")
+    claims = (Claim("c1", "a@x", "A", "An unprivileged user can create a user namespace with unshare(CLONE_NEWUSER).",
+                    "factual", ("user namespace creation", "user namespace"), None, None),
+              Claim("c2", "a@x", "A", "Without CAP_BPF, BPF_MAP_CREATE of an LRU hash map fails with EPERM.",
+                    "factual", ("CAP_BPF", "BPF_MAP_CREATE"), None, None))
+    a = ThreadAnalysis(tree=ThreadTree("a@x", {"a@x": None}, ("a@x",)), subject="userns", proposal="",
+                       messages=(m,), people=(), author_of={}, segments=(), reply_pairs=(), claims=claims,
+                       message_stances=(), positions=(), extra={})
+    r = link_claims(a)
+    l1, l2 = r.link("c1"), r.link("c2")
+    assert l1.kernel == "v6.9" and l1.verdicts and "releases.json 'calls'" in l1.kernel_reason
+    assert all(r.scenarios[v.scenario_id][1]["op"]["call"] == "userns_create" for v in l1.verdicts)
+    assert l2.kernel is None and not l2.verdicts and "no modeled kernel for v6.6" in l2.unjudged_reason
