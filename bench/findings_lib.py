@@ -15,6 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FINDINGS = ROOT / "tests" / "data" / "findings"
 ANCHOR_RULES = FINDINGS / "rules-before.json"   # data/link/rules.json as it was before these labels were read
+# a second set, drawn by rule (bench/pick_findings_threads.py) after the first set's fixes and labelled
+# at first sight, before any rule was changed in response: its anchor is the rules as they were then
+FRESH = ROOT / "tests" / "data" / "findings-fresh"
+FRESH_ANCHOR = FRESH / "rules-first-sight.json"
+SETS = {"archive35": (FINDINGS, ANCHOR_RULES), "fresh": (FRESH, FRESH_ANCHOR)}
 
 # a semantic claim's subject, from the concepts it cites (first match wins)
 SUBJECTS = (

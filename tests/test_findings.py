@@ -82,3 +82,33 @@ def test_bpf_token_series_of_january_2024_is_judged_against_v6_9(analyses):
     kernels = {x.kernel for x in linked.links if x.semantic}
     assert "v6.9" in kernels      # claims of the series' patches: the series is v6.9's code
     assert linked.kernel is None  # the thread's own date (6.8 in development) has no modeled kernel
+
+
+def test_fresh_set_is_drawn_apart_and_labelled():
+    """The second set (tests/data/findings-fresh, bench/pick_findings_threads.py): 20+ threads about a
+    modeled subject, none sharing a Message-ID with the first set, each listed in its labels file, with
+    the rules at first sight kept as the benchmark's anchor; every label reasoned."""
+    import gzip
+    import re
+
+    from findings_lib import FRESH, FRESH_ANCHOR
+
+    lab = load_labels(FRESH)
+    files = {p.name for p in thread_files(FRESH)}
+    assert len(files) >= 20 and set(lab["threads"]) == files and FRESH_ANCHOR.exists()
+    assert all(t["modeled"] for t in lab["threads"].values())
+    rx = re.compile(rb"^Message-ID:\s*<([^>]+)>", re.M | re.I)
+    ids = lambda d: {x for p in thread_files(d) for x in rx.findall(gzip.decompress(p.read_bytes()))}  # noqa: E731
+    fresh, first = ids(FRESH), ids(FINDINGS)
+    assert len(fresh) >= 100 and not fresh & first
+    for key, v in lab["labels"].items():
+        assert v["label"] in ("right", "wrong") and len(v["reason"]) > 40, key
+
+
+def test_every_finding_on_the_fresh_set_is_read():
+    from findings_lib import FRESH
+
+    labels = load_labels(FRESH)["labels"]
+    for p in thread_files(FRESH):
+        for f in presented(p, analyze_thread(p))["findings"]:
+            assert f["key"] in labels, f"unread finding {f['key']}: label it (bench/bench_findings.py --set fresh --list)"
