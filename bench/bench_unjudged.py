@@ -100,25 +100,32 @@ def _analyze(thread, fp: str):
     return a
 
 
-def _fates(thread, fp: str) -> tuple[Counter, int, float]:
-    from analysis.link import link_claims
+def _fates(thread, fp: str, dump: bool = False) -> tuple[Counter, int, float, list]:
+    from analysis.link import link_claims, names_operation
 
     t0 = time.process_time()
     a = _analyze(thread, fp)
     t_an = time.process_time() - t0
     linked = link_claims(a)
-    out = Counter()
+    out, rows = Counter(), []
     for c in a.claims:
         link = linked.link(c.claim_id)
         if link is None or not link.semantic:
             continue
-        out[(subject_of(c.cites), claim_fate(link))] += 1
-    return out, len(a.claims), t_an
+        fate = claim_fate(link)
+        out[(subject_of(c.cites), fate)] += 1
+        if dump:
+            v = link.verdicts[0] if link.verdicts else None
+            rows.append({"thread": a.subject, "message_id": c.message_id, "claim": c.text, "type": c.type,
+                         "cites": list(c.cites), "subject": subject_of(c.cites), "fate": fate,
+                         "names_operation": names_operation(c.text, None), "kernel": link.kernel,
+                         "scenario": v.scenario_id if v else None, "reason": v.reason if v else link.unjudged_reason})
+    return out, len(a.claims), t_an, rows
 
 
 def _work(args):
-    thread, fp = args
-    return _fates(thread, fp)
+    thread, fp, dump = args
+    return _fates(thread, fp, dump)
 
 
 def main() -> int:
@@ -126,6 +133,7 @@ def main() -> int:
     ap.add_argument("--archive", type=Path, default=ARCHIVE)
     ap.add_argument("--jobs", type=int, default=1, help="processes analyzing the judged threads (default 1)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--dump", type=Path, help="write every semantic claim of the judged threads with its fate (JSON lines)")
     args = ap.parse_args()
     if not args.archive.exists():
         print(f"bench_unjudged: no archive at {args.archive}", file=sys.stderr)
@@ -142,6 +150,7 @@ def main() -> int:
     proposals = load_rules()["proposals"]
     rows: dict = defaultdict(lambda: {"threads": 0, "messages": 0, "no_kernel_threads": 0, "no_kernel_messages": 0,
                                       "judged_threads": 0, "judged_messages": 0, "proposal_window_threads": 0,
+                                      "partial_threads": 0,
                                       "needs": Counter()})
     judged = []
     for t in threads:
@@ -153,12 +162,14 @@ def main() -> int:
         r["threads"] += 1
         r["messages"] += len(t)
         in_window = d is not None and any(p["from"] <= d.isoformat() <= p["until"] for p in proposals)
-        if choice.variant is None and not in_window:
+        if choice.variant is None and not in_window and not choice.partial:
             r["no_kernel_threads"] += 1
             r["no_kernel_messages"] += len(t)
             r["needs"][choice.release.name if choice.release else "(undated or after the table)"] += 1
         else:
-            if choice.variant is None:
+            if choice.variant is None and choice.partial:
+                r["partial_threads"] += 1            # only claims replaying capable()/userns_create have one
+            elif choice.variant is None:
                 r["proposal_window_threads"] += 1    # only claims about the series have a kernel
             r["judged_threads"] += 1
             r["judged_messages"] += len(t)
@@ -169,16 +180,21 @@ def main() -> int:
         import multiprocessing as mp
 
         with mp.get_context("fork").Pool(args.jobs) as pool:
-            results = pool.map(_work, [(t, fp) for t in judged], chunksize=4)
+            results = pool.map(_work, [(t, fp, bool(args.dump)) for t in judged], chunksize=4)
     else:
-        results = [_fates(t, fp) for t in judged]
+        results = [_fates(t, fp, bool(args.dump)) for t in judged]
+    if args.dump:
+        with open(args.dump, "w") as fh:
+            for *_, dumped in results:
+                for row in dumped:
+                    fh.write(json.dumps(row) + "\n")
     t_link = time.perf_counter() - t0
     claims = defaultdict(Counter)
-    for fates, _, _ in results:
+    for fates, *_ in results:
         for (subj, fate), n in fates.items():
             claims[subj][fate] += n
-    n_claims = sum(n for _, n, _ in results)
-    cpu_an = sum(x for _, _, x in results)
+    n_claims = sum(r[1] for r in results)
+    cpu_an = sum(r[2] for r in results)
     if args.json:
         print(json.dumps({"threads": {k: {**v, "needs": dict(v["needs"])} for k, v in rows.items()},
                           "claims": {k: dict(v) for k, v in claims.items()}}, indent=1))
@@ -189,20 +205,21 @@ def main() -> int:
           f"{t_link / max(t_thread, 1e-9):.0f}x the threading ({cpu_an:.1f} s CPU analyzing, cache misses only)")
     print("\n1. threads by the subject of their subject line: no modeled kernel for the thread's date")
     print("| subject | threads | messages | no modeled kernel: threads (messages) | judged against a variant: threads "
-          "(messages) | releases most needed (threads) |")
-    print("|---|---|---|---|---|---|")
+          "(messages) | of which for some operations only (releases.json 'calls') | releases most needed (threads) |")
+    print("|---|---|---|---|---|---|---|")
     order = sorted(rows, key=lambda k: (k == "other", -rows[k]["threads"]))
     for k in order + ["all"]:
         if k == "all":
             r = {f: sum(rows[x][f] for x in rows) for f in ("threads", "messages", "no_kernel_threads",
-                                                             "no_kernel_messages", "judged_threads", "judged_messages")}
+                                                             "no_kernel_messages", "judged_threads", "judged_messages",
+                                                             "partial_threads")}
             r["needs"] = sum((rows[x]["needs"] for x in rows), Counter())
         else:
             r = rows[k]
         need = ", ".join(f"{n} {c}" for n, c in r["needs"].most_common(3))
         print(f"| {k} | {r['threads']} | {r['messages']} | {r['no_kernel_threads']} ({r['no_kernel_messages']}) "
               f"= {r['no_kernel_threads'] / max(1, r['threads']):.0%} | {r['judged_threads']} ({r['judged_messages']}) "
-              f"| {need} |")
+              f"| {r['partial_threads']} | {need} |")
     print(f"\n2. claims about kernel semantics in the {len(judged)} threads a variant holds for ({n_claims} claims "
           f"in all), by the subject of their concepts: what became of them")
     cols = [f for f in FATES]
