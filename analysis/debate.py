@@ -162,7 +162,10 @@ class Head(NamedTuple):
 
     @property
     def date(self) -> datetime:
-        return datetime.fromtimestamp(self.ts, timezone.utc)
+        try:
+            return datetime.fromtimestamp(self.ts, timezone.utc)
+        except (ValueError, OverflowError, OSError):  # before year 1 or past 9999 in UTC
+            return (datetime.max if self.ts > 0 else datetime.min).replace(tzinfo=timezone.utc)
 
 
 _RFC_TAG = re.compile(r"^\s*\[[^\]]*\bRFC\b", re.I)

@@ -47,6 +47,11 @@ def day_start(d: date) -> str:
 
 
 def day_after(d: date) -> str:
+    """The UTC ISO string of the next day's start (an exclusive end). After 9999-12-31 there is
+    no date: a string that sorts after every stored one ('9999-12-31T24:00:00+00:00'; the store
+    keeps no UTC date later than 9999-12-31T23:59:59.999999)."""
+    if d == date.max:
+        return f"{day_start(d)[:11]}24:00:00+00:00"
     return day_start(d + timedelta(days=1))
 
 

@@ -165,8 +165,20 @@ def _message_values(message: Message) -> tuple:
         json.dumps(list(message.list_ids)), int(message.duplicate_of_archive),
         json.dumps(list(message.defects)),
         # ISO strings with different offsets do not sort chronologically; UTC ones do.
-        date.astimezone(timezone.utc).isoformat() if date else None,
+        utc_sort_key(date) if date else None,
     )
+
+
+def utc_sort_key(date: datetime) -> str:
+    """The date in UTC as ISO text (date_utc: ISO strings in UTC sort chronologically). A date
+    whose zone puts it past 9999-12-31 or before 0001-01-01 in UTC (datetime cannot hold it:
+    '31 Dec 9999 23:59:59 -2359') is the last or the first instant there is, so it still sorts
+    where it belongs."""
+    try:
+        return date.astimezone(timezone.utc).isoformat()
+    except OverflowError:
+        edge = datetime.max if date.year == 9999 else datetime.min
+        return edge.replace(tzinfo=timezone.utc).isoformat()
 
 
 def _message_from_row(row: dict) -> Message:

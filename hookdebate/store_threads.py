@@ -477,10 +477,12 @@ def _split_quoted(body: str) -> tuple[str, str]:
 def _utc(m: Message) -> str:
     from datetime import timezone
 
+    from hookdebate.store import utc_sort_key
+
     d = m.date
     if d.tzinfo is None:
         d = d.replace(tzinfo=timezone.utc)
-    return d.astimezone(timezone.utc).isoformat()
+    return utc_sort_key(d)
 
 
 def ids_digest(ids: Iterable[str]) -> str:

@@ -59,9 +59,18 @@ def run(args) -> int:
     for row in rows:
         m = by_id[row["message_id"]]
         # UTC as lore's /T/ view shows it: authors' own zones would make the order look wrong
-        date = m.date.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if m.date else row["date"]
+        date = _utc_text(m.date) if m.date else row["date"]
         d = row["depth"]
         indent = "  " * d if d <= MAX_INDENT else "  " * MAX_INDENT + f"[depth {d}] "
         print(f"{indent}{row['author']}  {date}  {row['subject']}")
     print(f"\n{len(rows)} message{'' if len(rows) == 1 else 's'}, root <{tree.root_id}>")
     return 0
+
+
+def _utc_text(d) -> str:
+    """'YYYY-MM-DD HH:MM UTC'; in the date's own zone when UTC would be past year 9999 or
+    before year 1 (a Message made by a library caller: the parser flags such dates)."""
+    try:
+        return d.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except OverflowError:
+        return f"{d.year:04d}-" + d.strftime("%m-%d %H:%M %z")  # (%Y of year 1 is '1' on glibc)

@@ -5,15 +5,23 @@ from __future__ import annotations
 import io
 import warnings
 from collections import Counter
+from contextlib import contextmanager
 from hookdebate.report.data import parse_iso
+
+
+@contextmanager
+def _quiet_glyphs():
+    """Names in scripts the bundled DejaVu font lacks (CJK...) or with control characters: the
+    SVG keeps the text for the browser's fonts, a PNG shows boxes; a warning per glyph would
+    only bury the output (matplotlib warns when a text is laid out: drawn or saved)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        yield
 
 
 def _fig_bytes(fig, fmt: str) -> bytes:
     buf = io.BytesIO()
-    with warnings.catch_warnings():
-        # names in scripts the bundled DejaVu font lacks (CJK...): the SVG keeps the text for
-        # the browser's fonts, a PNG shows boxes; a warning per glyph would only bury the output
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+    with _quiet_glyphs():
         fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=110)
     import matplotlib.pyplot as plt
 
@@ -159,7 +167,8 @@ def argument_map(r: dict, fmt: str = "svg") -> bytes:
         label = n + ("\nmodel " + ", ".join(f"{k} {c}" for k, c in sorted(v.items())) if v else "")
         boxes[n] = ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=3,
                            bbox=dict(boxstyle="round", fc="lightyellow", ec="0.5"))
-    fig.canvas.draw()  # the boxes get their size: arrows start and end at their edges
+    with _quiet_glyphs():
+        fig.canvas.draw()  # the boxes get their size: arrows start and end at their edges
     # Every arrow bends to its own right, attacks less than supports: A->B and B->A, attack and
     # support, are four separate curves, each with its head at the edge of the box it points to.
     for counts, color, rad in ((att, "tab:red", 0.12), (sup, "tab:green", 0.3)):
