@@ -672,3 +672,26 @@ def test_both_renderers_follow_one_section_plan(tmp_path):
     assert "Who argued what" not in md2 and 'id="positions"' not in html2
     assert md2.index(M._md(rep["outcome"])) < md2.index("## Timeline")
     assert html2.index('id="outcome"') < html2.index('id="timeline-list"')
+
+
+def test_report_lays_out_the_findings_analysis_computed(tmp_path):
+    """The report's findings, cannot-judge reasons and whether the variants' change impact is shown
+    are analysis.findings.thread_findings' fields; which subject the variants compare is data
+    (rules.json subjects "variants_compare"): named "user namespaces", a user namespace thread
+    would get the change-impact sections."""
+    from analysis.findings import thread_findings
+    from analysis.link import load_rules
+    from hookdebate.reporting import build_report
+    from hookdebate.store import Store
+    from scraper import iter_mbox
+
+    st = Store(tmp_path / "u.db")
+    st.add_messages(iter_mbox(ROOT / "tests/data/create-user-ns-v5-nack.mbox"))
+    rep, analysis, linked, _ = build_report(st, kernel="v6.3")
+    found = thread_findings(analysis, linked)
+    assert rep["findings"] == found.to_json() and rep["cannot_judge_reasons"] == dict(found.cannot_judge)
+    assert [c["finding"] for c in rep["claims"]] == [found.finding[c.claim_id] for c in analysis.claims]
+    assert not found.variants_bear and rep["change_impact"] == [] and rep["variant_diff"] is None
+    rules = load_rules()
+    other = {**rules, "subjects": {**rules["subjects"], "variants_compare": "user namespaces"}}
+    assert thread_findings(analysis, linked, other).variants_bear

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from analysis.findings import claim_fits
+from analysis.findings import thread_findings, verdict_word  # noqa: F401 (verdict_word: the renderers')
 from analysis.signals import mail_signals
 from analysis.subjects import is_patch_posting, series_version, without_tags
 
@@ -96,15 +96,6 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
-UNRELATED = ("verdict set aside: the claim names no operation the model replays, and the stand-in scenario "
-             "replayed for it is about an operation the thread's own claims do not discuss")
-
-
-def verdict_word(s) -> str:
-    """A verdict's supports_claim in words (True, False, None)."""
-    return "supports" if s is True else "contradicts" if s is False else "cannot judge"
-
-
 def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None) -> dict:
     """variant_diff: analysis.link.variant_diff() from the thread's current kernel to the proposal's
     variant, or {"note": why there is none}; None leaves the section out."""
@@ -130,7 +121,7 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                              "stance": p.stance, "confidence": p.confidence,
                              "evidence": [{"message_id": e.message_id, "url": lore_url(e.message_id), "quote": e.quote}
                                           for e in p.evidence]})
-    fits = claim_fits(analysis, linked)
+    found = thread_findings(analysis, linked)
     claims = []
     for c in analysis.claims:
         link = linked.link(c.claim_id) if linked else None
@@ -145,13 +136,10 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                  "question": link.question if link else None, "predicts": link.predicts if link else None,
                  "unjudged_reason": link.unjudged_reason if link else None,
                  "verdicts": [v.to_json() for v in link.verdicts] if link else []}
-        entry["verdict"] = verdict_word(link.verdicts[0].supports_claim) if link and link.verdicts else None
-        entry["fit"] = fits.fit[c.claim_id]
-        entry["finding"] = entry["verdict"] if entry["fit"] in ("direct", "general") else None
+        entry["verdict"] = found.verdict[c.claim_id]
+        entry["fit"] = found.fits.fit[c.claim_id]
+        entry["finding"] = found.finding[c.claim_id]
         claims.append(entry)
-    on_topic = fits.on_topic
-    direct_ops = fits.families
-    about_bpf = "bpf" in direct_ops
     # key claims: judged ones (supports/contradicts) first, then explicit scenarios, spread over people
     judged = [c for c in claims if c["finding"] in ("supports", "contradicts") and c["type"] == "factual"]
     per_author: Counter = Counter()
@@ -179,15 +167,6 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         traces[trace_of[body]]["claim_ids"].append(c["id"])
         c["trace_id"] = trace_of[body]
     summary = linked.summary() if linked else {}
-    cannot = Counter()
-    for c in claims:
-        if c["fit"] == "unrelated":
-            cannot[UNRELATED] += 1
-        elif c["semantic"] and c["verdict"] == "cannot judge":
-            r = c["verdicts"][0]["reason"].split(";")[0].split(":")[0]
-            cannot[r] += 1
-        elif c["semantic"] and not c["verdicts"]:
-            cannot[c["unjudged_reason"]] += 1
     report = {
         "thread": analysis.tree.root_id, "thread_url": lore_url(analysis.tree.root_id),
         "subject": bounded(analysis.subject, SUBJECT_MAX), "proposal": bounded(analysis.proposal, 2 * SUBJECT_MAX),
@@ -196,22 +175,15 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         "messages": len(timeline), "participants": participants, "timeline": timeline,
         "claims": claims, "key_claim_ids": [c["id"] for c in key], "traces": traces,
         "explicit_scenario_claim_ids": [c["id"] for c in claims if c["explicit_scenario"] and c["fit"] in ("direct", "general")],
-        "findings": {"supports": sum(c["finding"] == "supports" for c in claims),
-                     "contradicts": sum(c["finding"] == "contradicts" for c in claims),
-                     "replayed": sum(c["fit"] in ("direct", "general") for c in claims),
-                     "direct": sum(c["fit"] == "direct" for c in claims),
-                     "stand_in": sum(c["fit"] == "general" for c in claims),
-                     "unrelated": sum(c["fit"] == "unrelated" for c in claims),
-                     "on_topic": on_topic, "subjects": sorted(x for x in direct_ops if x)},
+        "findings": found.to_json(),
         "kernel": linked.kernel if linked else None, "kernel_note": linked.kernel_note if linked else "",
-        "link_summary": summary, "cannot_judge_reasons": dict(cannot),
+        "link_summary": summary, "cannot_judge_reasons": dict(found.cannot_judge),
         "unlinked_claim_ids": [c["id"] for c in claims if c["semantic"] and not c["verdicts"]],
         "scenarios": {sid: {"source": src, "url": lore_url(src) if src else None, "scenario": body}
                       for sid, (src, body) in (linked.scenarios.items() if linked else ())},
-        # the modeled variants differ in bpf() (the proposal, the token): the catalog's outcomes
-        # across them and their diff bear on a thread only where its own claims are about bpf()
-        "change_impact": (impact or []) if about_bpf and (variant_diff is None or variant_diff.get("to")) else [],
-        "variant_diff": variant_diff if about_bpf else None,
+        # the catalog's outcomes across the variants and their diff, where they bear on the thread
+        "change_impact": (impact or []) if found.variants_bear and (variant_diff is None or variant_diff.get("to")) else [],
+        "variant_diff": variant_diff if found.variants_bear else None,
         "outcome": _outcome(analysis, names, timeline),
         "in_brief": None,
     }

@@ -120,10 +120,7 @@ def _scenarios(d: dict) -> list[str]:
                  f"<code>{e(v['kernel'])}</code> \u21d2 <b>{e(v['outcome'])}</b> "
                  f"(<span class=\"{_cls(v['supports_claim'])}\">model {verdict_word(v['supports_claim'])}</span>"
                  + (", stand-in scenario" if c.get("fit") == "general" else "") + ")</li>")
-    if d["more"]:
-        H.append(f"<li>{e(more_line(d['more']))}</li>")
-    H.append("</ul>")
-    return H
+    return H + _more(d["more"]) + ["</ul>"]
 
 
 @layout("cannot_judge")
@@ -131,10 +128,12 @@ def _cannot_judge(d: dict) -> list[str]:
     H = ["<ul>"] + [f"<li>{e(plural(n, 'claim'))}: {e(reason)}</li>" for reason, n in d["reasons"]]
     for c in d["unlinked"]:
         H.append(f"<li>no scenario: {e(c['author'])}, \u201c{e(c['text'])}\u201d (cites {e(', '.join(c['cites']))})</li>")
-    if d["more"]:
-        H.append(f"<li>{e(more_line(d['more']))}</li>")
-    H.append("</ul>")
-    return H
+    return H + _more(d["more"]) + ["</ul>"]
+
+
+def _more(n: int) -> list[str]:
+    """The line saying how many rows a capped list leaves out (none when it leaves none)."""
+    return [f"<li>{e(more_line(n))}</li>"] if n else []
 
 
 @layout("variant_diff")
