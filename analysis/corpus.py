@@ -15,6 +15,8 @@ from analysis.subjects import without_prefixes_and_tags
 
 ROOT = Path(__file__).resolve().parents[1]
 ANNOTATIONS = ROOT / "tests" / "data" / "annotations"
+# threads drawn and read after the shipped model was trained: measured, never trained on
+FRESH = ROOT / "tests" / "data" / "annotations-fresh"
 
 
 @dataclass(frozen=True)

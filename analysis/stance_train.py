@@ -202,6 +202,25 @@ def train(threads: list[ThreadData], cfg: dict) -> StanceModel:
                    meta={**model.meta, "threads": len(threads), "people": len(rows)})
 
 
+def read_with(model: StanceModel, t: ThreadData, **tag) -> tuple[list[dict], list[dict]]:
+    """One annotated thread read by `model` and by the rules: its scored message rows and
+    person rows (the person's shown stance is "unclear" below the model's threshold)."""
+    msg_rows, ppl_rows = [], []
+    probs = probabilities(model, t)
+    rules = {s.message_id: s.stance for s in t.analysis.message_stances}
+    for mid, lab in t.ann.message_labels().items():
+        if mid not in t.contexts:
+            continue
+        c = t.contexts[mid]
+        msg_rows.append({"thread": t.ann.thread, **tag, "gold": lab, "rules": rules[mid],
+                         "model": message_stance(model, c)[0], "proposer": c.is_proposer})
+    for r in person_rows(t, probs, model):
+        unclear = r["model"] != "neutral" and not r["proposer"] and r["confidence"] < model.unclear
+        r["shown"] = "unclear" if unclear else r["model"]
+        ppl_rows.append({**r, **tag})
+    return msg_rows, ppl_rows
+
+
 def cross_validate(threads: list[ThreadData], cfg: dict) -> dict:
     """Thread-grouped k-fold: for each fold, train() on the others (inner CV included),
     then read the fold's messages and people with that model and with the rules."""
@@ -210,20 +229,20 @@ def cross_validate(threads: list[ThreadData], cfg: dict) -> dict:
         held = set(test)
         model = train([t for i, t in enumerate(threads) if i not in held], cfg)
         for i in test:
-            t = threads[i]
-            probs = probabilities(model, t)
-            rules = {s.message_id: s.stance for s in t.analysis.message_stances}
-            for mid, lab in t.ann.message_labels().items():
-                if mid not in t.contexts:
-                    continue
-                c = t.contexts[mid]
-                msg_rows.append({"thread": t.ann.thread, "fold": f, "gold": lab, "rules": rules[mid],
-                                 "model": message_stance(model, c)[0], "proposer": c.is_proposer})
-            for r in person_rows(t, probs, model):
-                unclear = r["model"] != "neutral" and not r["proposer"] and r["confidence"] < model.unclear
-                r["shown"] = "unclear" if unclear else r["model"]
-                r["fold"] = f
-                ppl_rows.append(r)
+            m, p = read_with(model, threads[i], fold=f)
+            msg_rows += m
+            ppl_rows += p
+    return {"messages": msg_rows, "people": ppl_rows}
+
+
+def first_sight(model: StanceModel, threads: list[ThreadData]) -> dict:
+    """The shipped model on threads drawn and read after it was trained (never trained on,
+    never used to write a rule): the figure a new debate gets."""
+    msg_rows, ppl_rows = [], []
+    for t in threads:
+        m, p = read_with(model, t)
+        msg_rows += m
+        ppl_rows += p
     return {"messages": msg_rows, "people": ppl_rows}
 
 

@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.corpus import annotations, match_person  # noqa: E402
+from analysis.corpus import FRESH, annotations, match_person  # noqa: E402
 from analysis.evaluate import macro_f1  # noqa: E402
 from analysis.stance import STANCES  # noqa: E402
-from analysis.stance_train import config, cross_validate, load_threads  # noqa: E402
+from analysis.stance_train import config, cross_validate, first_sight, load_threads  # noqa: E402
 
 
 def kappa(a: list[str], b: list[str]) -> float:
@@ -127,6 +127,27 @@ def score(rows: list[dict], key: str) -> tuple[int, int, float, float]:
     return ok, len(rows), ok / max(1, len(rows)), macro_f1([r["gold"] for r in rows], [r[key] for r in rows])
 
 
+def accuracy_table(people: list[dict], msgs: list[dict]) -> None:
+    """Accuracy and macro-F1 of the model beside the rules (the anchor) on the same rows."""
+    others = [r for r in msgs if not r["proposer"]]
+    print(f"{'':34}{'model':>16}{'rules (anchor)':>18}")
+    for name, rows, keys in (("per person: accuracy", people, ("shown", "rules")),
+                             ("per person (no unclear): acc.", people, ("model", "rules")),
+                             ("per message: accuracy", msgs, ("model", "rules")),
+                             ("per message, not proposer: acc.", others, ("model", "rules"))):
+        a, b = (score(rows, k) for k in keys)
+        print(f"  {name:<32}{a[0]:>5}/{a[1]:<4} {a[2]:.3f}   {b[0]:>5}/{b[1]:<4} {b[2]:.3f}")
+    for name, rows in (("per person: macro-F1", people), ("per message: macro-F1", msgs),
+                       ("per message, not proposer: F1", others)):
+        a, b = score(rows, "model"), score(rows, "rules")
+        print(f"  {name:<32}{a[3]:>16.3f}{b[3]:>18.3f}")
+    non_prop = [r for r in people if not r.get("proposer")]
+    a, b = score(non_prop, "model"), score(non_prop, "rules")
+    print(f"  {'per person, not proposer: acc.':<32}{a[0]:>5}/{a[1]:<4} {a[2]:.3f}   {b[0]:>5}/{b[1]:<4} {b[2]:.3f}")
+    unclear = sum(r["shown"] == "unclear" for r in people)
+    print(f"  shown as unclear: {unclear} of {len(people)} people")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--folds", type=int, default=None)
@@ -162,27 +183,13 @@ def main() -> int:
     print(f"corpus: {len(threads)} threads ({labelled} with per-message labels), {len(people)} scored people, "
           f"{len(msgs)} scored messages ({len(others)} not the proposer's), {cfg['cv']['folds']} thread-grouped folds")
     print()
-    print(f"{'':34}{'model':>16}{'rules (anchor)':>18}")
-    for name, rows, keys in (("per person: accuracy", people, ("shown", "rules")),
-                             ("per person (no unclear): acc.", people, ("model", "rules")),
-                             ("per message: accuracy", msgs, ("model", "rules")),
-                             ("per message, not proposer: acc.", others, ("model", "rules"))):
-        a, b = (score(rows, k) for k in keys)
-        print(f"  {name:<32}{a[0]:>5}/{a[1]:<4} {a[2]:.3f}   {b[0]:>5}/{b[1]:<4} {b[2]:.3f}")
-    for name, rows in (("per person: macro-F1", people), ("per message: macro-F1", msgs),
-                       ("per message, not proposer: F1", others)):
-        a, b = score(rows, "model"), score(rows, "rules")
-        print(f"  {name:<32}{a[3]:>16.3f}{b[3]:>18.3f}")
-    non_prop = [r for r in people if not r.get("proposer")]
-    a, b = score(non_prop, "model"), score(non_prop, "rules")
-    print(f"  {'per person, not proposer: acc.':<32}{a[0]:>5}/{a[1]:<4} {a[2]:.3f}   {b[0]:>5}/{b[1]:<4} {b[2]:.3f}")
-    unclear = sum(r["shown"] == "unclear" for r in people)
-    print(f"  shown as unclear: {unclear} of {len(people)} people")
+    accuracy_table(people, msgs)
     print("\nper person, model (rows gold, columns predicted):\n" + confusion(people, "model"))
     print("per person, rules:\n" + confusion(people, "rules"))
     print("per message, model:\n" + confusion(msgs, "model"))
     print("per message, rules:\n" + confusion(msgs, "rules"))
 
+    non_prop = [r for r in people if not r.get("proposer")]
     print("\nreliability of person confidence (model, people other than the proposer):")
     bins = [(0.0, 0.4), (0.4, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 1.01)]
     for lo, hi in bins:
@@ -200,6 +207,20 @@ def main() -> int:
     for reader in ("model", "rules"):
         k, n = ev[reader]
         print(f"  {reader:<6} {k:>4}/{n:<4} = {k / max(1, n):.3f}")
+    fresh = annotations("first", base=FRESH) if FRESH.is_dir() else []
+    if fresh:
+        from analysis.stance import load_model
+        ft = load_threads(fresh)
+        fs = first_sight(load_model(), ft)
+        fm = sum(len(t.ann.messages) for t in ft)
+        print(f"\nfirst sight: the shipped model (data/stance/model.json) on {len(ft)} threads drawn and read after "
+              f"it was trained (tests/data/annotations-fresh; {len(fs['people'])} scored people, "
+              f"{len(fs['messages'])} scored messages of {fm}):")
+        accuracy_table(fs["people"], fs["messages"])
+        if args.errors:
+            for r in fs["people"]:
+                if r["gold"] != r["shown"]:
+                    print(f"  wrong: {r['thread']:<46} {r['name']:<28} gold={r['gold']:<8} model={r['shown']:<8} rules={r['rules']}")
     print(f"\nspeed: analysis of {words:,} words in {t_an:.1f}s = {words / t_an:,.0f} words/s; "
           f"spaCy tokenizer alone {t_tok:.2f}s (analysis is {t_an / t_tok:.1f}x the tokenizer); cross-validation {t_cv:.1f}s")
     if args.errors:

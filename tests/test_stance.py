@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.corpus import ANNOTATIONS, annotations, series_key
+from analysis.corpus import ANNOTATIONS, FRESH, annotations, series_key
 from analysis.stance import (STANCES, LinearModel, StanceModel, default_model_path, load_model, person_stance,
                              quotable)
 from scraper import iter_mbox
@@ -37,7 +37,7 @@ def test_corpus_size_and_spread():
     assert len(annotations("B")) >= 10  # read twice, independently
 
 
-@pytest.mark.parametrize("ann", annotations(), ids=lambda a: f"{a.thread}.{a.annotator}")
+@pytest.mark.parametrize("ann", annotations() + annotations(base=FRESH), ids=lambda a: f"{a.thread}.{a.annotator}")
 def test_annotation_well_formed(ann):
     msgs = {m.message_id: m for m in iter_mbox(ann.mbox)}
     assert ann.root in msgs
@@ -51,6 +51,20 @@ def test_annotation_well_formed(ann):
         assert p["stance"] in STANCES
         if p.get("key_quote") and not p.get("ambiguous"):
             assert " ".join(p["key_quote"].split()) in _own_text(msgs[p["message_id"]].body), p["name"]
+
+
+def test_fresh_threads_are_never_trained_on():
+    """The first-sight set shares no thread and no series with the training corpus, and
+    training's reader does not see it."""
+    fresh = annotations(base=FRESH)
+    assert len(fresh) >= 8
+    trained = annotations()
+    index = json.loads((FRESH / "index.json").read_text())["threads"]
+    assert {a.thread for a in fresh} <= {t["slug"] for t in index}
+    assert not {a.thread for a in fresh} & {a.thread for a in trained}
+    assert not {a.root for a in fresh} & {a.root for a in trained}
+    train_series = {series_key(t["subject"]) for t in json.loads((ANNOTATIONS / "index.json").read_text())["threads"]}
+    assert not {series_key(t["subject"]) for t in index} & train_series
 
 
 def test_series_versions_share_a_fold_key():
