@@ -524,6 +524,9 @@ def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, h
     elif unmodeled:
         s, reason = None, (f"{unmodeled}; replayed for context ({what})" if unmodeled.startswith("an instruction")
                            else f"about {unmodeled}, which the model does not cover; replayed for context ({what})")
+    elif v.outcome == "not modeled":
+        why = next((t.result for t in reversed(v.trace) if t.result.startswith("not modeled")), "not modeled")
+        s, reason = None, f"not modeled for this kernel: {sid} under {v.kernel} reaches what the variant has no rules for ({why})"
     elif predicts is None:
         s, reason = None, f"the claim states no outcome (allow or deny) the model could check; replayed {what}"
     elif predicts == "defer":

@@ -57,7 +57,7 @@ def subject_of(cites) -> str:
 
 # why a semantic claim gets no finding, in the order they are told apart (bench_unjudged's columns)
 FATES = ("finding", "no modeled kernel", "normative, proposal or question", "hedged", "instruction",
-         "subject unmodeled", "no outcome stated", "no direct fit")
+         "subject unmodeled", "not modeled for the date", "no outcome stated", "no direct fit")
 
 
 def claim_fate(link) -> str:
@@ -84,6 +84,8 @@ def claim_fate(link) -> str:
         return "instruction"
     if r.startswith("about "):
         return "subject unmodeled"
+    if r.startswith("not modeled for this kernel"):
+        return "not modeled for the date"
     if r.startswith("the claim states no outcome"):
         return "no outcome stated"
     return "no direct fit"      # it states an outcome, but of no operation a scenario replays (stand-in)

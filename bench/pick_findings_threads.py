@@ -8,7 +8,8 @@ thread's subject (data/kernels/releases.json: a variant of the release, or for c
 namespaces and LSM hooks a variant holding for capable()/ns_capable()/userns_create), then a seeded
 random draw per subject, one posting per series (up to 8 bpf, 10 capabilities, 4 user namespaces, LSM hooks for the rest). Writes each thread as gzipped mbox (the archive's raw bytes).
 
-    .venv/bin/python bench/pick_findings_threads.py [--seed 12] [--n 24]
+    .venv/bin/python bench/pick_findings_threads.py [--seed 12] [--n 24]            # batch 1
+    .venv/bin/python bench/pick_findings_threads.py --seed 13 --n 12 --variant pre-capbpf   # batch 2
 """
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--n", type=int, default=24)
+    ap.add_argument("--variant", help="only threads whose date this variant holds for (a later batch: "
+                                      "--seed 13 --n 12 --variant pre-capbpf)")
     args = ap.parse_args()
     import analysis
     from scraper import iter_mbox
@@ -85,6 +88,8 @@ def main() -> int:
             continue
         c = kernel_on(d)
         if not (c.variant or (c.partial and subj != "bpf")):
+            continue
+        if args.variant and c.variant != args.variant:
             continue
         pool[subj].append(t)
     rng = random.Random(args.seed)

@@ -44,7 +44,15 @@ def outcome_of(rc: int) -> str:
     return o
 
 
+# What a variant does not model (a step {"do": "unmodeled"}, an op.call in its "unmodeled_calls"):
+# the outcome "not modeled", which no caller reads as a grant or a denial.
+NOT_MODELED = -(1 << 20)
+NOT_MODELED_OUTCOME = "not modeled"
+
+
 def _outcome_of(rc: int) -> str:
+    if rc == NOT_MODELED:
+        return NOT_MODELED_OUTCOME
     if rc == 0:
         return "allow"
     if rc > 0:
@@ -53,6 +61,8 @@ def _outcome_of(rc: int) -> str:
 
 
 def rc_text(rc: int) -> str:
+    if rc == NOT_MODELED:
+        return NOT_MODELED_OUTCOME
     if rc < 0:
         return "-" + ERRNO_NAME.get(-rc, str(-rc))
     return str(rc)
@@ -396,6 +406,11 @@ def _sysctl_value_out_of_range(w, kernel, op, val):
     return not (val[0] <= op.value <= val[1])
 
 
+@condition("sysctl_in")
+def _sysctl_in(w, kernel, op, val):
+    return w.sysctl() in val
+
+
 @condition("sysctl_locked")
 def _sysctl_locked(w, kernel, op, val):
     return w.sysctl() == val and op.value != val
@@ -549,6 +564,17 @@ def _step_hook(w, kernel, steps, i, s, st, tr):
     if on is None:
         raise ScenarioError(f"kernel {kernel.name}: unknown hook rule {s['on']!r}")
     return on(rc, steps, i, s, st, tr)
+
+
+@step("unmodeled")
+def _step_unmodeled(w, kernel, steps, i, s, st, tr):
+    """Past this point the variant has no rules (its sources do not show them): the outcome is
+    "not modeled", never a guess. With "when", only where that condition holds."""
+    if "when" in s and not cond(w, kernel, s["when"], st):
+        return None
+    if tr is not None:
+        tr.add(s["check"], s["models"], f"{NOT_MODELED_OUTCOME}: {s['why']}")
+    raise Deny(NOT_MODELED)
 
 
 @step("gate_sysctl")
@@ -718,6 +744,11 @@ def evaluate(w, kernel: Kernel, tr) -> int:
     op = w.op
     try:
         call = op.call
+        why = kernel.extra.get("unmodeled_calls", {}).get(call)
+        if why:
+            if tr is not None:
+                tr.add(f"op.call {call}", f"{call}() (kernel {kernel.name})", f"{NOT_MODELED_OUTCOME}: {why}")
+            return NOT_MODELED
         fn = CALLS.get(call)
         if fn is not None:
             return fn(w, kernel, op, tr)

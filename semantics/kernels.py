@@ -194,7 +194,8 @@ def load_kernel(name: str) -> Kernel:
         programs={k: tuple(raw.get(k, ())) for k in PROGRAMS},
         sysctl_defaults=raw.get("sysctl_defaults", {}),
         extra={"sysctl_defaults_note": raw.get("sysctl_defaults_note", ""),
-               "hook_aliases_models": raw.get("hook_aliases_models", "")},
+               "hook_aliases_models": raw.get("hook_aliases_models", ""),
+               "unmodeled_calls": dict(raw.get("unmodeled_calls", {}))},
         hook_aliases=dict(raw.get("hook_aliases", {})),
         stub_modules=frozenset(facts.get("stub_modules", {})),
     )

@@ -73,7 +73,9 @@ def test_releases_table_is_complete_and_dated():
     (date(2023, 4, 12), "v6.3", "v6.3 (in development then, released 2023-04-23)"),
     (date(2024, 4, 1), "v6.9", "v6.9 (in development then"),
     (date(2024, 5, 20), "v6.9", "v6.9, the latest release"),
-    (date(2019, 6, 1), None, "cannot judge: no modeled kernel for v5.2"),
+    (date(2019, 6, 1), "pre-capbpf", "v5.2 (in development then, released 2019-07-07); model variant pre-capbpf"),
+    (date(2020, 7, 1), "pre-capbpf", "v5.7, the latest release (2020-05-31), model variant pre-capbpf"),
+    (date(2020, 9, 1), None, "cannot judge: no modeled kernel for v5.9"),
     (date(2023, 9, 10), None, "cannot judge: no modeled kernel for v6.6"),
     (date(2025, 6, 10), None, "cannot judge: no modeled kernel for v6.16"),
     (None, None, "cannot judge"),
@@ -82,8 +84,8 @@ def test_kernel_by_date(day, variant, words):
     c = kernel_on(day)
     assert c.variant == variant and words in c.note
     assert "was current" not in c.note
-    if variant is None and day and day.year == 2019:
-        assert "pre-CAP_BPF" in c.note
+    if variant is None and day and day.year == 2020:
+        assert "CAP_BPF exists" in c.note
 
 
 @pytest.mark.parametrize("pair", [("v6.3", "proposal-2023-04"), ("v6.3", "v6.9")])
@@ -180,3 +182,40 @@ def test_claims_of_a_partial_release_replay_only_its_operations():
     assert l1.kernel == "v6.9" and l1.verdicts and "releases.json 'calls'" in l1.kernel_reason
     assert all(r.scenarios[v.scenario_id][1]["op"]["call"] == "userns_create" for v in l1.verdicts)
     assert l2.kernel is None and not l2.verdicts and "no modeled kernel for v6.6" in l2.unjudged_reason
+
+
+def test_pre_capbpf_models_only_the_gate_its_sources_show():
+    """pre-capbpf (v5.0-v5.7): bpf() refuses BPF_MAP_CREATE / BPF_PROG_LOAD to a task without
+    CAP_SYS_ADMIN when kernel.unprivileged_bpf_disabled is 1; CAP_BPF counts for nothing; everything
+    past the gate, value 2 and the other operations are 'not modeled', never a guess."""
+    base = {"id": "t", "kernel": "pre-capbpf", "task": {"userns": "init", "caps": {"init": []}}, "lsm": [],
+            "token": None, "sysctl": {"kernel.unprivileged_bpf_disabled": 1},
+            "op": {"call": "bpf", "cmd": "BPF_MAP_CREATE", "map_type": "BPF_MAP_TYPE_HASH"}}
+
+    def out(caps=(), sysctl=1, op=None):
+        s = json.loads(json.dumps(base))
+        s["task"]["caps"]["init"] = list(caps)
+        s["sysctl"]["kernel.unprivileged_bpf_disabled"] = sysctl
+        if op:
+            s["op"] = op
+        return replay(s)
+
+    v = out()
+    assert v.outcome == "EPERM" and "capable(CAP_SYS_ADMIN)" in v.trace[-1].check
+    assert "capability.h" in v.trace[-1].models and "kernel.rst" in v.trace[-1].models
+    assert out(["CAP_BPF", "CAP_PERFMON"]).outcome == "EPERM"
+    assert out(["CAP_SYS_ADMIN"]).outcome == "not modeled"
+    assert out(sysctl=0).outcome == "not modeled"
+    assert out(sysctl=2).outcome == "not modeled"
+    prog = {"call": "bpf", "cmd": "BPF_PROG_LOAD", "prog_type": "BPF_PROG_TYPE_SOCKET_FILTER"}
+    assert out(op=prog).outcome == "EPERM"
+    assert out(op={"call": "bpf", "cmd": "BPF_BTF_LOAD"}).outcome == "not modeled"
+    assert out(op={"call": "capable", "cap": "CAP_SYS_ADMIN"}).outcome == "not modeled"
+    assert out(op={"call": "userns_create"}).outcome == "not modeled"
+    # and a claim replayed into 'not modeled' is no finding
+    from analysis.link import _judge
+    from analysis.model import Claim
+
+    c = Claim("c", "m", "a", "An unprivileged user can create a hash map with bpf(BPF_MAP_CREATE).", "factual", ("bpf()",))
+    j = _judge(c, "t", out(sysctl=0), "allow", None)
+    assert j.supports_claim is None and j.reason.startswith("not modeled for this kernel")

@@ -55,9 +55,14 @@ def test_map_check_btf_is_the_deciding_step_and_cites_its_function(kernel, pred)
     assert replay(plain, kernel).outcome == "allow"
 
 
+# the variants that model map_check_btf() and map_freeze() (pre-capbpf says "not modeled" past bpf()'s gate)
+BTF_KERNELS = [k for k in kernel_names() if k != "pre-capbpf"]
+
+
 def test_btf_prog_access_flags_and_map_types():
     base = by_id("map-create-spin-lock-value-capbpf").scenario_json()
-    for k in kernel_names():
+    assert replay(parse_scenario(base), "pre-capbpf").outcome == "not modeled"
+    for k in BTF_KERNELS:
         ro = dict(base, op={**base["op"], "map_flags": ["BPF_F_RDONLY_PROG"]})
         assert replay(parse_scenario(ro), k).outcome == "EACCES"
         kptr_percpu = dict(base, op={**base["op"], "map_type": "BPF_MAP_TYPE_PERCPU_HASH", "btf_fields": ["kptr"]})
@@ -81,7 +86,8 @@ def test_freeze_fd_modes_and_frozen_map():
     assert v69.outcome == "EPERM" and "FMODE_CAN_WRITE" in _deciding(v69).check
     # a write-only fd keeps FMODE_CAN_WRITE
     wo = dict(s, op={"call": "bpf", "cmd": "BPF_MAP_FREEZE", "map_type": "BPF_MAP_TYPE_ARRAY", "fd_flags": ["BPF_F_WRONLY"]})
-    assert {k: replay(parse_scenario(wo), k).outcome for k in kernel_names()} == dict.fromkeys(kernel_names(), "allow")
+    assert {k: replay(parse_scenario(wo), k).outcome for k in BTF_KERNELS} == dict.fromkeys(BTF_KERNELS, "allow")
+    assert replay(parse_scenario(wo), "pre-capbpf").outcome == "not modeled"
     # v6.3: a frozen map is -EBUSY before bpf_capable() is asked, so even without CAP_BPF
     nocap = dict(s, task={"userns": "init", "caps": {"init": []}})
     assert replay(parse_scenario(nocap), "v6.3").outcome == "EBUSY"
@@ -103,6 +109,7 @@ def test_replay_across_cli_and_json_round_trip(capsys):
     out = capsys.readouterr().out
     assert rc == 0
     (item,) = json.loads(out)
-    assert {r["kernel"]: r["outcome"] for r in item["across"]} == {"v6.3": "allow", "proposal-2023-04": "EPERM", "v6.9": "EPERM"}
+    assert {r["kernel"]: r["outcome"] for r in item["across"]} == {"pre-capbpf": "not modeled", "v6.3": "allow",
+                                                                   "proposal-2023-04": "EPERM", "v6.9": "EPERM"}
     e = by_id("map-create-btf-timer-with-token")
     assert parse_scenario(e.scenario.to_json()) == e.scenario

@@ -74,8 +74,8 @@ def test_variant_order_comes_from_the_data(tmp_path):
     child = {**TOY, "name": "toy-child", "extends": "toy-capbpf-only", "description": "extends the toy"}
     (data / "kernels" / "toy-child.json").write_text(json.dumps(child))
     listed = _hd(data, "replay", "--list", "--json")["kernels"]
-    assert listed == ["v6.3", "proposal-2023-04", "toy-capbpf-only", "toy-child", "v6.9"]
-    # the same files with v6.3 no longer the variant of a release: v6.9 (still one) comes first
+    assert listed == ["pre-capbpf", "v6.3", "proposal-2023-04", "toy-capbpf-only", "toy-child", "v6.9"]
+    # the same files with v6.3 no longer the variant of a release: v6.9 (still one) comes before it
     rel = json.loads((ROOT / "data" / "kernels" / "releases.json").read_text())
     for r in rel["releases"]:
         if r.get("variant") == "v6.3":
@@ -83,4 +83,4 @@ def test_variant_order_comes_from_the_data(tmp_path):
     (data / "kernels" / "releases.json").unlink()
     (data / "kernels" / "releases.json").write_text(json.dumps(rel))
     listed = _hd(data, "replay", "--list", "--json")["kernels"]
-    assert listed == ["v6.9", "v6.3", "proposal-2023-04", "toy-capbpf-only", "toy-child"]
+    assert listed == ["pre-capbpf", "v6.9", "v6.3", "proposal-2023-04", "toy-capbpf-only", "toy-child"]
