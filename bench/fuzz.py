@@ -113,6 +113,14 @@ def run_case(src: Path, commands, timeout: float, work: Path) -> list[dict]:
     return results
 
 
+def _shown(path: Path) -> str:
+    """path relative to the checkout when it is in it (--keep may name any directory)."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _keep(src: Path, results: list[dict], keep_dir: Path) -> Path | None:
     bad = [r for r in results if r["outcome"] in ("traceback", "hang")]
     if not bad:
@@ -175,7 +183,7 @@ def main() -> int:
                 for r in results:
                     if r["outcome"] in ("traceback", "hang"):
                         print(f"case {args.seed + i} ({name}, {size:,} bytes): {r['command']} {r['outcome']}: "
-                              f"{r['detail']}" + (f" -> kept as {kept.relative_to(ROOT)}" if kept else ""), flush=True)
+                              f"{r['detail']}" + (f" -> kept as {_shown(kept)}" if kept else ""), flush=True)
                 if n % 25 == 0:
                     print(f"... {n} cases, {time.perf_counter() - started:.0f} s", flush=True)
     finally:
