@@ -154,7 +154,72 @@ def _pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
     return out
 
 
+# Parsed pieces are kept for the next thread (and the next message) that holds the same piece:
+# a series' cover letter and patch descriptions come back in every version's thread, a
+# paragraph in several messages of one. spaCy's parse of a text does not depend on what else
+# is in its batch (tests/test_analysis_speedups.py checks a cached reading against a fresh one),
+# so a kept Doc is what parsing the piece again would give. At most PARSE_CACHE_CHARS of text
+# (least recently used out first; 0: no cache), kept without the tok2vec tensor, which the
+# analysis does not read (about 60 MB at the default).
+PARSE_CACHE_CHARS = 1_000_000
+
+
+class _ParseCache:
+    def __init__(self):
+        from collections import OrderedDict
+
+        self.docs: OrderedDict = OrderedDict()
+        self.chars = 0
+        self.nlp = None
+
+    def get(self, nlp, text: str):
+        if nlp is not self.nlp:
+            self.docs.clear()
+            self.chars, self.nlp = 0, nlp
+        doc = self.docs.get(text)
+        if doc is not None:
+            self.docs.move_to_end(text)
+        return doc
+
+    def put(self, text: str, doc, limit: int) -> None:
+        if len(text) > limit or text in self.docs:
+            return
+        import numpy
+
+        doc.tensor = numpy.zeros((0,), dtype="float32")
+        self.docs[text] = doc
+        self.chars += len(text)
+        while self.chars > limit:
+            old, _ = self.docs.popitem(last=False)
+            self.chars -= len(old)
+
+
+_PARSED = _ParseCache()
+
+
 def _parse(nlp, jobs: list):
+    """(doc, context) for (text, context) jobs: each distinct text parsed once, and not at all
+    when it is in the parse cache."""
+    limit = PARSE_CACHE_CHARS
+    if limit <= 0:
+        yield from _parse_all(nlp, jobs)
+        return
+    docs: dict = {}
+    todo: list = []
+    for text, _ in jobs:
+        if text not in docs:
+            doc = _PARSED.get(nlp, text)
+            docs[text] = doc
+            if doc is None:
+                todo.append((text, text))
+    for doc, text in _parse_all(nlp, todo):
+        docs[text] = doc
+        _PARSED.put(text, doc, limit)
+    for text, ctx in jobs:
+        yield docs[text], ctx
+
+
+def _parse_all(nlp, jobs: list):
     """nlp.pipe over (text, context) jobs in batches of 64 (the pipeline's reading of real
     threads); a batch holding more than BATCH_CHARS of text is cut into smaller ones."""
     batches = [jobs[i:i + 64] for i in range(0, len(jobs), 64)]

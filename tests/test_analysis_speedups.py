@@ -138,3 +138,44 @@ def test_screen_factors_are_literals_every_match_contains():
     assert screen.factors(re.compile(r"(ab|cd)+x?", 0)) == {("ab", False), ("cd", False)}
     assert screen.factors(re.compile(r"(ab|c*)", 0)) is None
     assert screen.factors(re.compile(r"[a-z]+\(\)", 0)) == {("()", False)}
+
+
+def _reading(messages) -> str:
+    """Everything analysis gives for a thread: the analysis document and the stance contexts."""
+    import json
+
+    from analysis.output import analysis_to_json
+    from analysis.pipeline import analyze_with_contexts
+
+    a, contexts = analyze_with_contexts(messages)
+    return json.dumps(analysis_to_json(a), sort_keys=True, default=str) + repr(contexts)
+
+
+def test_parse_cache_gives_what_parsing_again_gives(monkeypatch):
+    """Two versions of one series (their cover letter and patch text recur), then the first
+    again (all of it from the cache), with the cache and with a cache too small to hold a
+    thread (pieces evicted while a thread is read): each reading equal to the uncached one."""
+    from analysis import pipeline
+
+    threads = [list(iter_mbox(DATA / name)) for name in
+               ("create-user-ns-v3.mbox", "create-user-ns-v5-nack.mbox", "create-user-ns-v3.mbox")]
+    monkeypatch.setattr(pipeline, "PARSE_CACHE_CHARS", 0)
+    want = [_reading(t) for t in threads]
+    for limit in (1_000_000, 3_000):
+        monkeypatch.setattr(pipeline, "_PARSED", pipeline._ParseCache())
+        monkeypatch.setattr(pipeline, "PARSE_CACHE_CHARS", limit)
+        hits = []
+        real_get = pipeline._ParseCache.get
+
+        def get(self, nlp, text, hits=hits, real_get=real_get):
+            doc = real_get(self, nlp, text)
+            hits.append(doc is not None)
+            return doc
+
+        monkeypatch.setattr(pipeline._ParseCache, "get", get)
+        got = [_reading(t) for t in threads]
+        assert got == want
+        assert pipeline._PARSED.chars <= limit
+        if limit > 3_000:
+            assert sum(hits) > 0.4 * len(hits)  # the third reading at least came from the cache
+        monkeypatch.setattr(pipeline._ParseCache, "get", real_get)
