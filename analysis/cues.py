@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.lexicon import get_cues
-from analysis.screen import lowered, search
+from analysis.screen import group, lowered, search
 
 NEG_WORDS = {"not", "n't", "never", "no", "hardly", "nothing", "nobody", "neither", "nor"}
 STRONG, WEAK = 1.0, 0.35
@@ -103,7 +103,9 @@ def sentence_cues(sent, strengths: tuple[str, ...] = ("stance", "strong", "weak"
     cues = get_cues()
     text = sent.text
     low = lowered(text)
-    if any(search(rx, text, low) for rx in cues["hedge"]):
+    sides = (cues["attack"], cues["support"])
+    may = group(cues["hedge"], *(s[k] for s in sides for k in ("stance", "strong", "weak"))).candidates(text, low)
+    if any(rx in may and rx.search(text) for rx in cues["hedge"]):
         return []
     question = text.rstrip().rstrip(")\"'").endswith("?")
     hits: list[CueHit] = []
@@ -116,7 +118,7 @@ def sentence_cues(sent, strengths: tuple[str, ...] = ("stance", "strong", "weak"
         for side in ("attack", "support"):
             other = "support" if side == "attack" else "attack"
             for rx in cues[side][strength]:
-                m = search(rx, text, low)
+                m = rx.search(text) if rx in may else None
                 if not m:
                     continue
                 if any(s < m.end() and m.start() < e for s, e in taken):

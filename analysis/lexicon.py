@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.errors import AnalysisError
-from analysis.screen import lowered, may_match, search
+from analysis.screen import group, lowered
 from semantics import data_dir  # noqa: F401  (the one place the data directory is decided)
 
 
@@ -121,6 +121,15 @@ class Lexicon:
             self._matcher = m
         return self._matcher
 
+    def _screened(self) -> tuple:
+        """The patterns find() screens (analysis.screen), one tuple kept for the lexicon's life."""
+        if getattr(self, "_screened_patterns", None) is None:
+            self._screened_patterns = tuple(
+                [p for _c, pats in self._scan for p, _t in pats]
+                + [c.unless for c, _p in self._scan if c.unless is not None and c.unless_window is None]
+                + [rx for rx, _f, _k in self.symbols])
+        return self._screened_patterns
+
     def find(self, text: str, doc=None) -> tuple[str, ...]:
         """Concept ids cited in text, in order of first mention.
 
@@ -131,12 +140,13 @@ class Lexicon:
         mention is refused cites that id instead (see _refused)."""
         found: list[tuple[int, int, Concept, bool]] = []  # (start, end, concept, is a term) of each mention
         low = lowered(text)
+        may = group(self._screened()).candidates(text, low)
         for c, pats in self._scan:
-            if c.unless is not None and c.unless_window is None and search(c.unless, text, low):
+            if c.unless is not None and c.unless_window is None and c.unless in may and c.unless.search(text):
                 continue
             seen_spans = set()
             for p, term in pats:
-                first = search(p, text, low)
+                first = p.search(text) if p in may else None
                 if first is None:
                     continue
                 for m in p.finditer(text, first.start()):
@@ -178,7 +188,7 @@ class Lexicon:
                 hits.append((s, cid))
                 hits.extend((s, x) for x in self.by_id[cid].implies if cid in self.by_id)
         for rx, fmt, _kind in self.symbols:
-            if not may_match(rx, text, low):
+            if rx not in may:
                 continue
             for m in rx.finditer(text):
                 if any(s <= m.start() < e for s, e in spans):

@@ -20,7 +20,7 @@ from analysis.identity import PersonIndex, merge_identities
 from analysis.lexicon import get_cues, is_automated_sender
 from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
                             ThreadAnalysis)
-from analysis.screen import any_match, lowered, search
+from analysis.screen import any_match, group, lowered, search
 from analysis.segment import looks_like_code, norm, own_text, segment_message
 from analysis.subjects import without_prefixes_and_tags
 from analysis.threading import build_tree
@@ -357,19 +357,20 @@ def _claim_type(sent, cues: dict) -> str:
     text = sent.text.strip()
     if (text.endswith("?") or re.search(r"\?\s*(\)|\"|')?\s*$", text)) and not _TERNARY_END.search(text):
         return "question"
-    low = lowered(text)
-    for rx in cues["claim_types"].get("question", ()):
-        if search(rx, text, low):
+    kinds = cues["claim_types"]
+    may = group(*kinds.values()).candidates(text, lowered(text))
+    for rx in kinds.get("question", ()):
+        if rx in may and rx.search(text):
             return "question"
-    for rx in cues["claim_types"]["proposal"]:
-        if search(rx, text, low):
+    for rx in kinds["proposal"]:
+        if rx in may and rx.search(text):
             return "proposal"
     root = sent.root
     if root.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in root.children) \
             and sent[0].i == root.i and root.lower_ not in ("see", "note", "thanks", "please"):
         return "proposal"  # imperative: "Add new LSM hooks ..."
-    for rx in cues["claim_types"]["normative"]:
-        if search(rx, text, low):
+    for rx in kinds["normative"]:
+        if rx in may and rx.search(text):
             return "normative"
     return "factual"
 

@@ -135,3 +135,51 @@ def any_match(patterns, text: str) -> bool:
     """any(rx.search(text) for rx in patterns), screened."""
     low = lowered(text)
     return any(may_match(rx, text, low) and rx.search(text) for rx in patterns)
+
+
+class Group:
+    """may_match() for a fixed collection of patterns at once: candidates(text, lower) is the
+    set of those that may match (a superset of those that do), from one pass over the distinct
+    literals the patterns require instead of one test per pattern."""
+
+    def __init__(self, patterns):
+        self.all = frozenset(patterns)
+        always: set = set()
+        by: dict = {}
+        for rx in self.all:
+            f = _FACTORS.get(rx, _UNKNOWN)
+            if f is _UNKNOWN:
+                f = _FACTORS[rx] = factors(rx)
+            if f is None:
+                always.add(rx)
+                continue
+            for lit in f:
+                by.setdefault(lit, set()).add(rx)
+        self.always = frozenset(always)
+        self.icase = tuple((lit, frozenset(ps)) for (lit, ic), ps in by.items() if ic)
+        self.case = tuple((lit, frozenset(ps)) for (lit, ic), ps in by.items() if not ic)
+
+    def candidates(self, text: str, lower: str | None):
+        if lower is None:
+            return self.all
+        out = set(self.always)
+        for lit, ps in self.icase:
+            if lit in lower:
+                out |= ps
+        for lit, ps in self.case:
+            if lit in text:
+                out |= ps
+        return out
+
+
+_GROUPS: dict = {}  # ids of the collections -> (the collections, kept alive; Group)
+
+
+def group(*collections) -> Group:
+    """The Group of the patterns in these collections (made once per collections, which must
+    not change afterwards: the cue and lexicon tables are built once)."""
+    key = tuple(map(id, collections))
+    hit = _GROUPS.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], collections)):
+        hit = _GROUPS[key] = (collections, Group(rx for c in collections for rx in c))
+    return hit[1]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from analysis.lexicon import data_dir, get_cues
-from analysis.screen import lowered, search
+from analysis.screen import group, lowered, search
 
 STANCES = ("support", "oppose", "mixed", "neutral")
 MODEL_FORMAT = "hookdebate-stance/1"
@@ -136,11 +136,13 @@ def evaluative_features(sentences) -> dict[str, float]:
     cues = get_cues()
     neg_rx = cues["evaluative_negation"]
     pos = neg = 0
+    words = (("positive", cues["evaluative"]["positive"]), ("negative", cues["evaluative"]["negative"]))
+    screen = group(*(rxs for _side, rxs in words))
     for s in sentences:
-        low = lowered(s)
-        for side, rxs in (("positive", cues["evaluative"]["positive"]), ("negative", cues["evaluative"]["negative"])):
+        may = screen.candidates(s, lowered(s))
+        for side, rxs in words:
             for rx in rxs:
-                m = search(rx, s, low)
+                m = rx.search(s) if rx in may else None
                 if not m:
                     continue
                 flipped = bool(neg_rx.search(" ".join(s[:m.start()].split()[-3:])))
