@@ -25,8 +25,9 @@ def _gives_own(who: str, author: str) -> bool:
 def mail_signals(analysis, timeline) -> list[dict]:
     """Merge, NACK and ack/review statements in the mail itself (quoted '>' lines skipped): the
     outcome a reader looks for first, stated with who wrote it and where. timeline: the thread's
-    messages in date order as {"message_id", "author" (as the report names them), "date" (ISO),
-    "url"}; each signal: {"kind": "merged"|"nack", "author", "date", "url", "text"}, then
+    messages in date order as {"message_id", "author" (as the report names them), "date" (a
+    datetime, or a raw Date header's text), "url"}; each signal: {"kind": "merged"|"nack", "author",
+    "date" (the message's), "url", "text"}, then
     {"kind": "ack", "names"} (tags the writers gave in their own mail) and {"kind": "carried",
     "names"} (tags the proposer's patches carry from earlier versions)."""
     msgs = {m.message_id: m for m in analysis.messages}
@@ -44,7 +45,7 @@ def mail_signals(analysis, timeline) -> list[dict]:
             if m:
                 who = m.group("who").strip().strip('"')
                 if m.group("tag") == "Nacked":
-                    out.append({"kind": "nack", "author": who, "date": t["date"][:10], "url": t["url"],
+                    out.append({"kind": "nack", "author": who, "date": t["date"], "url": t["url"],
                                 "text": f"Nacked-by: {who}"})
                 elif who and t["author"] == proposer and who != proposer:
                     if who not in carried:
@@ -68,7 +69,7 @@ def mail_signals(analysis, timeline) -> list[dict]:
                 for kind, rx in (("merged", _MERGED), ("nack", _NACK)):
                     if kind not in seen and rx.search(sent):
                         seen.add(kind)
-                        out.append({"kind": kind, "author": t["author"], "date": t["date"][:10], "url": t["url"],
+                        out.append({"kind": kind, "author": t["author"], "date": t["date"], "url": t["url"],
                                     "text": sent[:200] + ("\u2026" if len(sent) > 200 else "")})
     if acks:
         out.append({"kind": "ack", "names": acks})

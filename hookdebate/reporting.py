@@ -102,7 +102,9 @@ def thread_report(store, thread=None, fmt: str = "md", output: Path | None = Non
     if map_prefix:
         _write_map(analysis, linked, map_prefix)
     if fmt == "json":
-        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        from hookdebate.report.data import json_default
+
+        return json.dumps(report, indent=2, ensure_ascii=False, default=json_default) + "\n"
     if fmt == "html":
         return render_html(report, pics)
     links = {}

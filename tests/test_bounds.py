@@ -240,6 +240,7 @@ def test_year_9999_dates_in_the_html_timeline():
     from analysis import analyze
     from hookdebate.report import build, render_html
     from hookdebate.report import pictures as P
+    from hookdebate.report.data import utc_iso
 
     msgs = _messages(hostile.far_date())
     far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=23, minutes=59)))
@@ -249,7 +250,9 @@ def test_year_9999_dates_in_the_html_timeline():
                         references=(hostile.ROOT_ID,), body="This looks good to me.", raw=b"", origin="test"))
     a = analyze(msgs, stance="rules")
     r = build(a, None)
-    assert any(t["date"].startswith("9999-12-31") for t in r["timeline"])
+    # dates stay datetimes until rendered; the one past 9999 in UTC keeps its own zone
+    assert all(isinstance(t["date"], datetime) for t in r["timeline"])
+    assert any(utc_iso(t["date"]) == "9999-12-31T23:59:59-23:59" for t in r["timeline"])
     svg = P.timeline(r)
     # 9999-12-31 UTC is drawn; 9999-12-31 -23:59 (past year 9999 in UTC) is listed, not drawn
     assert svg.startswith(b"<?xml") and b"Reviewer One" in svg and b"Reviewer Three" not in svg

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -531,6 +532,7 @@ def test_unreadable_or_missing_dates_do_not_break_the_report(tmp_path):
     from dataclasses import replace
 
     from hookdebate.report import pictures as P
+    from hookdebate.report.data import utc_day
     from scraper import iter_mbox
 
     msgs = list(iter_mbox(ROOT / "tests/data/securityfs-linefeed-nak.mbox"))
@@ -544,7 +546,8 @@ def test_unreadable_or_missing_dates_do_not_break_the_report(tmp_path):
     # one readable date among them: the span is that day, the picture has that one message
     some = [msgs[0]] + broken[1:]
     rep, md, html = _report_of(tmp_path / "some", "securityfs-linefeed-nak.mbox", msgs=some)
-    assert rep["date_range"] and f"on {rep['date_range'][0][:10]}" in md
+    assert rep["date_range"] and f"on {utc_day(rep['date_range'][0])}" in md
+    assert isinstance(rep["date_range"][0], datetime) and rep["date_range"][0] == rep["date_range"][1]
 
 
 def test_a_series_sent_over_two_minutes_is_one_timeline_row(tmp_path):

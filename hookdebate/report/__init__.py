@@ -1,8 +1,9 @@
 """The report: a fair summary of one debate (Markdown, HTML, JSON) with pictures.
 
-build(analysis, linked) gathers everything into one plain dict (the JSON
-report); the renderers turn that dict into Markdown or one self-contained
-HTML file. matplotlib is imported only by pictures.py, only when asked for.
+build(analysis, linked) gathers everything into one dict (the JSON report;
+its dates are datetimes, written by data.json_default); the renderers turn that
+dict into Markdown or one self-contained HTML file, section by section
+(sections.py). matplotlib is imported only by pictures.py, only when asked for.
 """
 from __future__ import annotations
 

@@ -26,13 +26,31 @@ def _proposer_name(analysis, names: dict, root) -> str:
     return bounded(display_name(root.from_name), NAME_MAX) if root else ""
 
 
-def utc_iso(d: datetime) -> str:
-    """The date in UTC as ISO text; in its own zone when UTC would be past year 9999
-    ('9999-12-31 23:59:59 -2359')."""
+def in_utc(d: datetime) -> datetime:
+    """The date in UTC; in its own zone when UTC would be past year 9999 ('9999-12-31 23:59:59
+    -2359'). A date without a zone is read as the machine's local time."""
     try:
-        return d.astimezone(timezone.utc).isoformat()
+        return d.astimezone(timezone.utc)
     except OverflowError:
-        return d.isoformat()
+        return d
+
+
+def utc_iso(d: datetime | str) -> str:
+    """A report date as ISO text (in UTC, see in_utc); a Date header the mail parser could not
+    read, kept as its raw text, as it is. The report's dates stay datetimes until rendered."""
+    return in_utc(d).isoformat() if isinstance(d, datetime) else d
+
+
+def utc_day(d: datetime | str) -> str:
+    """'2023-04-12' (a raw Date header: its first ten characters)."""
+    return utc_iso(d)[:10]
+
+
+def json_default(x):
+    """json.dumps(report, default=json_default): a date as utc_iso() text."""
+    if isinstance(x, datetime):
+        return utc_iso(x)
+    raise TypeError(f"{type(x).__name__} is not JSON serializable")
 
 
 # Names and subjects longer than any real one (a 1 MB From name) are cut where the report lays
@@ -108,8 +126,9 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
         m = msgs[mid]
         timeline.append({"message_id": mid, "url": lore_url(mid), "author": names.get(analysis.author_of.get(mid), bounded(display_name(m.from_name), NAME_MAX)),
                          # UTC, the order the timeline is sorted in: local wall-clock times of
-                         # authors in different zones would read out of order.
-                         "date": utc_iso(m.date) if m.date else (m.date_raw or ""),
+                         # authors in different zones would read out of order. A datetime, or the
+                         # raw Date header the mail parser could not read ("" without one)
+                         "date": in_utc(m.date) if m.date else (m.date_raw or ""),
                          "subject": bounded(m.subject, SUBJECT_MAX),
                          "parent": analysis.tree.parent_of.get(mid), "stance": stance_of.get(mid, "neutral")})
     participants = []
@@ -261,29 +280,31 @@ def _in_brief(participants, proposer, findings, subject="", messages=0, versions
     return text
 
 
-def parse_iso(text: str | None) -> datetime | None:
-    """A timeline date back to a datetime; None for a Date header the mail parser could not
-    read (the report keeps such a header's raw text)."""
+def parse_iso(d: datetime | str | None) -> datetime | None:
+    """A timeline date as a datetime: itself, or a raw Date header the mail parser could not read
+    if it is ISO text; None for any other."""
+    if isinstance(d, datetime):
+        return d
     try:
-        return datetime.fromisoformat(text) if text else None
+        return datetime.fromisoformat(d) if d else None
     except ValueError:
         return None
 
 
-def dated_range(timeline: list[dict]) -> list[str]:
+def dated_range(timeline: list[dict]) -> list:
     """[first, last] date of the messages whose Date header the mail parser could read; []
     when none could be."""
     dated = [t["date"] for t in timeline if parse_iso(t["date"])]
     return [dated[0], dated[-1]] if dated else []
 
 
-def date_span(ends: list[str]) -> str:
+def date_span(ends: list) -> str:
     """dated_range() in words: 'from 2022-01-04 to 2022-02-01', 'on 2022-01-04' for a thread of
     one day, '' when no date could be read."""
     if not ends:
         return ""
-    a, b = ends
-    return f"on {a[:10]}" if a[:10] == b[:10] else f"from {a[:10]} to {b[:10]}"
+    a, b = utc_day(ends[0]), utc_day(ends[1])
+    return f"on {a}" if a == b else f"from {a} to {b}"
 
 
 def _signals_sentence(signals) -> str:
@@ -291,7 +312,7 @@ def _signals_sentence(signals) -> str:
     for kind, label in (("merged", "Merged or applied"), ("nack", "NACKed")):
         xs = [x for x in signals if x["kind"] == kind][-2:]
         if xs:
-            said = "; ".join(f"{x['author']} ({x['date']}): \u201c{x['text']}\u201d" for x in xs)
+            said = "; ".join(f"{x['author']} ({utc_day(x['date'])}): \u201c{x['text']}\u201d" for x in xs)
             parts.append(f"{label}: {said}" + ("" if xs[-1]["text"][-1:] in ".!?\u2026" else "."))
     ack = [x for x in signals if x["kind"] == "ack"]
     if ack:
@@ -311,7 +332,7 @@ def _outcome(analysis, names, timeline) -> str:
     proposer = analysis.author_of.get(root)
     only_proposer = all(analysis.author_of.get(t["message_id"]) == proposer for t in timeline)
     if len(timeline) == 1:
-        when = f" ({timeline[0]['date'][:10]})" if parse_iso(timeline[0]["date"]) else ""
+        when = f" ({utc_day(timeline[0]['date'])})" if parse_iso(timeline[0]["date"]) else ""
         parts = [f"The thread is a single message{when}; nobody replied."]
     else:
         span = date_span(dated_range(timeline))
@@ -325,15 +346,15 @@ def _outcome(analysis, names, timeline) -> str:
         lp = last_prop[-1]
         cl = [c for c in analysis.claims if c.message_id == lp["message_id"]]
         if cl:
-            parts.append(f"The proposer's last message ({lp['date'][:10]}) says: \u201c{cl[0].text}\u201d"
+            parts.append(f"The proposer's last message ({utc_day(lp['date'])}) says: \u201c{cl[0].text}\u201d"
                          + (f" \u2026 \u201c{cl[-1].text}\u201d" if len(cl) > 1 else ""))
     lc = [c for c in analysis.claims if c.message_id == last["message_id"]]
     who = f"the proposer, {last['author']}" if last_is_proposer else last["author"]
     if last["message_id"] != root and not only_proposer:
         if lc:
-            parts.append(f"The last word went to {who} ({last['date'][:10]}): \u201c{lc[-1].text}\u201d")
+            parts.append(f"The last word went to {who} ({utc_day(last['date'])}): \u201c{lc[-1].text}\u201d")
         else:
-            parts.append(f"The last message is from {who} ({last['date'][:10]}).")
+            parts.append(f"The last message is from {who} ({utc_day(last['date'])}).")
     sig = _signals_sentence(mail_signals(analysis, timeline))
     if sig:
         parts.append(sig)

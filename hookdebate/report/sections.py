@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from analysis.subjects import REPLY_OR_FORWARD_PREFIX, part_number, without_reply_prefix
-from hookdebate.report.data import model_covers, parse_iso, plural, proposal_sentence
+from hookdebate.report.data import model_covers, parse_iso, plural, proposal_sentence, utc_iso
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def _same_batch(a: dict, b: dict) -> bool:
     embedded thread's 8/8 left a minute after 1/8-7/8)."""
     ta, tb = parse_iso(a["date"]), parse_iso(b["date"])
     if ta is None or tb is None:
-        return a["date"][:16] == b["date"][:16]
+        return utc_iso(a["date"])[:16] == utc_iso(b["date"])[:16]
     return abs((tb - ta).total_seconds()) <= 600
 
 
@@ -66,8 +66,10 @@ def part_label(t: dict) -> str:
     return "?" if n is None else str(n)
 
 
-def utc_minute(iso: str) -> str:
-    """'2023-04-12T19:49:00+00:00' -> '2023-04-12 19:49 UTC'; a date that did not parse is shown raw."""
+def utc_minute(d) -> str:
+    """A timeline date as '2023-04-12 19:49 UTC'; one past 9999 in UTC as ISO text in its own zone,
+    a Date header that did not parse as its raw text."""
+    iso = utc_iso(d)
     return f"{iso[:16].replace('T', ' ')} UTC" if iso.endswith("+00:00") else iso
 
 
