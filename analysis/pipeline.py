@@ -20,7 +20,7 @@ from analysis.identity import PersonIndex, merge_identities
 from analysis.lexicon import get_cues, is_automated_sender
 from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
                             ThreadAnalysis)
-from analysis.screen import any_match, group, lowered, search
+from analysis.screen import any_match, group, lowered, may_match, search
 from analysis.segment import looks_like_code, norm, own_text, segment_message
 from analysis.subjects import without_prefixes_and_tags
 from analysis.threading import build_tree
@@ -240,65 +240,14 @@ def _parse_all(nlp, jobs: list):
 
 
 @functools.lru_cache(maxsize=1)
-def _stance_probes(cues_id: int) -> tuple:
-    """(pattern, the words one of which every match holds, or None) for the stance cue patterns,
-    unanchored (a sentence-start '^' matches anywhere): a search of a whole piece with them finds
-    every sentence that may hold a stance cue, and a piece holding none of a pattern's words is
-    not searched with it (a substring test, far cheaper than the search)."""
+def _stance_probes(cues_id: int) -> tuple[re.Pattern, ...]:
+    """The stance cue patterns unanchored (a sentence-start '^' matches anywhere): a search of a
+    whole piece with them finds every sentence that may hold a stance cue; analysis.screen
+    skips a pattern whose required literals the piece lacks (a substring test, far cheaper
+    than the search)."""
     cues = get_cues()
-    out = []
-    for side in ("attack", "support"):
-        for rx in cues[side]["stance"]:
-            pattern = rx.pattern[1:] if rx.pattern.startswith("^") else rx.pattern
-            out.append((re.compile(pattern, rx.flags), _required_words(pattern)))
-    return tuple(out)
-
-
-def _required_words(pattern: str) -> tuple[str, ...] | None:
-    """Lower-cased literal runs one of which every match of pattern contains (the longest run of
-    literal characters in the pattern's top-level sequence, or one per top-level alternative);
-    None when there is none to rely on."""
-    try:
-        from re import _parser as parser  # the parser of the re module itself
-
-        tree = parser.parse(pattern)
-    except Exception:  # a private module: without it every pattern is searched
-        return None
-
-    def branch_words(branches) -> tuple[str, ...] | None:
-        words: list[str] = []
-        for b in branches:
-            w = seq_words(b)
-            if w is None:
-                return None
-            words.extend(w)
-        return tuple(words)
-
-    def seq_words(items) -> tuple[str, ...] | None:
-        best, run, alternatives = "", [], None
-        for op, arg in list(items) + [(None, None)]:
-            if op is parser.LITERAL:
-                run.append(chr(arg))
-                continue
-            if len("".join(run)) > len(best):
-                best = "".join(run)
-            run = []
-            if op is parser.BRANCH and alternatives is None:  # alternatives that must match
-                alternatives = branch_words(arg[1])
-            elif op is parser.SUBPATTERN and alternatives is None:  # a group that must match
-                inner = list(arg[-1])
-                if len(inner) == 1 and inner[0][0] is parser.BRANCH:
-                    alternatives = branch_words(inner[0][1][1])
-                else:
-                    alternatives = seq_words(inner)
-        if len(best) >= 3:
-            return (best.lower(),)
-        return alternatives
-
-    items = list(tree)
-    if len(items) == 1 and items[0][0] is parser.BRANCH:
-        return branch_words(items[0][1][1])
-    return seq_words(items)
+    return tuple(re.compile(rx.pattern[1:] if rx.pattern.startswith("^") else rx.pattern, rx.flags)
+                 for side in ("attack", "support") for rx in cues[side]["stance"])
 
 
 def _light_sentences(nlp, piece: str) -> list:
@@ -308,9 +257,9 @@ def _light_sentences(nlp, piece: str) -> list:
     starts = [0] + [m.end() for m in _PIECE_END.finditer(piece)]
     ends = starts[1:] + [len(piece)]
     wanted: set[int] = set()
-    low = piece.lower()
-    for rx, words in _stance_probes(id(get_cues())):
-        if words is not None and not any(w in low for w in words):
+    lower = lowered(piece)
+    for rx in _stance_probes(id(get_cues())):
+        if not may_match(rx, piece, lower):
             continue
         for m in rx.finditer(piece):
             first = bisect.bisect_right(starts, m.start()) - 1
