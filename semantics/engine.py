@@ -733,10 +733,41 @@ def _call_vm_enough_memory(w, kernel: Kernel, op, tr) -> int:
     return vm_enough_memory(w, kernel, tr)
 
 
+def _call_lsm_hook(w, kernel: Kernel, op, tr) -> int:
+    """security_HOOK() security/security.c where its body is only `return call_int_hook(HOOK, ...)`
+    (the facts file's "plain_dispatch", with the line): the stacked modules' returns combined by
+    call_int_hook(), the hook's default when none implements it; the wrapper's caller gets that
+    value (what the caller then does is its own code, not modeled here)."""
+    own = kernel.own_hook(op.hook)
+    entry = kernel.extra.get("plain_dispatch", {}).get(own) if own else None
+    if entry is None:
+        # the kernel lacks the hook, or its wrapper does more than call_int_hook() (a commoncap
+        # fallback, an IS_PRIVATE() shortcut, a second hook): no rule for it
+        if tr is not None:
+            tr.add(f"security_{op.hook}()", f"security_{op.hook}() security/security.c",
+                   f"{NOT_MODELED_OUTCOME}: " + (f"kernel {kernel.name} has no hook {op.hook}" if own is None else
+                   f"its wrapper is not only `return call_int_hook({own}, ...)` in this kernel"))
+        return NOT_MODELED
+    caller = entry["caller"]
+    guard = entry.get("private_inode_guard")
+    if guard:
+        private = bool(op.private_inode)
+        if tr is not None:
+            tr.add("unlikely(IS_PRIVATE(inode))", f"{caller} security/security.c:{guard}",
+                   "true: 0, no module is asked" if private else "false (a filesystem-private inode is not the case)")
+        if private:
+            return 0
+    rc = dispatch(w, kernel, own, tr, caller)
+    if tr is not None:
+        tr.add(f"{caller}: return call_int_hook({own}, ...)", f"{caller} security/security.c:{entry['line']}",
+               f"{rc_text(rc)} returned to the caller of {caller}")
+    return rc
+
+
 # The operations with a mechanism of their own (op.call -> function of (world, kernel, op, trace)
 # -> the return); every other call is a variant's program (kernels.PROGRAMS).
 CALLS = {"bpf": _call_bpf, "capable": _call_capable, "ns_capable": _call_ns_capable,
-         "vm_enough_memory": _call_vm_enough_memory}
+         "vm_enough_memory": _call_vm_enough_memory, "lsm_hook": _call_lsm_hook}
 
 
 def evaluate(w, kernel: Kernel, tr) -> int:

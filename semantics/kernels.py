@@ -195,7 +195,11 @@ def load_kernel(name: str) -> Kernel:
         sysctl_defaults=raw.get("sysctl_defaults", {}),
         extra={"sysctl_defaults_note": raw.get("sysctl_defaults_note", ""),
                "hook_aliases_models": raw.get("hook_aliases_models", ""),
-               "unmodeled_calls": dict(raw.get("unmodeled_calls", {}))},
+               "unmodeled_calls": dict(raw.get("unmodeled_calls", {})),
+               # hooks whose security_HOOK() is only call_int_hook() (facts "plain_dispatch", generated
+               # from security/security.c by bench/gen_lsm_dispatch.py): hook -> {"caller", "line"}
+               "plain_dispatch": dict((facts.get("plain_dispatch") or {}).get("hooks", {})),
+               "security_c": facts.get("security_c", "security/security.c")},
         hook_aliases=dict(raw.get("hook_aliases", {})),
         stub_modules=frozenset(facts.get("stub_modules", {})),
     )

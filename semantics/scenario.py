@@ -88,6 +88,8 @@ class Op:
     ns_limit_reached: bool | None = None   # userns_create: user.max_user_namespaces reached (default no)
     chrooted: bool | None = None           # userns_create: current_chrooted() (default no)
     creator_mapped: bool | None = None     # userns_create: euid/egid mapped in the parent namespace (default yes)
+    hook: str | None = None                # lsm_hook: the hook whose security_HOOK() is called
+    private_inode: bool | None = None      # lsm_hook: IS_PRIVATE(inode) (default no)
 
     def to_json(self) -> dict:
         out: dict = {"call": self.call}
@@ -335,6 +337,17 @@ def _op(obj: Any) -> Op:
         if obj.get("userns") not in vocab.NAMESPACES:
             _fail("op.userns", f"unknown value {obj.get('userns')!r} (allowed: {', '.join(vocab.NAMESPACES)})")
         kw["userns"] = obj["userns"]
+    elif call == "lsm_hook":
+        h = obj.get("hook")
+        if isinstance(h, str) and h.startswith("security_") and h[len("security_"):] in u["hooks"]:
+            h = h[len("security_"):]
+        if h not in u["hooks"]:
+            if h in u["void_hooks"]:
+                _fail("op.hook", f"hook {h!r} returns void; it cannot decide anything")
+            _fail("op.hook", f"unknown hook {h!r}")
+        kw["hook"] = h
+        if obj.get("private_inode") is not None:
+            kw["private_inode"] = _bool(obj["private_inode"], "op.private_inode")
     elif call == "userns_create":
         if obj.get("parent_level") is not None:
             lvl = obj["parent_level"]

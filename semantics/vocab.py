@@ -52,6 +52,10 @@ OP_FIELDS = {
     # create_user_ns() kernel/user_namespace.c (unshare(CLONE_NEWUSER), clone(CLONE_NEWUSER)):
     # what the creating task's situation adds to its credentials; each is optional
     "userns_create": ("parent_level", "ns_limit_reached", "chrooted", "creator_mapped"),
+    # security_HOOK() for a hook whose security/security.c wrapper is only `return
+    # call_int_hook(HOOK, ...)` (the facts files' "plain_dispatch"; private_inode: the inode is(HOOK, ...)` (the facts files' "plain_dispatch"; private_inode: the inode is
+    # filesystem-private, IS_PRIVATE(), which the wrappers with that guard answer 0 for unasked)
+    "lsm_hook": ("hook", "private_inode"),
 }
 BPF_CMDS_MODELED = (
     "BPF_MAP_CREATE", "BPF_PROG_LOAD", "BPF_BTF_LOAD", "BPF_MAP_FREEZE",

@@ -1,0 +1,127 @@
+"""Generate the 'plain_dispatch' table of data/kernels/facts-<version>.json from the provided
+kernel source (/work/shared/kernel/<version>/security/security.c and security/commoncap.c).
+
+A hook is in the table when its wrapper in security/security.c is nothing but
+`return call_int_hook(HOOK, ...);`, optionally after `if (unlikely(IS_PRIVATE(inode))) return 0;`
+(recorded as the guard's line: a filesystem-private inode is never asked about; no other statement, no fallback to a
+commoncap function, no second hook), so what security_HOOK() returns is exactly call_int_hook()'s
+combination of the stacked modules' returns: the first return that is not the stop value wins
+(6.3.8: non-zero; 6.9.0: other than LSM_RET_DEFAULT(HOOK)), the hook's default when no module
+implements it. Hooks commoncap registers (LSM_HOOK_INIT in security/commoncap.c) are left out:
+commoncap runs first there, and its own function would have to be modeled too. In 6.3.8 the wrapper
+passes its initial value (IRC); a hook whose IRC differs from lsm_hook_defs.h's default is left out.
+
+Each entry names the wrapper and the line of its `return call_int_hook(` in security.c, so a reader
+can hold the rule against the source. Run once per provided release; the output is data (the
+engine names no hook):
+
+    .venv/bin/python bench/gen_lsm_dispatch.py [--kernel-dir /work/shared/kernel] [--check]
+
+--check: exit 1 when the facts files differ from what the source gives (a test runs it when the
+source is present).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNEL_DIR = Path("/work/shared/kernel")
+VERSIONS = {"v6.3.8": "facts-v6.3.json", "v6.9.0": "facts-v6.9.json"}
+
+_FUNC = re.compile(r"^int (security_\w+)\(([^)]*)\)\s*\n\{\n(.*?)\n\}\n", re.M | re.S)
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_PRIVATE_GUARD = re.compile(r"^if \(unlikely\(IS_PRIVATE\((?:[^;]*?)\)\)\) return 0; ")
+_PLAIN = re.compile(r"^return call_int_hook\((\w+)\s*(?:,\s*([^,()]+?)\s*)?(?:,[^;]*)?\);$", re.S)
+
+
+def _irc_value(text: str | None):
+    if text is None:
+        return None
+    t = text.strip()
+    if re.fullmatch(r"-?\d+", t):
+        return int(t)
+    m = re.fullmatch(r"-(E[A-Z]+)", t)
+    return f"-{m.group(1)}" if m else t
+
+
+def plain_dispatch(src: Path, facts: dict) -> dict:
+    sec = (src / "security" / "security.c").read_text()
+    cap = (src / "security" / "commoncap.c").read_text()
+    commoncap = set(re.findall(r"LSM_HOOK_INIT\((\w+),", cap))
+    defaults = facts["int_hooks"]
+    six_three = "IRC" in sec.split("#define call_int_hook", 1)[1].split("\n", 1)[0]
+    out = {}
+    for m in _FUNC.finditer(sec):
+        wrapper, body = m.group(1), m.group(3)
+        stmt = " ".join(_COMMENT.sub("", body).split())
+        guard = _PRIVATE_GUARD.match(stmt)
+        if guard:
+            stmt = stmt[guard.end():]
+        pm = _PLAIN.match(stmt)
+        if not pm:
+            continue
+        hook = pm.group(1)
+        if hook not in defaults or hook in commoncap:
+            continue
+        if six_three:
+            irc = _irc_value(pm.group(2))
+            if irc != defaults[hook]:
+                continue
+        # the line of `return call_int_hook(` inside the body
+        start = m.start(3)
+        line = sec.count("\n", 0, start) + 1 + body.split("return call_int_hook(")[0].count("\n")
+        out[hook] = {"caller": f"{wrapper}()", "line": line}
+        if guard:   # `if (unlikely(IS_PRIVATE(inode))) return 0;` before it (the line above)
+            out[hook]["private_inode_guard"] = sec.count("\n", 0, start) + 1 + body.split("IS_PRIVATE(")[0].count("\n")
+    return dict(sorted(out.items()))
+
+
+_TAIL = ',\n "plain_dispatch": '
+
+
+def _with_entry(text: str, entry: dict) -> str:
+    """The facts file's text with 'plain_dispatch' as its last key (the rest of the hand-laid-out file
+    kept as it is)."""
+    head = text.split(_TAIL, 1)[0].rstrip()
+    if head.endswith("}") and _TAIL not in text:
+        head = head[:-1].rstrip()
+    hooks = ",\n".join(f"   {json.dumps(h)}: {json.dumps(v)}" for h, v in entry["hooks"].items())
+    return (f"{head}{_TAIL}{{\n  \"_about\": {json.dumps(entry['_about'])},\n  \"hooks\": {{\n{hooks}\n  }}\n }}\n}}\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel-dir", type=Path, default=KERNEL_DIR)
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    changed = False
+    for ver, name in VERSIONS.items():
+        src = args.kernel_dir / ver
+        if not (src / "security" / "security.c").exists():
+            print(f"gen_lsm_dispatch: no {src}/security/security.c", file=sys.stderr)
+            return 2
+        path = ROOT / "data" / "kernels" / name
+        facts = json.loads(path.read_text())
+        table = plain_dispatch(src, facts)
+        entry = {"_about": (f"Generated by bench/gen_lsm_dispatch.py from Linux {ver[1:]} security/security.c: "
+                            "the hooks whose security_HOOK() wrapper is only `return call_int_hook(HOOK, ...);` "
+                            "(line: that statement), optionally after `if (unlikely(IS_PRIVATE(inode))) return 0;` "
+                            "(private_inode_guard: its line), so what it returns is call_int_hook()'s combination of the "
+                            "stacked modules' returns; hooks commoncap registers (security/commoncap.c "
+                            "LSM_HOOK_INIT) and, in 6.3.8, those whose initial value differs from "
+                            "lsm_hook_defs.h's default are left out. op.call 'lsm_hook' replays them."),
+                 "hooks": table}
+        if facts.get("plain_dispatch") != entry:
+            changed = True
+            if not args.check:
+                path.write_text(_with_entry(path.read_text(), entry))
+        print(f"{name}: {len(table)} hooks of {len(facts['int_hooks'])} dispatched plainly")
+    return 1 if (args.check and changed) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
