@@ -250,3 +250,22 @@ def test_a_damaged_database_is_one_line(tmp_path):
         assert r.returncode in (0, 2), (args, r.stderr)
         assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) <= 1, r.stderr
     assert any(_hd(db, *a).returncode == 2 for a in (("positions",), ("search", "bpf")))
+
+
+def test_a_thread_s_rows_are_replaced_through_an_index(tmp_path):
+    """save_analysis deletes a thread's stances and claims by root_id before writing them again:
+    through an index (a scan per thread made analyze quadratic in the store), which a database
+    made before the index gets on its next writable opening."""
+    from hookdebate.store import Store
+
+    db = tmp_path / "x.db"
+    Store(db).db.conn.close()
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("drop index idx_claims_root_id")
+    conn.close()
+    store = Store(db)
+    for table in ("message_stances", "positions", "claims"):
+        plan = " ".join(r[-1] for r in store.db.conn.execute(
+            f"explain query plan delete from [{table}] where root_id = ?", ["x"]))
+        assert "USING" in plan and "INDEX" in plan, (table, plan)
