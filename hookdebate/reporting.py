@@ -83,14 +83,47 @@ def variant_diff_for(store, analysis, linked) -> dict:
     return result
 
 
+def report_fingerprint() -> str:
+    """What a thread's laid-out report and claims are made by beyond its analysis (whose digest
+    covers analysis/ and its data): hookdebate's code (the report's gathering and layout, the
+    commands), the kernel model's code and the data it and the link rules read (data/kernels,
+    data/link, data/scenarios, data/debates). Computed once per process."""
+    global _REPORT_FINGERPRINT
+    if _REPORT_FINGERPRINT is None:
+        import importlib.util
+
+        from hookdebate.pipeline import DATA_DIR, code_fingerprint
+
+        semantics_dir = Path(importlib.util.find_spec("semantics").origin).parent  # without importing it
+        _REPORT_FINGERPRINT = code_fingerprint(Path(__file__).parent, semantics_dir, DATA_DIR / "kernels",
+                                               DATA_DIR / "link", DATA_DIR / "scenarios", DATA_DIR / "debates")
+    return _REPORT_FINGERPRINT
+
+
+_REPORT_FINGERPRINT: str | None = None
+
+
+def report_digest(store, thread_id: int, kind: str) -> str:
+    """What a cached report of the thread (kind md, html, json), its claims rows ("claims") or its
+    positions ("positions") must have been made from (hookdebate.store_reports): the thread's Message-IDs and the analysis
+    code (pipeline.thread_digest), report_fingerprint(), and for a report the archive's messages
+    (its debate section gathers the thread's other versions and follow-ups from all of them)."""
+    from hookdebate.pipeline import thread_digest
+
+    digest = thread_digest(store, thread_id) + ":" + report_fingerprint()
+    return digest if kind in ("claims", "positions") else digest + ":" + store.archive_key()
+
+
 def thread_report(store, thread=None, fmt: str = "md", output: Path | None = None, pictures: bool = False,
                   map_prefix: Path | None = None) -> str:
     """One thread's report as Markdown, HTML or JSON; an empty store first gets the embedded thread.
     Pictures: always in HTML; for md with ``pictures``, SVG and PNG files next to ``output``.
-    map_prefix: also the argument map as PREFIX.json, .graphml, .dot, .aif.json."""
+    map_prefix: also the argument map as PREFIX.json, .graphml, .dot, .aif.json.
+    The text is kept in the store (hookdebate.store_reports) and served from there while the
+    thread's messages, the archive's and the code are the ones it was made from (report_digest);
+    a report that writes files beside it (md pictures, map_prefix) is always made afresh."""
     from hookdebate.errors import HookdebateError
-    from hookdebate.pipeline import ingest_default_if_empty
-    from hookdebate.report import render_html, render_markdown
+    from hookdebate.pipeline import cache_key, ingest_default_if_empty, select_thread_id
 
     ingest_default_if_empty(store)
     want_pics = fmt == "html" or (pictures and fmt == "md")
@@ -98,15 +131,34 @@ def thread_report(store, thread=None, fmt: str = "md", output: Path | None = Non
         raise HookdebateError("--pictures with Markdown needs -o FILE (the pictures go next to it)")
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
-    report, analysis, linked, pics = build_report(store, thread, want_pics)
+    cache = None  # (key, digest) when the text is kept in the store
+    if not map_prefix and not (fmt == "md" and pictures):
+        store.ensure_thread_index()
+        with store.snapshot():  # the thread, its digest and the cached text as of one state of the store
+            tid = select_thread_id(store, thread)
+            cache = (cache_key(tid), report_digest(store, tid, fmt))
+            text = store.load_report_cache(cache[0], fmt, cache[1])
+        if text is not None:
+            return text
+    text, analysis, linked = _thread_report_text(store, thread, fmt, output, want_pics)
     if map_prefix:
         _write_map(analysis, linked, map_prefix)
+    if cache:
+        store.save_report_cache(cache[0], fmt, cache[1], text)
+    return text
+
+
+def _thread_report_text(store, thread, fmt: str, output: Path | None, want_pics: bool):
+    """(the report's text, ThreadAnalysis, LinkResult), made afresh."""
+    from hookdebate.report import render_html, render_markdown
+
+    report, analysis, linked, pics = build_report(store, thread, want_pics)
     if fmt == "json":
         from hookdebate.report.data import json_default
 
-        return json.dumps(report, indent=2, ensure_ascii=False, default=json_default) + "\n"
+        return json.dumps(report, indent=2, ensure_ascii=False, default=json_default) + "\n", analysis, linked
     if fmt == "html":
-        return render_html(report, pics)
+        return render_html(report, pics), analysis, linked
     links = {}
     if pics:
         from hookdebate.report import pictures as P
@@ -117,7 +169,7 @@ def thread_report(store, thread=None, fmt: str = "md", output: Path | None = Non
             links[name] = path.name
             draw = P.argument_map if name == "argument-map" else P.timeline
             path.with_suffix(".png").write_bytes(draw(report, "png"))
-    return render_markdown(report, links) + "\n"
+    return render_markdown(report, links) + "\n", analysis, linked
 
 
 def archive_report(store, per_year: int, fmt: str = "md", output: Path | None = None, pictures: bool = False) -> str:

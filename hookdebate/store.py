@@ -69,6 +69,7 @@ class _LazyDatabase:
         return getattr(self._db(), name)
 
 from hookdebate.errors import HookdebateError
+from hookdebate.store_reports import REPORT_CACHE_SQL, ReportCacheMixin
 from hookdebate.store_threads import ThreadIndexMixin
 from mailrecords import Message
 
@@ -129,6 +130,8 @@ END""",
     'CREATE TABLE IF NOT EXISTS "state" ("key" TEXT PRIMARY KEY, "value" TEXT)',
     # the debate postings index: one analysis.output document (JSON)
     'CREATE TABLE IF NOT EXISTS "debate_index" ("name" TEXT PRIMARY KEY, "key" TEXT, "doc" TEXT)',
+    # what opening a thread lays out (report text, claims rows): JSON documents, hookdebate.store_reports
+    REPORT_CACHE_SQL,
 ]
 
 # What makes a database hookdebate's: these tables with (at least) these columns.
@@ -199,7 +202,7 @@ _INSERT_MESSAGE = "insert into messages ({}) values ({})".format(
     ", ".join(f"[{c}]" for c in (*_MESSAGE_COLUMNS, "date_utc")), ", ".join("?" * (len(_MESSAGE_COLUMNS) + 1)))
 
 
-class Store(ThreadIndexMixin):
+class Store(ThreadIndexMixin, ReportCacheMixin):
     """A hookdebate database. Create with a path; the schema is made on first use.
 
     A database is refused without being changed when it is not hookdebate's (no `messages`
@@ -484,7 +487,7 @@ class Store(ThreadIndexMixin):
         ).fetchone() is not None
 
     def count_messages(self) -> int:
-        return self.db["messages"].count
+        return self.db.conn.execute("select count(*) from messages").fetchone()[0]
 
     def messages(self, message_ids: Iterable[str] | None = None) -> list[Message]:
         """Messages in date order (all of them, or those named)."""
@@ -568,6 +571,7 @@ class Store(ThreadIndexMixin):
                 names_by_address.setdefault(m.from_address, set()).add(m.from_name)
         with self.write("saving the analysis"):
             self._save_cache_row(analysis, digest, key or root)
+            self._drop_report_cache(key or root)
             conn = self.db.conn
             conn.executemany("insert or replace into people (person_id, name) values (?, ?)",
                              [(p.person_id, p.name) for p in analysis.people])

@@ -98,6 +98,8 @@ def test_a_pickled_cache_blob_runs_nothing_and_is_recomputed(tmp_path):
     assert n == 1
     with conn:
         conn.execute("update analysis_cache set blob = ?", [pickle.dumps(_Boom(marker))])
+        # what positions lays out is kept too (hookdebate.store_reports): a pickle there is ignored as well
+        assert conn.execute("update report_cache set doc = ?", [pickle.dumps(_Boom(marker))]).rowcount == 1
         conn.execute("insert or replace into debate_index (name, key, doc) values ('postings', 'x', ?)",
                      [pickle.dumps(_Boom(marker))])
     conn.close()
@@ -110,6 +112,8 @@ def test_a_pickled_cache_blob_runs_nothing_and_is_recomputed(tmp_path):
     # and what is stored now is a JSON document again
     blob = sqlite3.connect(db).execute("select blob from analysis_cache").fetchone()[0]
     assert json.loads(blob)["format"] == "hookdebate.thread-analysis"
+    doc = sqlite3.connect(db).execute("select doc from report_cache where kind = 'positions'").fetchone()[0]
+    assert json.loads(doc)["format"] == "hookdebate.thread-report-cache"
     # pickle's own loader would have run it: the test's payload is real
     pickle.loads(pickle.dumps(_Boom(marker)))
     assert marker.exists()

@@ -29,16 +29,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from analysis.link import claims_with_verdicts, link_claims, verdict_rows
-    from hookdebate.pipeline import analyze_thread
     from hookdebate.store import Store
 
-    store = Store(resolve_db(args), create=False)
-    analysis = analyze_thread(store, args.thread)
-    linked = link_claims(analysis)
-    scenarios, verdicts = verdict_rows(linked)
-    store.save_verdicts(analysis.tree.root_id, scenarios, verdicts)
-    rows = claims_with_verdicts(analysis, linked)
+    rows = claim_rows(Store(resolve_db(args), create=False), args.thread)
     if args.type:
         rows = [c for c in rows if c["type"] == args.type]
     if args.cites:
@@ -63,3 +56,29 @@ def run(args) -> int:
             print(f"      model: {v['scenario']} under {v['kernel']}: {v['outcome']} ({judged})")
     print(f"\n{len(rows)} claim(s)")
     return 0
+
+
+def claim_rows(store, thread: str | None) -> list[dict]:
+    """The thread's claims with their verdicts (analysis.link.claims_with_verdicts): kept in the
+    store (hookdebate.store_reports) and served from there while the thread's messages and the
+    code are those they were made from (hookdebate.reporting.report_digest); made afresh
+    (linked to the kernel model, verdicts saved) otherwise."""
+    from hookdebate.pipeline import analyze_thread, cache_key, select_thread_id
+    from hookdebate.reporting import report_digest
+
+    store.ensure_thread_index()
+    with store.snapshot():
+        tid = select_thread_id(store, thread)
+        key, digest = cache_key(tid), report_digest(store, tid, "claims")
+        rows = store.load_report_cache(key, "claims", digest)
+    if rows is not None:
+        return rows
+    from analysis.link import claims_with_verdicts, link_claims, verdict_rows
+
+    analysis = analyze_thread(store, thread)
+    linked = link_claims(analysis)
+    scenarios, verdicts = verdict_rows(linked)
+    store.save_verdicts(analysis.tree.root_id, scenarios, verdicts)
+    rows = claims_with_verdicts(analysis, linked)
+    store.save_report_cache(key, "claims", digest, rows)
+    return rows

@@ -23,12 +23,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from analysis import positions_json
-    from hookdebate.pipeline import analyze_thread
     from hookdebate.store import Store
 
-    analysis = analyze_thread(Store(resolve_db(args), create=False), args.thread)
-    data = positions_json(analysis)
+    data = positions_of(Store(resolve_db(args), create=False), args.thread)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -46,3 +43,25 @@ def run(args) -> int:
         counts[m["stance"]] = counts.get(m["stance"], 0) + 1
     print("\nMessages: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return 0
+
+
+def positions_of(store, thread: str | None) -> dict:
+    """`positions --json` of the thread (analysis.positions_json): kept in the store
+    (hookdebate.store_reports) and served from there while the thread's messages and the code
+    are those it was made from (hookdebate.reporting.report_digest), without reading the stored
+    analysis back; made from the analysis (stored or computed, hookdebate.pipeline) otherwise."""
+    from hookdebate.pipeline import analyze_thread, cache_key, select_thread_id
+    from hookdebate.reporting import report_digest
+
+    store.ensure_thread_index()
+    with store.snapshot():
+        tid = select_thread_id(store, thread)
+        key, digest = cache_key(tid), report_digest(store, tid, "positions")
+        data = store.load_report_cache(key, "positions", digest)
+    if data is not None:
+        return data
+    from analysis import positions_json
+
+    data = positions_json(analyze_thread(store, thread))
+    store.save_report_cache(key, "positions", digest, data)
+    return data
