@@ -38,17 +38,18 @@ def template(tmp_path_factory):
     """A database with the thread (less its last reply) and its stored analysis."""
     path = tmp_path_factory.mktemp("cache") / "t.db"
     first, _ = _split()
-    st = Store(path)
-    st.add_messages(first)
+    Store(path).add_messages(first)
     assert main(["positions", "--db", str(path), "--json"]) == 0
-    st.db.conn.close()
     return path
 
 
 @pytest.fixture()
 def db(template, tmp_path, capsys):
     path = tmp_path / "h.db"
-    shutil.copy(template, path)
+    src, dst = sqlite3.connect(template), sqlite3.connect(path)
+    src.backup(dst)  # whole, WAL included (a plain copy of the file could miss what the WAL holds)
+    src.close()
+    dst.close()
     capsys.readouterr()
     return path
 
