@@ -7,7 +7,10 @@ keeps every input that failed in tests/data/fuzz/, which test_every_kept_failure
 from __future__ import annotations
 
 import gzip
+import json
+import os
 import random
+import sys
 from datetime import timezone
 from pathlib import Path
 
@@ -24,6 +27,8 @@ from scraper.mail import parse_message
 from scraper.mbox import iter_raw_mbox, iter_raw_mbox_bytes
 
 FUZZ_DIR = Path(__file__).resolve().parent / "data" / "fuzz"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import fuzz as FZ  # noqa: E402 - bench/fuzz.py: the long runs' harness
 POOL = H.seeds()
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -137,18 +142,82 @@ def test_any_text_renders_as_itself_in_markdown(text):
 
 
 # -- every input that ever failed stays a test ---------------------------------------------------
-KEPT = sorted(p for p in FUZZ_DIR.glob("*") if p.is_file() and p.name != "README.md") if FUZZ_DIR.is_dir() else []
+# bench/fuzz.py keeps the input of each traceback or hang here; once fixed, expected.json records
+# the class each command's run has now (ok, noisy, clear), and this replays the case as fuzz.py
+# does (ingest, then each command on the largest thread), in this process through the CLI's
+# main() with the fuzz harness's own classification.
+KEPT = sorted(p for p in FUZZ_DIR.glob("*") if p.is_file() and p.suffix not in (".md", ".json")) if FUZZ_DIR.is_dir() else []
+EXPECTED = json.loads((FUZZ_DIR / "expected.json").read_text()) if (FUZZ_DIR / "expected.json").is_file() else {}
+
+
+def test_every_kept_input_has_its_expected_outcomes():
+    assert sorted(EXPECTED) == [p.name for p in KEPT]  # a new kept failure: fix it, then record it
+    assert all(set(e) == set(FZ.COMMANDS) and set(e.values()) <= {"ok", "noisy", "clear"} for e in EXPECTED.values())
 
 
 @pytest.mark.parametrize("path", KEPT, ids=[p.name for p in KEPT])
-def test_every_kept_failure_is_a_clean_run_now(path, tmp_path, capsys):
-    db = tmp_path / "f.db"
-    rc = main(["ingest", str(path), "--db", str(db), "--no-progress"])
-    err = capsys.readouterr().err
-    assert rc in (0, 1, 2) and "Traceback" not in err
-    assert all(line.startswith(("hookdebate: warning:", "hookdebate: error:")) for line in err.splitlines())
-    if rc != 2 and Store(db).count_messages():
-        assert main(["thread", "--db", str(db), "--json", "--thread", next(iter(Store(db).message_ids()))]) == 0
+def test_every_kept_failure_is_a_clean_run_now(path, tmp_path):
+    src = tmp_path / path.name
+    src.write_bytes(path.read_bytes())
+    results = FZ.run_case(src, FZ.COMMANDS, 600, tmp_path, in_process)
+    got = {r["command"]: r["outcome"] for r in results}
+    assert got == EXPECTED.get(path.name), [(r["command"], r["outcome"], r["detail"]) for r in results]
+
+
+def in_process(argv, cwd, env, timeout):
+    """bench/fuzz.py's runner, in this process (no hang limit: a test asserts no timings)."""
+    rc = FZ.run_in_process(argv, str(cwd), env, str(cwd / ".stdout"), str(cwd / ".stderr"))
+    return rc, (cwd / ".stderr").read_bytes(), 0.0, 0.0
+
+
+# -- the harness classifies in-process as a process would ---------------------------------------
+def _both(argv, tmp_path, name):
+    """(exit status, class) of argv through the in-process runner and as `python -m hookdebate`."""
+    out = []
+    for mode, run in (("in", in_process), ("sub", FZ.run_subprocess)):
+        work = tmp_path / f"{name}-{mode}"
+        work.mkdir()
+        env = dict(os.environ, HOOKDEBATE_DB=str(work / "f.db"), NO_COLOR="1")
+        rc, err, _, _ = run([a.replace("WORK", str(work)) for a in argv], work, env, 600)
+        out.append((rc, FZ.classify(rc, err, 600)[0]))
+    return out
+
+
+@pytest.mark.parametrize("argv,outcome", [
+    (["ingest", str(H.DATA / "securityfs-linefeed-nak.mbox"), "--db", "WORK/f.db", "--no-progress"], "ok"),
+    (["ingest", "WORK/no-such.mbox", "--db", "WORK/f.db"], "clear"),  # one line, exit 2
+    (["thread", "--no-such-option"], "clear"),                        # argparse: SystemExit(2)
+    (["--version"], "ok"),                                            # SystemExit(0)
+])
+def test_in_process_runs_are_classified_as_subprocess_runs(argv, outcome, tmp_path):
+    (a, b) = _both(argv, tmp_path, "x")
+    assert a == b and a[1] == outcome, (a, b)
+
+
+def test_an_exception_escaping_main_is_a_traceback_in_process(tmp_path, monkeypatch):
+    import hookdebate.commands.thread as thread_cmd
+
+    def boom(args):
+        raise KeyError("escaped")
+
+    monkeypatch.setattr(thread_cmd, "run", boom)
+    rc, err, _, _ = in_process(["thread", "--db", str(tmp_path / "f.db")], tmp_path,
+                               dict(os.environ, NO_COLOR="1"), 600)
+    assert (rc, FZ.classify(rc, err, 600)[0]) == (1, "traceback")
+    assert b"KeyError: 'escaped'" in err
+
+
+def test_a_command_over_the_timeout_is_a_hang_and_the_worker_is_replaced(tmp_path):
+    worker = FZ.Worker()
+    try:
+        env = dict(os.environ, NO_COLOR="1")
+        argv = ["ingest", str(H.DATA / "securityfs-linefeed-nak.mbox"), "--db", str(tmp_path / "f.db"), "--no-progress"]
+        rc, err, _, _ = worker.run(argv, tmp_path, env, 0)  # no time at all: the answer is never there in time
+        assert FZ.classify(rc, err, 0)[0] == "hang" and worker.proc is None
+        rc, err, _, _ = worker.run(argv, tmp_path, env, 600)  # a new worker
+        assert (rc, FZ.classify(rc, err, 600)[0]) == (0, "ok") and worker.starts == 2
+    finally:
+        worker.stop()
 
 
 def test_the_generators_reach_every_input_class():
