@@ -8,7 +8,7 @@ data/kernels/.
 """
 from semantics.engine import TraceStep
 from semantics.errors import ScenarioError
-from semantics.kernels import Kernel, data_dir, kernel_names, load_kernel
+from semantics.kernels import Kernel, data_dir, kernel_names, known_kernel, load_kernel
 from semantics.model import Verdict, decide, outcome, replay
 from semantics.scenario import LsmModule, Op, Scenario, Task, Token, load_scenarios, parse_scenario
 from semantics.releases import KernelChoice, Release, kernel_on, release, releases
@@ -19,7 +19,7 @@ from semantics.space import enumerate_space
 
 __all__ = [
     "ScenarioError", "Scenario", "Task", "LsmModule", "Token", "Op", "TraceStep", "Verdict",
-    "parse_scenario", "load_scenarios", "decide", "replay", "outcome", "kernel_names",
+    "parse_scenario", "load_scenarios", "decide", "replay", "outcome", "kernel_names", "known_kernel",
     "load_kernel", "Kernel", "data_dir", "catalog", "CatalogEntry", "diff", "DiffResult",
     "check", "PropertyResult", "enumerate_space", "by_concept", "by_id",
     "KernelChoice", "Release", "kernel_on", "release", "releases",

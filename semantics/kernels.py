@@ -128,6 +128,15 @@ def kernel_names() -> list[str]:
     return out
 
 
+def known_kernel(name: str) -> str:
+    """`name` if it is a kernel variant in data/kernels, else the one ScenarioError every
+    caller gives for an unknown kernel (replay/diff/check's --kernel, a scenario's "kernel")."""
+    names = kernel_names()
+    if name not in names:
+        raise ScenarioError(f"unknown kernel {name!r} (known: {', '.join(names)})")
+    return name
+
+
 def _extends(name: str) -> str | None:
     """The variant a variant file extends (None for a whole one)."""
     return json.loads(_variant_files()[name].read_text()).get("extends")
@@ -140,7 +149,7 @@ PROGRAMS = ("sysctl_write", "bpffs_create", "bpffs_set_option", "userns_create")
 def _raw(name: str, seen=()) -> dict:
     files = _variant_files()
     if name not in files:
-        raise ScenarioError(f"unknown kernel {name!r} (known: {', '.join(kernel_names())})")
+        known_kernel(name)
     raw = json.loads(files[name].read_text())
     base_name = raw.get("extends")
     if not base_name:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from semantics import vocab
 from semantics.errors import ScenarioError
-from semantics.kernels import kernel_names, universe
+from semantics.kernels import known_kernel, universe
 
 ALL = "ALL"   # the full capability set / "any" delegation
 MAP_TYPE_ALIASES = {
@@ -369,8 +369,8 @@ def parse_scenario(obj: Any) -> "Scenario":
     if not isinstance(sid, str) or not sid:
         _fail("id", "missing or not a string")
     kernel = obj.get("kernel")
-    if kernel is not None and kernel not in kernel_names():
-        _fail("kernel", f"unknown value {kernel!r} (known: {', '.join(kernel_names())})")
+    if kernel is not None:
+        known_kernel(kernel)
 
     t = obj.get("task")
     if t is None:

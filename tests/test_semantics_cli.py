@@ -61,6 +61,25 @@ def test_user_errors_are_one_line_exit_2(capsys, argv, needle):
     assert "Traceback" not in err
 
 
+def test_unknown_kernel_is_one_message_everywhere(capsys, tmp_path):
+    """replay --kernel, diff, check and a scenario file's "kernel" all give semantics.known_kernel's
+    message (a scenario file said "kernel: unknown value 'v7'" before)."""
+    from semantics import ScenarioError, kernel_names, known_kernel
+
+    expected = f"unknown kernel 'v7' (known: {', '.join(kernel_names())})"
+    with pytest.raises(ScenarioError) as exc:
+        known_kernel("v7")
+    assert str(exc.value) == expected
+    assert known_kernel("v6.3") == "v6.3"
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps({"id": "a", "kernel": "v7", "task": {}, "op": {"call": "capable", "cap": "CAP_BPF"}}))
+    for argv, prefix in ((("replay", "--kernel", "v7"), ""), (("diff", "--to", "v7"), ""),
+                         (("check", "--kernel", "v6.3", "--kernel", "v7"), ""),
+                         (("replay", "--file", str(p)), f"{p}: scenario a: ")):
+        rc, out, err = run(capsys, *argv)
+        assert (rc, out, err) == (2, "", f"hookdebate: error: {prefix}{expected}\n"), argv
+
+
 def test_replay_bad_field_in_file(capsys, tmp_path):
     p = tmp_path / "s.json"
     p.write_text(json.dumps({"id": "a", "kernel": "v6.3", "task": {}, "op": {"call": "capable", "cap": "CAP_BPF"}, "frobnicate": 1}))

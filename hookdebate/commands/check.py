@@ -23,13 +23,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from semantics import check, kernel_names
-    from semantics.errors import ScenarioError
+    from semantics import check, kernel_names, known_kernel
 
-    kernels = args.kernel or kernel_names()
-    for k in kernels:
-        if k not in kernel_names():
-            raise ScenarioError(f"unknown kernel {k!r} (known: {', '.join(kernel_names())})")
+    kernels = [known_kernel(k) for k in args.kernel] if args.kernel else kernel_names()
     results = {k: check(k) for k in kernels}
     if args.json:
         print(json.dumps([r.to_json() for k in kernels for r in results[k]], indent=2))

@@ -25,12 +25,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from semantics import diff, kernel_names
-    from semantics.errors import ScenarioError
+    from semantics import diff, known_kernel
 
     for k in (args.from_kernel, args.to_kernel):
-        if k not in kernel_names():
-            raise ScenarioError(f"unknown kernel {k!r} (known: {', '.join(kernel_names())})")
+        known_kernel(k)
     r = diff(args.from_kernel, args.to_kernel)
     if args.json:
         print(json.dumps(r.to_json(), indent=2))
