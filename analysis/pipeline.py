@@ -21,16 +21,14 @@ from analysis.lexicon import get_cues, is_automated_sender
 from analysis.model import (Claim, Evidence, MessageStance, Position, ReplyPair, ReplyTarget, Segment,
                             ThreadAnalysis)
 from analysis.screen import any_match, group, lowered, may_match, search
-from analysis.segment import looks_like_code, norm, own_text, segment_message
-from analysis.subjects import without_prefixes_and_tags
+from analysis.segment import is_snip_marker, looks_like_code, norm, own_text, segment_message
+from analysis.subjects import (has_patch_tag, is_reply, is_series_message, without_prefixes_and_tags,
+                               without_reply_prefix)
 from analysis.threading import build_tree
 from mailrecords import Message
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_SNIP = re.compile(r"^\s*(\[?\s*(\.\.\.|…|snip|trimmed|cut)[^\]]*\]?|<snip>|-+\s*snip\s*-+)\s*$", re.I)
 _GREETING = re.compile(r"^\s*(hi|hello|hey|dear|thanks|thank you|thx|regards|cheers|best|ack|greetings)\b[^.?!]{0,40}[.,!]?\s*$", re.I)
-_PATCH_SUBJ = re.compile(r"^\s*\[[^\]]*\b(PATCH|RFC)\b", re.I)
-_REPLY_SUBJ = re.compile(r"^\s*(re|aw|sv|fwd?)\s*:", re.I)
 _CODE_LINE = re.compile(r"^(\t|    |\s*[{}]\s*$|\s*(if|for|while|return|static|struct)\b.*[;{)]\s*$)")
 T_DECIDE = 0.7  # cue mass needed to call a side
 WEAK_DENSITY = 0.25  # share of a block's sentences that must carry weak cues for them to count
@@ -70,7 +68,7 @@ def _paragraphs(text: str) -> list[str]:
     raw: list[list[str]] = []
     cur: list[str] = []
     for line in text.split("\n"):
-        if not line.strip() or _SNIP.match(line):
+        if not line.strip() or is_snip_marker(line):
             if cur:
                 raw.append(cur)
                 cur = []
@@ -276,7 +274,7 @@ def _light_sentences(nlp, piece: str) -> list:
 
 def _is_series_message(m: Message, root: Message, proposer: str, author_of: Mapping[str, str]) -> bool:
     return author_of.get(m.message_id) == proposer and (
-        m.message_id == root.message_id or (_PATCH_SUBJ.match(m.subject or "") and not _REPLY_SUBJ.match(m.subject or "")))
+        m.message_id == root.message_id or is_series_message(m.subject))
 
 
 def proposal_text(root: Message, segments: Iterable[Segment]) -> str:
@@ -347,8 +345,8 @@ def _is_claim(sent) -> bool:
 def _proposal_message(root: Message, ordered: list[Message]) -> Message:
     """The message that states the proposal: the root; when the archive lacks the real
     root (the root we have is itself a reply), the thread's earliest patch mail, if any."""
-    if _REPLY_SUBJ.match(root.subject or "") and (root.in_reply_to or root.references):
-        patches = [m for m in ordered if _PATCH_SUBJ.match(m.subject or "") and not _REPLY_SUBJ.match(m.subject or "")]
+    if is_reply(root.subject) and (root.in_reply_to or root.references):
+        patches = [m for m in ordered if is_series_message(m.subject)]
         if patches:
             return min(patches, key=_date)
     return root
@@ -626,10 +624,9 @@ def _answered_proposer(proposal_msg: Message, segments, index, proposer: str) ->
     from analysis.segment import parse_attribution
 
     subject = proposal_msg.subject or ""
-    if not (_REPLY_SUBJ.match(subject) and (proposal_msg.in_reply_to or proposal_msg.references)):
+    if not (is_reply(subject) and (proposal_msg.in_reply_to or proposal_msg.references)):
         return proposer
-    answered = _REPLY_SUBJ.sub("", subject, count=1)
-    if not (_PATCH_SUBJ.match(answered) or re.match(r"\s*\[GIT PULL\]", answered, re.I)):
+    if not (has_patch_tag(subject) or re.match(r"\s*\[GIT PULL\]", without_reply_prefix(subject), re.I)):
         return proposer  # a reply in a discussion (no series answered): its writer proposes
     for s in segments:
         if s.kind == "attribution":
@@ -682,7 +679,7 @@ def _context(m, blocks, trailers, rule, author_of, proposer, automated, series, 
         answers_proposer=any((t.author or author_of.get(t.message_id or "")) == proposer for t in targets),
         answers_series=any(t.message_id in series for t in targets),
         answers_code=any(b.target_is_code for b in blocks), in_review=m.message_id in review_ctx,
-        quotes=sum(1 for t in targets if t.quote), subject_patch=bool(_PATCH_SUBJ.match(subj) and not _REPLY_SUBJ.match(subj)),
+        quotes=sum(1 for t in targets if t.quote), subject_patch=is_series_message(subj),
         subject_pull=bool(re.search(r"\bgit pull\b", subj, re.I)),
         hedged=sum(1 for s in sents if any_match(cues["hedge"], s)),
         conditional=sum(1 for s in sents if _CONDITIONAL.search(s)), rule_person_stance=rule_person,
@@ -1043,7 +1040,7 @@ def _proposer_stance(m, blocks, claims, root, proposer, author_of):
 
     ranked = sorted(own, key=lambda c: -score(c))
     evidence = tuple(Evidence(m.message_id, c.text) for c in ranked[:2])
-    series = m.message_id == root.message_id or (_PATCH_SUBJ.match(m.subject or "") and not _REPLY_SUBJ.match(m.subject or ""))
+    series = m.message_id == root.message_id or is_series_message(m.subject)
     return MessageStance(m.message_id, proposer, "support", 0.9 if series else 0.75, evidence)
 
 

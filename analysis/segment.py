@@ -43,7 +43,19 @@ _ATTR_MUTT = re.compile(r"^\*\s*(.+?)\s*(<[^>]+>)?\s*\[[^\]]+\]\s*:\s*$")
 _EMAIL = re.compile(r"<?([A-Za-z0-9._%+\-=]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})>?")
 _TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2})?(\s*[AaPp]\.?[Mm]\.?)?")
 _TZ = re.compile(r"^([+\-]\d{4}|\(?[A-Z]{2,5}\)?|UTC|GMT)$")
-_SNIP = re.compile(r"^\s*(\[?\.\.\.\]?|\[snip\]|<snip>|\[\.\.\.\]|\.\.\.+|-snip-|\[ ?trimmed.*\])\s*$", re.I)
+# a line that only says text was cut here: '...', '…', '[...]', '[…]', '<snip>', '[ trimmed ]',
+# '<<snip>>', '(snip)', 'snip', '-snip-', '--- snip ---', '<-- snip -->', '......snip...'; a
+# sentence that opens with '...' ('... and we should check here') and a diffstat's '.../x.c | 4 +'
+# are text, not markers
+_SNIP = re.compile(
+    r"^\s*(?:[\[<(]+\s*(?:\.{2,}|…|snip|trim|cut)[^\]>)]*[\]>)]+"
+    r"|\.{3,}|…"
+    r"|<?-*\s*(?:\.+\s*)?snip(?:ped)?(?:\s*\.+)?\s*-*>?)\s*$", re.I)
+
+
+def is_snip_marker(line: str) -> bool:
+    """Does the line only mark that the writer cut text there (what follows is not contiguous)?"""
+    return bool(_SNIP.match(line))
 
 _WS = re.compile(r"\s+")
 _SHORTLOG = re.compile(r"^[^\s>].{1,60} \(\d+\):\s*$")

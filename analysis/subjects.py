@@ -17,6 +17,7 @@ _PREFIXES_AND_TAGS = re.compile(r"^\s*((re|aw|sv|fwd?)\s*:\s*|\[[^\]]*\]\s*)*", 
 _PART = re.compile(r"^\[[^\]]*?\b0*(\d+)/(\d+)\]")
 _VERSION = re.compile(r"\[[^\]]*?\bv(\d+)\b[^\]]*\]", re.I)
 _PATCH_POSTING = re.compile(r"^\s*\[[^\]]*\bPATCH\b", re.I)
+_PATCH_OR_RFC_TAG = re.compile(r"^\s*\[[^\]]*\b(?:PATCH|RFC)\b", re.I)
 
 
 def without_reply_prefix(subject: str | None) -> str:
@@ -49,3 +50,19 @@ def series_version(subject: str | None) -> int | None:
 def is_patch_posting(subject: str | None) -> bool:
     """Does the subject open with a [PATCH ...] tag (a posting, not a reply to one)?"""
     return bool(_PATCH_POSTING.match(subject or ""))
+
+
+def is_reply(subject: str | None) -> bool:
+    """Does the subject open with a reply or forward prefix ('Re:', 'AW:', 'SV:', 'Fwd:', 'Re[2]:')?"""
+    return bool(REPLY_OR_FORWARD_PREFIX.match(subject or ""))
+
+
+def has_patch_tag(subject: str | None) -> bool:
+    """Does the subject (a reply prefix taken off first, if any) open with a [PATCH ...] or
+    [RFC ...] tag: a series' message, or an answer to one?"""
+    return bool(_PATCH_OR_RFC_TAG.match(without_reply_prefix(subject)))
+
+
+def is_series_message(subject: str | None) -> bool:
+    """A [PATCH ...] or [RFC ...] tag and no reply prefix: a message of the series itself."""
+    return not is_reply(subject) and has_patch_tag(subject)
