@@ -84,7 +84,10 @@ def _plot_range(ax, when: dict) -> None:
     first = datetime(1, 1, 2, tzinfo=timezone.utc)
     last = datetime(9999, 12, 30, tzinfo=timezone.utc)
     pad = (hi - lo) * 0.05 or timedelta(hours=1)
-    if lo - first < pad or last - hi < pad:  # (differences: lo - pad itself could overflow)
+    # matplotlib widens an axis holding one instant by two years each way: near the ends, the
+    # limits are set (differences: lo - pad itself could overflow)
+    near = max(pad, timedelta(days=3 * 366)) if lo == hi else pad
+    if lo - first < near or last - hi < near:
         ax.set_xlim(first if lo - first < pad else lo - pad, last if last - hi < pad else hi + pad)
 
 
