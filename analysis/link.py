@@ -37,6 +37,42 @@ _OP_MENTIONS = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def _dispatch_hooks() -> frozenset:
+    """Every hook some variant replays as op 'lsm_hook' (its facts file's 'plain_dispatch')."""
+    return frozenset(_dispatch_wrappers().values())
+
+
+@functools.lru_cache(maxsize=None)
+def _dispatch_wrappers() -> dict:
+    """Name -> hook for every hook some variant replays as op 'lsm_hook' (its facts file's
+    'plain_dispatch'): the hook's own name and its wrapper's without security_ (security_sk_alloc()
+    dispatches sk_alloc_security)."""
+    from semantics import kernel_names, load_kernel
+
+    out: dict = {}
+    for n in kernel_names():
+        for h, e in load_kernel(n).extra.get("plain_dispatch", {}).items():
+            out.setdefault(h, h)
+            out.setdefault(e["caller"].removeprefix("security_").removesuffix("()"), h)
+    return out
+
+
+def named_hooks(text: str, rules: dict | None = None) -> tuple[str, ...]:
+    """The LSM hooks a claim names that the model replays as op 'lsm_hook' (rules.json
+    'hook_mentions': security_HOOK(), "the HOOK hook", bpf_lsm_HOOK; less the hooks 'hook_mentions_except'
+    leaves to the operations that replay them already), in the order named."""
+    rules = rules or load_rules()
+    known = _dispatch_wrappers()
+    out: list = []
+    for rx in rules.get("hook_mentions_re", ()):
+        for m in rx.finditer(text):
+            h = known.get(m.group(1))
+            if h is not None and h not in out and not any(x.search(h) for x in rules.get("hook_mentions_except_re", ())):
+                out.append(h)
+    return tuple(out)
+
+
 def operation_family(scenario: dict | None) -> str | None:
     """The subject a scenario's operation belongs to (rules.json "subjects"): "bpf" (bpf()
     commands, capable(), ns_capable(), the unprivileged_bpf_disabled sysctl, bpffs: what decides
@@ -56,7 +92,10 @@ def names_operation(text: str, scenario: dict | None) -> bool:
     direct fit for a bpf() scenario)."""
     named = {fam for fam, rxs in _OP_MENTIONS.items() if any(r.search(text) for r in rxs)}
     if scenario is None:
-        return bool(named)
+        return bool(named) or bool(named_hooks(text))
+    hook = (scenario.get("op") or {}).get("hook")
+    if hook is not None:     # op 'lsm_hook': the claim must name that very hook
+        return hook in named_hooks(text)
     ops = {f for f in scenario_features(scenario) if f.startswith(("op:", "token:"))}
     claimed = claim_features(text, load_rules())
     if "op:bpffs_set_option" in claimed and "op:bpffs_set_option" not in ops:
@@ -161,6 +200,8 @@ def load_rules(path: str | None = None) -> dict:
             "code_re": comp(raw.get("code_cues", [])),
             "instruction_re": comp(raw.get("instruction_cues", [])),
             "lead_in_re": comp(raw.get("lead_in_cues", [])),
+            "hook_mentions_re": comp(raw.get("hook_mentions", [])),
+            "hook_mentions_except_re": comp(raw.get("hook_mentions_except", [])),
             "unmodeled_re": {k: comp(v) for k, v in raw.get("unmodeled_subjects", {}).items() if not k.startswith("_")}}
 
 
@@ -181,6 +222,10 @@ def _concepts(claim: Claim, rules: dict) -> tuple[str, ...]:
         for x in (c, aliases.get(c)):
             if x and x not in out:
                 out.append(x)
+    # a hook the model replays as op 'lsm_hook', named in the text (rules.json 'hook_mention_concept')
+    hc = rules.get("hook_mention_concept")
+    if hc and hc not in out and named_hooks(claim.text, rules):
+        out.append(hc)
     return tuple(out)
 
 
@@ -340,9 +385,11 @@ def _predicts(text: str, rule: dict | None, rules: dict) -> str | None:
     return None
 
 
-def _rule_for(concepts: tuple[str, ...], rules: dict) -> dict | None:
+def _rule_for(concepts: tuple[str, ...], rules: dict, text: str = "") -> dict | None:
     cs = set(concepts)
     for r in rules["rules"]:
+        if r.get("named_hook") and not named_hooks(text, rules):
+            continue
         if not set(r.get("all", [])) <= cs:
             continue
         if r.get("any") and not cs & set(r["any"]):
@@ -379,6 +426,40 @@ def _replay(entry, kernel: str):
         return None
 
 
+def _with_hook(scenario: dict, hook: str) -> dict:
+    """A template scenario of op 'lsm_hook' for another hook: op.hook and every module's return for
+    the template's hook moved to it (the catalog entry itself is not changed)."""
+    old = scenario["op"]["hook"]
+    out = json.loads(json.dumps(scenario))
+    out["id"] = f"{scenario['id']}@{hook}"
+    out["op"]["hook"] = hook
+    for m in out.get("lsm") or []:
+        rets = m.get("returns") or {}
+        if old in rets:
+            rets[hook] = rets.pop(old)
+    return out
+
+
+def _dispatched_alike(hook: str, kernel: str, others) -> bool:
+    """Is security_HOOK() only call_int_hook() with the same default in `kernel` and every one of `others`?"""
+    from semantics import load_kernel
+
+    ks = [load_kernel(k) for k in (kernel, *others)]
+    owns = [k.own_hook(hook) for k in ks]
+    if any(o is None or o not in k.extra.get("plain_dispatch", {}) for o, k in zip(owns, ks)):
+        return False
+    return len({k.int_hooks[o] for o, k in zip(owns, ks)}) == 1
+
+
+def _replay_json(body: dict, kernel: str):
+    from semantics import ScenarioError, replay
+
+    try:
+        return replay(body, kernel)
+    except ScenarioError:
+        return None
+
+
 def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel: str | None = None) -> LinkResult:
     """kernel: judge against this variant instead of the one the thread's date picks (what the
     model would say had the debate been about that kernel); the note says so."""
@@ -406,7 +487,8 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
             links.append(ClaimLink(claim.claim_id, False, concepts, None, "", None, None, explicit, None,
                                    unjudged_reason="cites no concept the kernel model covers"))
             continue
-        rule = _rule_for(concepts, rules)
+        rule = _rule_for(concepts, rules, claim.text)
+        hooks = named_hooks(claim.text, rules) if rule and rule.get("named_hook") else ()
         kernel, kreason = base_kernel, kernel_note
         about_proposal = claim.type == "proposal" or any(r.search(claim.text) for r in rules["proposal_re"])
         if about_proposal and claim.type != "proposal" and any(r.search(claim.text) for r in rules["current_re"]):
@@ -421,9 +503,9 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
                                             f"under debate has: {prop_kernel}")
         if rule and rule.get("kernel") == "current":
             kernel, kreason = base_kernel, kernel_note
-        only_calls = None
+        only_calls, hooks_as_in = None, ()
         if kernel is None and partial:
-            kernel, only_calls = partial[0][0], set(partial[0][1])
+            kernel, only_calls, hooks_as_in = partial[0][0], set(partial[0][1]), tuple(partial[0][3])
             kreason = (f"{kernel_note.split('; it would need')[0].replace('cannot judge: ', '')}; for "
                        f"{', '.join(partial[0][1])} the {kernel} rules hold (data/kernels/releases.json 'calls')")
         if kernel is None:   # no modeled variant holds for the thread's date: cannot judge
@@ -447,6 +529,11 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
         # without capabilities), then the one written for the claim's kernel, then the rule's order
         predicts = _predicts(claim.text, rule, rules)
         cf = claim_features(claim.text, rules)
+        if rule and (rule.get("needs_features") or rule.get("forbids_features")):
+            # the rule's scenarios decide only claims stating one of these conditions (what a module
+            # returns), and none of the forbidden ones
+            if not any(f in cf for f in rule.get("needs_features", ())) or any(f in cf for f in rule.get("forbids_features", ())):
+                predicts = None
         if predicts == "defer":  # the claim is about the LSM saying nothing
             cf = {x for x in cf if not x.startswith("lsm:")} | {"lsm:none"}
         if cf:
@@ -463,17 +550,24 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
         elif predicts is not None:
             last_predicts[claim.message_id] = predicts
         hedged = any(r.search(claim.text) for r in rules["counterfactual_re"])
-        unmodeled = unmodeled_subject(claim.text, rules)
+        unmodeled = unmodeled_subject(claim.text, rules, lifted=rule.get("lifts_unmodeled", ()) if hooks else ())
         if any(r.search(claim.text) for r in rules["instruction_re"]):
             unmodeled = "an instruction to the patch's author (what to do), not what the kernel does"
         verdicts = []
         for sid in candidates:
-            v = _replay(cat[sid], kernel)
+            body = cat[sid].scenario_json()
+            if hooks:      # the rule's scenarios are templates: the hook the claim names replaces theirs
+                body, sid_used = _with_hook(body, hooks[0]), f"{sid}@{hooks[0]}"
+                v = _replay_json(body, kernel)
+                if v is not None and hooks_as_in and not _dispatched_alike(hooks[0], kernel, hooks_as_in):
+                    v = None   # a release between: only a hook both trees dispatch alike (releases.json 'hooks_as_in')
+            else:
+                sid_used, v = sid, _replay(cat[sid], kernel)
             if v is None:
                 continue
-            scenarios[sid] = (cat[sid].source, cat[sid].scenario_json())
-            direct = names_operation(claim.text, cat[sid].scenario_json())
-            verdicts.append(_judge(claim, sid, v, predicts, rule, hedged, inherited, direct, unmodeled))
+            scenarios[sid_used] = (cat[sid].source, body)
+            direct = names_operation(claim.text, body)
+            verdicts.append(_judge(claim, sid_used, v, predicts, rule, hedged, inherited, direct, unmodeled))
             if len(verdicts) == 2:
                 break
         # a direct fit first: the claim's own situation is what the report and the map show
@@ -496,11 +590,14 @@ def _scen_features(entry) -> frozenset:
 STAND_IN = "stand-in scenario"
 
 
-def unmodeled_subject(text: str, rules: dict) -> str | None:
+def unmodeled_subject(text: str, rules: dict, lifted=()) -> str | None:
     """The subject the model does not cover that the claim speaks of (rules.json
     'unmodeled_subjects': BPF helpers and kfuncs, the verifier, ...), unless the claim also names a
-    bpf() command the model replays (then that command is what it states an outcome for)."""
+    bpf() command the model replays (then that command is what it states an outcome for). `lifted`:
+    subjects the claim's rule replays after all (a named hook of op 'lsm_hook')."""
     for name, rxs in rules.get("unmodeled_re", {}).items():
+        if name in lifted:
+            continue
         if any(r.search(text) for r in rxs):
             if any(f.startswith("op:BPF_") for f in claim_features(text, rules)):
                 return None

@@ -19,7 +19,11 @@ ANCHOR_RULES = FINDINGS / "rules-before.json"   # data/link/rules.json as it was
 # at first sight, before any rule was changed in response: its anchor is the rules as they were then
 FRESH = ROOT / "tests" / "data" / "findings-fresh"
 FRESH_ANCHOR = FRESH / "rules-first-sight.json"
-SETS = {"archive35": (FINDINGS, ANCHOR_RULES), "fresh": (FRESH, FRESH_ANCHOR)}
+# a third set, drawn once op lsm_hook and its link rule existed (pick_findings_threads.py --seed 21 --n 26
+# --by-call --quota ...), with the rules frozen before the draw as its anchor
+FRESH2 = ROOT / "tests" / "data" / "findings-fresh2"
+SETS = {"archive35": (FINDINGS, ANCHOR_RULES), "fresh": (FRESH, FRESH_ANCHOR),
+        "fresh2": (FRESH2, FRESH2 / "rules-first-sight.json")}
 
 # a semantic claim's subject, from the concepts it cites (first match wins)
 SUBJECTS = (

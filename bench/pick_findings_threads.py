@@ -10,6 +10,11 @@ random draw per subject, one posting per series (up to 8 bpf, 10 capabilities, 4
 
     .venv/bin/python bench/pick_findings_threads.py [--seed 12] [--n 24]            # batch 1
     .venv/bin/python bench/pick_findings_threads.py --seed 13 --n 12 --variant pre-capbpf   # batch 2
+    .venv/bin/python bench/pick_findings_threads.py --seed 21 --n 26 --by-call \
+        --quota 'bpf=6,capabilities=6,user namespaces=2' --out tests/data/findings-fresh2         # set 3
+
+--out: another set's directory; the threads of every findings set already under tests/ are excluded
+(known_ids reads all of tests/ and data/, the set being drawn aside).
 """
 from __future__ import annotations
 
@@ -30,9 +35,21 @@ from bench_unjudged import ARCHIVE, _root, thread_subject  # noqa: E402
 OUT = ROOT / "tests" / "data" / "findings-fresh"
 QUOTE = re.compile(rb"^(>*From )", re.M)
 QUOTA = {"bpf": 8, "capabilities": 10, "user namespaces": 4, "LSM hooks": None}   # None: the rest up to --n
+# the operation a subject's claims replay: a thread is dated where a variant holds for it (with --by-call)
+SUBJECT_CALL = {"bpf": "bpf", "capabilities": "capable", "user namespaces": "userns_create", "LSM hooks": "lsm_hook"}
 
 
-def known_ids() -> tuple[set[str], set[str]]:
+def holds_for(choice, call: str) -> bool:
+    """Does the kernel chosen for a date have rules for op.call `call` (a variant that does not list it
+    among its unmodeled_calls, or a releases.json 'calls' entry naming it)?"""
+    from semantics import load_kernel
+
+    if choice.variant:
+        return call not in load_kernel(choice.variant).extra.get("unmodeled_calls", {})
+    return any(call in calls for _, calls, *_ in choice.partial)
+
+
+def known_ids(out: Path = OUT) -> tuple[set[str], set[str]]:
     """Every Message-ID-looking string in any file under tests/ and data/ (plain or gzipped), and
     every subject line there (as slug(): another posting of a series read before is no fresh thread)."""
     rx = re.compile(rb"[\w.+-]{6,}@[\w.-]+\w")
@@ -41,7 +58,7 @@ def known_ids() -> tuple[set[str], set[str]]:
     subjects: set[str] = set()
     for base in (ROOT / "tests", ROOT / "data"):
         for p in base.rglob("*"):
-            if not p.is_file() or OUT in p.parents:
+            if not p.is_file() or out in p.parents:
                 continue
             b = p.read_bytes()
             if p.suffix == ".gz":
@@ -64,6 +81,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--n", type=int, default=24)
+    ap.add_argument("--out", type=Path, default=OUT, help="the set's directory (default tests/data/findings-fresh)")
+    ap.add_argument("--quota", help="per-subject quotas, e.g. 'bpf=6,capabilities=6,user namespaces=2' (LSM hooks: the rest)")
+    ap.add_argument("--by-call", action="store_true", help="dated where the kernel has rules for the subject's "
+                    "operation (SUBJECT_CALL: bpf(), capable(), user namespace creation, security_HOOK() of op lsm_hook)")
     ap.add_argument("--variant", help="only threads whose date this variant holds for (a later batch: "
                                       "--seed 13 --n 12 --variant pre-capbpf)")
     args = ap.parse_args()
@@ -71,7 +92,8 @@ def main() -> int:
     from scraper import iter_mbox
     from semantics import kernel_on
 
-    known, known_subjects = known_ids()
+    out_dir = args.out if args.out.is_absolute() else Path.cwd() / args.out
+    known, known_subjects = known_ids(out_dir)
     threads = analysis.split_threads(iter_mbox(ARCHIVE))
     pool = defaultdict(list)
     for t in threads:
@@ -89,13 +111,22 @@ def main() -> int:
         c = kernel_on(d)
         if not (c.variant or (c.partial and subj != "bpf")):
             continue
+        if args.by_call and not holds_for(c, SUBJECT_CALL[subj]):
+            continue
         if args.variant and c.variant != args.variant:
             continue
         pool[subj].append(t)
     rng = random.Random(args.seed)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     picked = 0
-    for subj, n in QUOTA.items():
+    quota = dict(QUOTA)
+    if args.quota:
+        for part in args.quota.split(","):
+            k, v = part.rsplit("=", 1)
+            if k.strip() not in QUOTA or k.strip() == "LSM hooks":
+                ap.error(f"--quota: {k.strip()!r} is not one of bpf, capabilities, user namespaces")
+            quota[k.strip()] = int(v)
+    for subj, n in quota.items():
         n = (args.n - picked) if n is None else n
         cands = sorted(pool[subj], key=lambda t: _root(t).message_id)
         order = rng.sample(cands, len(cands))
@@ -108,7 +139,7 @@ def main() -> int:
         for t in chosen:
             r = _root(t)
             name = f"{min(m.date for m in t if m.date).date().isoformat()}-{slug(r.subject)}.mbox.gz"
-            with gzip.GzipFile(OUT / name, "wb", mtime=0) as f:
+            with gzip.GzipFile(out_dir / name, "wb", mtime=0) as f:
                 for m in sorted(t, key=lambda m: m.date.timestamp() if m.date else 0):
                     body = QUOTE.sub(rb">\1", m.raw)          # mboxrd, as hookdebate fetch writes
                     f.write(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + body

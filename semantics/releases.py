@@ -23,7 +23,9 @@ class Release:
     variant: str | None       # the modeled variant whose rules hold for it
     basis: str = ""           # why that variant holds
     needs: str = ""           # without one: what a variant for it would need
-    partial: tuple = ()       # without one: ((variant, calls, basis), ...): a variant holding for those op.calls only
+    partial: tuple = ()       # without one: ((variant, calls, basis, hooks_as_in), ...): a variant holding for those
+    #                           op.calls only (and for an op naming a hook, only where the hooks_as_in variants
+    #                           dispatch it alike: releases.json 'hooks_as_in')
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class KernelChoice:
     variant: str | None       # None: cannot judge (but see partial)
     release: Release | None   # the release judged against (or that lacks a variant)
     note: str                 # one sentence for the report
-    partial: tuple = ()       # with variant None: ((variant, calls, basis), ...) of the release in development
+    partial: tuple = ()       # with variant None: ((variant, calls, basis, hooks_as_in), ...) of the release in development
 
 
 def _key(name: str) -> tuple:
@@ -42,7 +44,7 @@ def _key(name: str) -> tuple:
 def _load(path: str) -> tuple:
     raw = json.loads(open(path).read())
     ranges = [(_key(r["first"]), _key(r["last"]), r["needs"]) for r in raw.get("ranges", [])]
-    calls = [(_key(r["first"]), _key(r["last"]), (r["variant"], tuple(r["calls"]), r["basis"]))
+    calls = [(_key(r["first"]), _key(r["last"]), (r["variant"], tuple(r["calls"]), r["basis"], tuple(r.get("hooks_as_in", ()))))
              for r in raw.get("calls", [])]
     out = []
     for r in raw["releases"]:
@@ -91,6 +93,6 @@ def kernel_on(d: _date | None) -> KernelChoice:
                                        f"development then); it would need {dev.needs}")
     note = (f"cannot judge: no modeled kernel for {dev.name} (dated {iso}: {dev.name} in "
             f"development, {last.name} the latest release); it would need {dev.needs}")
-    for variant, calls, _ in dev.partial:
+    for variant, calls, *_ in dev.partial:
         note += f"; for {', '.join(calls)} only, the {variant} rules hold (data/kernels/releases.json 'calls')"
     return KernelChoice(None, dev, note, dev.partial)

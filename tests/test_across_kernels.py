@@ -136,7 +136,7 @@ def test_partial_variant_holds_only_where_both_sources_agree():
 
     c = kernel_on(date(2023, 9, 10))                      # v6.6 in development
     assert c.variant is None and c.partial and "no modeled kernel for v6.6" in c.note
-    (variant, calls, basis), = c.partial
+    (variant, calls, basis, hooks_as_in), = c.partial
     assert variant == "v6.9" and "bpf" not in calls and "vm_enough_memory" not in calls
     assert "identical" in basis and "lsm_hook_defs.h" in basis
     assert kernel_on(date(2022, 6, 1)).partial == () and kernel_on(date(2025, 6, 1)).partial == ()
