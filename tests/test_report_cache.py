@@ -224,3 +224,16 @@ def test_files_beside_the_report_are_made_afresh(db, capsys, tmp_path):
     assert capsys.readouterr().out != "PLANTED\n" and (tmp_path / "map.graphml").exists()
     assert main(["report", "--db", str(db), "--pictures", "-o", str(out)]) == 0
     assert out.read_text() != "PLANTED\n" and (tmp_path / "r-timeline.svg").exists()
+
+
+def test_another_matplotlib_is_not_served_the_old_pictures(db, capsys, monkeypatch):
+    import hookdebate.reporting as R
+
+    assert R.drawing_version().startswith("matplotlib-")
+    _report(capsys, db, "html")
+    _report(capsys, db, "md")
+    _plant(db, "html", "PLANTED\n")
+    _plant(db, "md", "PLANTED\n")
+    monkeypatch.setattr(R, "drawing_version", lambda: "matplotlib-0.0")
+    assert _report(capsys, db, "html") != "PLANTED\n"
+    assert _report(capsys, db, "md") == "PLANTED\n"  # no pictures in it
