@@ -125,7 +125,7 @@ def timeline(r: dict, fmt: str = "svg") -> bytes:
             ax.scatter([when[t["message_id"]] for t in pts], [y[t["author"]] for t in pts],
                        color=colors.get(stance, "k"), s=30, zorder=3, alpha=0.8)
     _plot_range(ax, when)
-    ax.set_yticks(range(len(people)), [f"{p} ({count[p]})" for p in people])
+    ax.set_yticks(range(len(people)), [f"{p} ({count[p]})" for p in people], parse_math=False)  # '$' is text
     ax.set_ylim(-0.6, len(people) - 0.4)
     used = [k for k in colors if any(t["stance"] == k for t in r["timeline"])]
     ax.legend(handles=[Line2D([], [], marker="o", ls="", color=colors[k], label=k) for k in used],
@@ -168,7 +168,7 @@ def argument_map(r: dict, fmt: str = "svg") -> bytes:
     for n, (x, y) in pos.items():
         v = verd.get(n, Counter())
         label = n + ("\nmodel " + ", ".join(f"{k} {c}" for k, c in sorted(v.items())) if v else "")
-        boxes[n] = ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=3,
+        boxes[n] = ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=3, parse_math=False,
                            bbox=dict(boxstyle="round", fc="lightyellow", ec="0.5"))
     with _quiet_glyphs():
         fig.canvas.draw()  # the boxes get their size: arrows start and end at their edges
