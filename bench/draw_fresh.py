@@ -10,10 +10,12 @@ a shuffled round, leaving out syzbot reports, pull requests and every thread or 
 already in tests/data or data/. Set 1 (seed 20261203) was measured, then became training data
 (tests/data/annotations, index entries marked "first_sight_set"); set 2 (seed 20261204, the
 default) is tests/data/annotations-fresh. Redrawing a set leaves its own threads out of
-"already held", so either draw comes out as it was made."""
+"already held", so either draw comes out as it was made (tests/test_known_threads.py, from the
+threads list they were drawn from, tests/data/draws). "Already held" is bench/known_threads.py's;
+sets 1 and 2 were drawn with a narrower rule than the one bench/pick_findings_threads.py uses
+(--rule fresh-sets-1-2, the default so they come out as made); a new set: --rule repository."""
 from __future__ import annotations
 
-import glob
 import json
 import random
 import re
@@ -22,46 +24,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from analysis.corpus import ANNOTATIONS, series_key  # noqa: E402
+from known_threads import RULES, SET_SEED, known, known_as_fresh_sets_1_2  # noqa: E402
 
-
-SET_SEED = {1: 20261203, 2: 20261204}
 CURRENT = SET_SEED[2]        # the set in tests/data/annotations-fresh
 
 
-def used(seed: int = CURRENT) -> tuple[set[str], set[str]]:
-    """Roots and series keys of every thread the repository already holds, but for the sets
-    drawn with this seed or after it (so that each draw can be repeated as it was made)."""
-    later = {v for v in SET_SEED.values() if v >= seed}
-    roots, series = set(), set()
-    own: set[str] = set()
-    for t in json.loads((ANNOTATIONS / "index.json").read_text())["threads"]:
-        if any(t.get("first_sight_set", "").endswith(f"seed {v}") for v in later):
-            own.add(t["slug"])
-            continue
-        roots.add(t["root"])
-        series.add(series_key(t["subject"]))
-    for p in glob.glob(str(ROOT / "tests/data/**/*.mbox"), recursive=True) + glob.glob(str(ROOT / "data/threads/*.mbox")):
-        if ("annotations-fresh" in p and CURRENT in later) or Path(p).stem in own:
-            continue
-        for line in open(p, errors="replace"):
-            low = line.lower()
-            if low.startswith("subject:"):
-                series.add(series_key(line.split(":", 1)[1].strip()))
-            elif low.startswith("message-id:"):
-                roots.add(line.split(":", 1)[1].strip().strip("<>"))
-    return roots, series
-
-
-def draw(threads: list[dict], seed: int = CURRENT, per_shape: int = 6) -> list[dict]:
-    roots, series = used(seed)
+def draw(threads: list[dict], seed: int = CURRENT, per_shape: int = 6, rule: str = "fresh-sets-1-2",
+         leave_out=()) -> list[dict]:
+    """rule: what counts as already in the repository (bench/known_threads.py): 'repository', or
+    'fresh-sets-1-2', the narrower rule sets 1 and 2 were drawn with (then `seed` says which set's
+    threads, and those drawn after it, are not held); leave_out: folders the repository rule skips."""
+    held = known_as_fresh_sets_1_2(seed) if rule == "fresh-sets-1-2" else known(leave_out)
     pool = []
     for t in threads:
         s = t["subject"] or ""
         if not (6 <= t["messages"] <= 30) or "syzbot" in s.lower() or "GIT PULL" in s:
             continue
-        if t["root"] in roots or series_key(s) in series:
+        if held.holds([t["root"]], s):
             continue
         shape = "design" if re.search(r"\bRFC\b", s) or not re.search(r"\[PATCH", s) else "patch"
         pool.append((t["first"][:4], shape, t))
@@ -88,6 +69,12 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("threads_json")
     ap.add_argument("--seed", type=int, default=CURRENT, help=f"the set's seed (sets: {SET_SEED})")
+    ap.add_argument("--rule", choices=RULES, default="fresh-sets-1-2",
+                    help="what counts as already in the repository (bench/known_threads.py; default: the rule "
+                         "sets 1 and 2 were drawn with; a new set: repository)")
+    ap.add_argument("--leave-out", action="append", default=[], type=Path,
+                    help="with --rule repository: a folder not counted (a set's own, to draw it again)")
     args = ap.parse_args()
-    for t in draw(json.loads(Path(args.threads_json).read_text())["threads"], seed=args.seed):
+    for t in draw(json.loads(Path(args.threads_json).read_text())["threads"], seed=args.seed, rule=args.rule,
+                  leave_out=args.leave_out):
         print(json.dumps({k: t[k] for k in ("root", "subject", "messages", "people", "first")}))
