@@ -117,6 +117,23 @@ def report_digest(store, thread_id: int, kind: str) -> str:
     return digest if kind in ("claims", "positions") else digest + ":" + store.archive_key()
 
 
+def stored_or_made(store, thread: str | None, kind: str, make):
+    """What `kind` ("claims", "positions") of the thread the store keeps (hookdebate.store_reports),
+    while the thread's messages and the code are those it was made from (report_digest); else
+    make(), kept for next time."""
+    from hookdebate.pipeline import cache_key, select_thread_id
+
+    store.ensure_thread_index()
+    with store.snapshot():
+        tid = select_thread_id(store, thread)
+        key, digest = cache_key(tid), report_digest(store, tid, kind)
+        data = store.load_report_cache(key, kind, digest)
+    if data is None:
+        data = make()
+        store.save_report_cache(key, kind, digest, data)
+    return data
+
+
 def drawing_version() -> str:
     """The installed matplotlib's distribution name and version ('matplotlib-3.11.2'), read from
     its dist-info directory's name beside the package (neither importing matplotlib nor

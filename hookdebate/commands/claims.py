@@ -63,22 +63,16 @@ def claim_rows(store, thread: str | None) -> list[dict]:
     store (hookdebate.store_reports) and served from there while the thread's messages and the
     code are those they were made from (hookdebate.reporting.report_digest); made afresh
     (linked to the kernel model, verdicts saved) otherwise."""
-    from hookdebate.pipeline import analyze_thread, cache_key, select_thread_id
-    from hookdebate.reporting import report_digest
+    from hookdebate.reporting import stored_or_made
 
-    store.ensure_thread_index()
-    with store.snapshot():
-        tid = select_thread_id(store, thread)
-        key, digest = cache_key(tid), report_digest(store, tid, "claims")
-        rows = store.load_report_cache(key, "claims", digest)
-    if rows is not None:
-        return rows
-    from analysis.link import claims_with_verdicts, link_claims, verdict_rows
+    def make() -> list[dict]:
+        from analysis.link import claims_with_verdicts, link_claims, verdict_rows
+        from hookdebate.pipeline import analyze_thread
 
-    analysis = analyze_thread(store, thread)
-    linked = link_claims(analysis)
-    scenarios, verdicts = verdict_rows(linked)
-    store.save_verdicts(analysis.tree.root_id, scenarios, verdicts)
-    rows = claims_with_verdicts(analysis, linked)
-    store.save_report_cache(key, "claims", digest, rows)
-    return rows
+        analysis = analyze_thread(store, thread)
+        linked = link_claims(analysis)
+        scenarios, verdicts = verdict_rows(linked)
+        store.save_verdicts(analysis.tree.root_id, scenarios, verdicts)
+        return claims_with_verdicts(analysis, linked)
+
+    return stored_or_made(store, thread, "claims", make)

@@ -50,18 +50,12 @@ def positions_of(store, thread: str | None) -> dict:
     (hookdebate.store_reports) and served from there while the thread's messages and the code
     are those it was made from (hookdebate.reporting.report_digest), without reading the stored
     analysis back; made from the analysis (stored or computed, hookdebate.pipeline) otherwise."""
-    from hookdebate.pipeline import analyze_thread, cache_key, select_thread_id
-    from hookdebate.reporting import report_digest
+    from hookdebate.reporting import stored_or_made
 
-    store.ensure_thread_index()
-    with store.snapshot():
-        tid = select_thread_id(store, thread)
-        key, digest = cache_key(tid), report_digest(store, tid, "positions")
-        data = store.load_report_cache(key, "positions", digest)
-    if data is not None:
-        return data
-    from analysis import positions_json
+    def make() -> dict:
+        from analysis import positions_json
+        from hookdebate.pipeline import analyze_thread
 
-    data = positions_json(analyze_thread(store, thread))
-    store.save_report_cache(key, "positions", digest, data)
-    return data
+        return positions_json(analyze_thread(store, thread))
+
+    return stored_or_made(store, thread, "positions", make)
