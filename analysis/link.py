@@ -150,10 +150,17 @@ class LinkResult:
     kernel_note: str = ""
 
     def link(self, claim_id: str) -> ClaimLink | None:
-        for link in self.links:
-            if link.claim_id == claim_id:
-                return link
-        return None
+        """The (first) link of that claim, None if none: one dict lookup (a scan of the links
+        per claim made every report quadratic in the thread's claims: 60,006 lookups over
+        20,002 links took 34 s on a 20,000-deep chain)."""
+        return self._by_claim.get(claim_id)
+
+    @functools.cached_property
+    def _by_claim(self) -> dict:
+        out: dict = {}
+        for x in self.links:
+            out.setdefault(x.claim_id, x)
+        return out
 
     def summary(self) -> dict:
         sem = [x for x in self.links if x.semantic]

@@ -84,3 +84,25 @@ def test_variant_order_comes_from_the_data(tmp_path):
     (data / "kernels" / "releases.json").write_text(json.dumps(rel))
     listed = _hd(data, "replay", "--list", "--json")["kernels"]
     assert listed == ["pre-capbpf", "v6.9", "v6.3", "proposal-2023-04", "toy-capbpf-only", "toy-child"]
+
+
+def test_kernel_names_cached_per_data_directory(tmp_path, monkeypatch):
+    """kernel_names() is worked out once per variant directory (a report asks hundreds of times),
+    in process: a data directory with the toy lists it, the default one again does not, and a
+    variant file added later to the same directory is listed."""
+    from semantics import kernel_names
+
+    before = kernel_names()
+    assert "toy-capbpf-only" not in before
+    data = _data_with_toy(tmp_path)
+    monkeypatch.setenv("HOOKDEBATE_DATA", str(data))
+    with_toy = kernel_names()
+    assert with_toy.index("toy-capbpf-only") == with_toy.index("proposal-2023-04") + 1
+    with_toy.append("spoiled")                      # the caller's copy, not the cache
+    assert "spoiled" not in kernel_names()
+    (data / "kernels" / "toy-child.json").write_text(json.dumps({**TOY, "name": "toy-child",
+                                                                 "extends": "toy-capbpf-only"}))
+    os.utime(data / "kernels", ns=(1, 1))           # a new stamp even on a coarse-clocked filesystem
+    assert "toy-child" in kernel_names()
+    monkeypatch.delenv("HOOKDEBATE_DATA")
+    assert kernel_names() == before
