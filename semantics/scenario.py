@@ -168,6 +168,18 @@ def _check_fields(obj: Any, allowed: Iterable[str], path: str) -> dict:
     return obj
 
 
+def _one_of(value: Any, allowed: Iterable, path: str) -> Any:
+    """value when it is one of a closed vocabulary, else the contract's error for a field's value:
+    "PATH: unknown value V (allowed: A, B)". No vocabulary holds true or false, though True == 1."""
+    try:
+        known = value in allowed and not isinstance(value, bool)
+    except TypeError:  # a list or an object where a name belongs (unhashable: not in a dict or set)
+        known = False
+    if not known:
+        _fail(path, f"unknown value {value!r} (allowed: {', '.join(map(str, allowed))})")
+    return value
+
+
 def _name(value: Any, known: frozenset, prefix: str, path: str) -> str:
     if not isinstance(value, str):
         _fail(path, f"expected a name, got {value!r}")
@@ -245,8 +257,7 @@ def _names(v: Any, known: tuple, path: str) -> frozenset:
     if not isinstance(v, list):
         _fail(path, "expected a list of names")
     for item in v:
-        if item not in known:
-            _fail(path, f"unknown value {item!r} (allowed: {', '.join(known)})")
+        _one_of(item, known, path)
     return frozenset(v)
 
 
@@ -259,9 +270,7 @@ def _bool(v: Any, path: str) -> bool:
 def _op(obj: Any) -> Op:
     if not isinstance(obj, dict):
         _fail("op", "expected an object")
-    call = obj.get("call")
-    if call not in vocab.OP_FIELDS:
-        _fail("op.call", f"unknown value {call!r} (allowed: {', '.join(vocab.OP_FIELDS)})")
+    call = _one_of(obj.get("call"), vocab.OP_FIELDS, "op.call")
     _check_fields(obj, ("call",) + vocab.OP_FIELDS[call], "op")
     u = universe()
     kw: dict = {"call": call}
@@ -309,40 +318,27 @@ def _op(obj: Any) -> Op:
             _fail("op.cap", "missing")
         kw["cap"] = _name(obj["cap"], u["capabilities"], "CAP_", "op.cap")
         if call == "ns_capable":
-            if obj.get("ns") not in vocab.NS_TARGETS:
-                _fail("op.ns", f"unknown value {obj.get('ns')!r} (allowed: {', '.join(vocab.NS_TARGETS)})")
-            kw["ns"] = obj["ns"]
+            kw["ns"] = _one_of(obj.get("ns"), vocab.NS_TARGETS, "op.ns")
     elif call == "vm_enough_memory":
-        om = obj.get("overcommit_memory")
-        if om not in (0, 1, 2) or isinstance(om, bool):
-            _fail("op.overcommit_memory", f"unknown value {om!r} (allowed: 0, 1, 2)")
-        fits = obj.get("fits")
-        if fits not in vocab.FITS:
-            _fail("op.fits", f"unknown value {fits!r} (allowed: {', '.join(vocab.FITS)})")
-        kw["overcommit_memory"], kw["fits"] = om, fits
+        kw["overcommit_memory"] = _one_of(obj.get("overcommit_memory"), (0, 1, 2), "op.overcommit_memory")
+        kw["fits"] = _one_of(obj.get("fits"), vocab.FITS, "op.fits")
     elif call == "sysctl_write":
-        if obj.get("name") not in vocab.SYSCTLS:
-            _fail("op.name", f"unknown value {obj.get('name')!r} (allowed: {', '.join(vocab.SYSCTLS)})")
+        _one_of(obj.get("name"), vocab.SYSCTLS, "op.name")
         val = obj.get("value")
         if not isinstance(val, int) or isinstance(val, bool):
             _fail("op.value", f"unknown value {val!r} (expected an integer)")
         kw["name"], kw["value"] = obj["name"], val
     elif call == "bpffs_set_option":
-        opt = obj.get("option")
-        if opt not in vocab.DELEGATE_KINDS:
-            _fail("op.option", f"unknown value {opt!r} (allowed: {', '.join(vocab.DELEGATE_KINDS)})")
-        kw["option"] = opt
-        kw["value"] = _delegation(opt, obj.get("value"), "op.value")
+        kw["option"] = _one_of(obj.get("option"), vocab.DELEGATE_KINDS, "op.option")
+        kw["value"] = _delegation(kw["option"], obj.get("value"), "op.value")
     elif call == "bpffs_create":
-        if obj.get("userns") not in vocab.NAMESPACES:
-            _fail("op.userns", f"unknown value {obj.get('userns')!r} (allowed: {', '.join(vocab.NAMESPACES)})")
-        kw["userns"] = obj["userns"]
+        kw["userns"] = _one_of(obj.get("userns"), vocab.NAMESPACES, "op.userns")
     elif call == "lsm_hook":
         h = obj.get("hook")
         if isinstance(h, str) and h.startswith("security_") and h[len("security_"):] in u["hooks"]:
             h = h[len("security_"):]
-        if h not in u["hooks"]:
-            if h in u["void_hooks"]:
+        if not isinstance(h, str) or h not in u["hooks"]:
+            if isinstance(h, str) and h in u["void_hooks"]:
                 _fail("op.hook", f"hook {h!r} returns void; it cannot decide anything")
             _fail("op.hook", f"unknown hook {h!r}")
         kw["hook"] = h
@@ -376,9 +372,7 @@ def parse_scenario(obj: Any) -> "Scenario":
     if t is None:
         _fail("task", "missing")
     _check_fields(t, vocab.TASK_FIELDS, "task")
-    userns = t.get("userns", "init")
-    if userns not in vocab.NAMESPACES:
-        _fail("task.userns", f"unknown value {userns!r} (allowed: {', '.join(vocab.NAMESPACES)})")
+    userns = _one_of(t.get("userns", "init"), vocab.NAMESPACES, "task.userns")
     uid = t.get("uid", 1000)
     if not isinstance(uid, int) or isinstance(uid, bool) or uid < 0:
         _fail("task.uid", f"unknown value {uid!r}")
@@ -392,9 +386,7 @@ def parse_scenario(obj: Any) -> "Scenario":
     _check_fields(sysctl_obj, vocab.SYSCTLS, "sysctl")
     sysctl = []
     for n, v in sysctl_obj.items():
-        if v not in (0, 1, 2) or isinstance(v, bool):
-            _fail(f"sysctl.{n}", f"unknown value {v!r} (allowed: 0, 1, 2)")
-        sysctl.append((n, v))
+        sysctl.append((n, _one_of(v, (0, 1, 2), f"sysctl.{n}")))
 
     lsm_obj = obj.get("lsm") or []
     if not isinstance(lsm_obj, list):
@@ -407,8 +399,7 @@ def parse_scenario(obj: Any) -> "Scenario":
         name = m.get("name")
         if name == "capability":
             _fail(f"{path}.name", "'capability' (commoncap) always runs first and is derived from task; don't list it")
-        if name not in vocab.LSM_NAMES:
-            _fail(f"{path}.name", f"unknown value {name!r} (allowed: {', '.join(vocab.LSM_NAMES)})")
+        _one_of(name, vocab.LSM_NAMES, f"{path}.name")
         if name in seen:
             _fail(f"{path}.name", f"module {name!r} listed twice")
         seen.add(name)
@@ -429,9 +420,7 @@ def parse_scenario(obj: Any) -> "Scenario":
     token = None
     if tok is not None:
         _check_fields(tok, vocab.TOKEN_FIELDS, "token")
-        tu = tok.get("userns")
-        if tu not in vocab.NAMESPACES:
-            _fail("token.userns", f"unknown value {tu!r} (allowed: {', '.join(vocab.NAMESPACES)})")
+        tu = _one_of(tok.get("userns"), vocab.NAMESPACES, "token.userns")
         token = Token(userns=tu, **{k: _delegation(k, tok.get(k), f"token.{k}") for k in vocab.DELEGATE_KINDS})
 
     if "op" not in obj:

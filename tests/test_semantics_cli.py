@@ -114,3 +114,42 @@ def test_check_json_v63_and_proposal(capsys):
     assert bad["holds"] is False and bad["counterexample"]["kernel"] == "proposal-2023-04"
     assert [v["outcome"] for v in bad["verdicts"]][0] == "allow" and bad["verdicts"][1]["outcome"] != "allow"
     assert bad["compared_with"]["lsm"] == []
+
+
+_CAP = {"call": "capable", "cap": "CAP_BPF"}
+
+
+@pytest.mark.parametrize("scenario, message", [
+    ({"task": {"userns": "host"}, "op": _CAP}, "task.userns: unknown value 'host' (allowed: init, child)"),
+    ({"task": {}, "sysctl": {"kernel.unprivileged_bpf_disabled": True}, "op": _CAP},
+     "sysctl.kernel.unprivileged_bpf_disabled: unknown value True (allowed: 0, 1, 2)"),
+    ({"task": {}, "lsm": [{"name": "bfp"}], "op": _CAP},
+     "lsm[0].name: unknown value 'bfp' (allowed: bpf, selinux, apparmor, smack, tomoyo, yama, landlock, "
+     "lockdown, loadpin, safesetid, integrity, ima, evm, ipe)"),
+    ({"task": {}, "token": {"userns": None}, "op": _CAP}, "token.userns: unknown value None (allowed: init, child)"),
+    ({"task": {}, "op": {"call": "fork"}}, "op.call: unknown value 'fork' (allowed: bpf, capable, ns_capable, "
+     "vm_enough_memory, sysctl_write, bpffs_set_option, bpffs_create, userns_create, lsm_hook)"),
+    ({"task": {}, "op": {"call": "ns_capable", "cap": "CAP_BPF", "ns": "parent"}},
+     "op.ns: unknown value 'parent' (allowed: init, child, sibling)"),
+    ({"task": {}, "op": {"call": "vm_enough_memory", "overcommit_memory": 3, "fits": "always"}},
+     "op.overcommit_memory: unknown value 3 (allowed: 0, 1, 2)"),
+    ({"task": {}, "op": {"call": "vm_enough_memory", "overcommit_memory": 0, "fits": "maybe"}},
+     "op.fits: unknown value 'maybe' (allowed: always, with_admin_reserve, never)"),
+    ({"task": {}, "op": {"call": "sysctl_write", "name": "kernel.foo", "value": 1}},
+     "op.name: unknown value 'kernel.foo' (allowed: kernel.unprivileged_bpf_disabled)"),
+    ({"task": {}, "op": {"call": "bpffs_set_option", "option": "delegate_all"}},
+     "op.option: unknown value 'delegate_all' (allowed: delegate_cmds, delegate_maps, delegate_progs, "
+     "delegate_attachs)"),
+    ({"task": {}, "op": {"call": "bpffs_create", "userns": 0}}, "op.userns: unknown value 0 (allowed: init, child)"),
+    # not a name at all (a list, an object): the same line, never a traceback (was TypeError: unhashable)
+    ({"task": {}, "op": {"call": ["bpf"]}}, "op.call: unknown value ['bpf'] (allowed: bpf, capable, ns_capable, "
+     "vm_enough_memory, sysctl_write, bpffs_set_option, bpffs_create, userns_create, lsm_hook)"),
+    ({"task": {}, "op": {"call": "lsm_hook", "hook": ["file_open"]}}, "op.hook: unknown hook ['file_open']"),
+])
+def test_closed_vocabulary_fields_name_the_value_and_what_is_allowed(capsys, tmp_path, scenario, message):
+    """Every field with a closed vocabulary says "PATH: unknown value V (allowed: ...)" (one helper,
+    semantics.scenario._one_of), exit 2, one line."""
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps({"id": "a", **scenario}))
+    rc, out, err = run(capsys, "replay", "--file", str(p))
+    assert (rc, out, err) == (2, "", f"hookdebate: error: {p}: scenario a: {message}\n")
