@@ -329,21 +329,13 @@ class ThreadIndexMixin:
         person: a name or address fragment (see find_people); an unknown one gives []."""
         self.ensure_thread_index()
         where, params = [], []
-        if since:
-            where.append("t.last >= ?")
-            params.append(since)
-        if until:
-            where.append("t.first < ?")
-            params.append(until)
-        if subject:
-            where.append("lower(t.subject) like ?")
-            params.append(f"%{subject.lower()}%")
-        if min_messages:
-            where.append("t.messages >= ?")
-            params.append(min_messages)
-        if min_people:
-            where.append("t.people >= ?")
-            params.append(min_people)
+        # each filter is one condition on the index's row and its one parameter, applied when given
+        for condition, value in (("t.last >= ?", since), ("t.first < ?", until),
+                                 ("lower(t.subject) like ?", subject and f"%{subject.lower()}%"),
+                                 ("t.messages >= ?", min_messages), ("t.people >= ?", min_people)):
+            if value:
+                where.append(condition)
+                params.append(value)
         if person:
             like = f"%{person.lower()}%"
             where.append("t.thread_id in (select thread_id from thread_people where lower(name) like ? "
