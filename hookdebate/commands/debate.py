@@ -76,7 +76,7 @@ def run(args) -> int:
     store = Store(resolve_db(args), create=False)
     kw = {"overrides": args.overrides, "stance": not args.no_stance, "min_confidence": args.min_confidence}
     if _is_article(args.target):
-        from hookdebate.commands.verify_quotes import load_article
+        from hookdebate.quotes import load_article
 
         article, _ = load_article(args.target, args)
         if article is None:

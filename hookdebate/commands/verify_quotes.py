@@ -4,7 +4,6 @@ the article attributes it to wrote it, and the passages that match nothing."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from hookdebate.options import add_db_option, add_json_option, resolve_db
 
@@ -31,64 +30,16 @@ def register(subparsers) -> None:
     p.set_defaults(run=run)
 
 
-def load_article(source: str, args=None):
-    """→ (Article, None) for an LWN URL or a saved LWN HTML page, (None, text) for a text file."""
-    from hookdebate.errors import HookdebateError
-    from scraper.lwn import fetch_article, is_lwn_url, looks_like_html, parse_article
-
-    if is_lwn_url(source):
-        from hookdebate.options import make_client
-
-        return fetch_article(make_client(args), source.strip()), None
-    path = Path(source)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise HookdebateError(f"{source}: cannot read the article: {e.strerror}") from None
-    if looks_like_html(raw):
-        return parse_article(raw, url=""), None
-    return None, raw.decode("utf-8", errors="replace")
-
-
 def run(args) -> int:
-    from analysis import merge_identities
-    from analysis.quotes import check_quotes, quotes_from_article, quotes_from_text
-    from hookdebate.errors import HookdebateError
-    from hookdebate.pipeline import ingest_default_if_empty, select_thread
+    from hookdebate.quotes import verify_quotes
     from hookdebate.report import lore_url
-    from hookdebate.store import Store
 
-    article, text = load_article(args.article, args)
-    store = Store(resolve_db(args))
-    ingest_default_if_empty(store)  # like report: an empty database gets the embedded thread
-    archive = not args.thread and store.count_threads() > 1  # then: anywhere in the stored archive
-    if archive:
-        from hookdebate.store_debate import quote_candidates
-
-        messages = store.messages(article.message_ids) if article is not None else []
-    else:
-        messages = select_thread(store, args.thread)
-    people, author_of = merge_identities(messages)
-    names = {p.person_id: p.name for p in people}
-    if article is not None:
-        quotes = quotes_from_article(article, sorted(set(names.values())))
-    else:
-        quotes = quotes_from_text(text, sorted(set(names.values())))
-    if not quotes:
-        raise HookdebateError(f"{args.article}: no quoted passages found")
-    if archive:  # an article often quotes an older thread too: every quote's candidates, from the index
-        ids = {m.message_id for m in messages}
-        for q in quotes:
-            ids.update(quote_candidates(store, q.text))
-        messages = store.messages(ids)
-        people, author_of = merge_identities(messages)
-        names = {p.person_id: p.name for p in people}
-    results = check_quotes(quotes, messages, author_of, names, args.threshold)
+    checked = verify_quotes(resolve_db(args), args.article, args.thread, args.threshold, args)
+    results, archive, ids = checked.results, checked.archive, checked.message_ids
     if args.json:
         print(json.dumps([dict(r.to_json(), url=lore_url(r.message_id) if r.message_id else None)
                           for r in results], indent=2))
         return 0
-    ids = {m.message_id for m in messages}
     for r in results:
         where = (f"{r.method} ({r.score:.0f}) in {lore_url(r.message_id)} by {r.author}" if r.message_id
                  else f"NOT in the stored archive (best fuzzy score {r.score:.0f}): a paraphrase, or a thread not stored"
