@@ -118,3 +118,35 @@ def parse(text: str) -> Query:
             if query.since and query.until and query.until <= query.since:
                 raise HookdebateError(f"search: d:{value} is an empty range")
     return query
+
+
+def search(db, text: str, limit: int = 20, hits: int = 200) -> dict:
+    """`search --json`'s object (docs/DESIGN.md): the `hits` best matching messages of the query
+    `text` in the database `db`, grouped by thread, best first, at most `limit` threads, and the
+    hits in them. The query is read before the database is opened (a bad query is its error, not
+    the database's). `hookdebate search` is its options and this call."""
+    from hookdebate.store import Store
+
+    if limit < 1 or hits < 1:
+        raise HookdebateError("--limit and --hits must be 1 or more")
+    query = parse(text)
+    store = Store(db, create=False)
+    for sender in query.senders:
+        if not store.find_people(sender):
+            raise HookdebateError(f"search: f:{sender}: no stored message is from anyone of that name or address")
+    found = store.search_messages(query, limit=hits)
+    threads: dict[int, dict] = {}
+    for h in found:
+        t = threads.get(h["thread"])
+        if t is None:
+            if len(threads) >= limit:
+                continue
+            info = store.thread_info(h["thread"])
+            t = threads[h["thread"]] = {"id": info["id"], "root": info["root"], "subject": info["subject"],
+                                        "messages": info["messages"], "people": info["people"],
+                                        "first": info["first"], "last": info["last"], "hits": 0,
+                                        "message_ids": []}
+        t["hits"] += 1
+        t["message_ids"].append(h["message_id"])
+    return {"query": query.text, "threads": list(threads.values()),
+            "hits": [h for h in found if h["thread"] in threads]}

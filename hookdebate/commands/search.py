@@ -30,36 +30,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from hookdebate.errors import HookdebateError
-    from hookdebate.search import parse
-    from hookdebate.store import Store
+    from hookdebate.search import search
 
-    if args.limit < 1 or args.hits < 1:
-        raise HookdebateError("--limit and --hits must be 1 or more")
-    query = parse(" ".join(args.query))
-    store = Store(resolve_db(args), create=False)
-    for sender in query.senders:
-        if not store.find_people(sender):
-            raise HookdebateError(f"search: f:{sender}: no stored message is from anyone of that name or address")
-    hits = store.search_messages(query, limit=args.hits)
-    threads: dict[int, dict] = {}
-    for h in hits:
-        t = threads.get(h["thread"])
-        if t is None:
-            if len(threads) >= args.limit:
-                continue
-            info = store.thread_info(h["thread"])
-            t = threads[h["thread"]] = {"id": info["id"], "root": info["root"], "subject": info["subject"],
-                                        "messages": info["messages"], "people": info["people"],
-                                        "first": info["first"], "last": info["last"], "hits": 0,
-                                        "message_ids": []}
-        t["hits"] += 1
-        t["message_ids"].append(h["message_id"])
-    shown = [h for h in hits if h["thread"] in threads]
+    data = search(resolve_db(args), " ".join(args.query), args.limit, args.hits)
     if args.json:
-        print(json.dumps({"query": query.text, "threads": list(threads.values()), "hits": shown},
-                         indent=2, ensure_ascii=False))
+        print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
+    threads = {t["id"]: t for t in data["threads"]}
+    shown = data["hits"]
     if not threads:
         print("no message matches")
         return 0
