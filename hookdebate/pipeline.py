@@ -143,3 +143,30 @@ def analyze_thread(store: Store, thread_msgid: str | None = None):
     result = analysis.analyze(messages)
     save_thread_analysis(store, tid, result, digest)
     return result
+
+
+def thread_listing(store: Store, thread_msgid: str | None = None) -> tuple[dict, list[Message]]:
+    """`thread --json`'s object, {"root", "messages": [{"message_id", "parent_id", "depth",
+    "author", "date", "subject"}]} in lore's /T/ order (analysis.build_tree, authors through
+    merge_identities), and the messages in that order (their dates as datetimes, for a text view).
+    `hookdebate thread` is its options and this call."""
+    from analysis import build_tree, merge_identities
+
+    messages = select_thread(store, thread_msgid)
+    tree = build_tree(messages)
+    people, author_of = merge_identities(messages)
+    names = {p.person_id: p.name for p in people}
+    by_id = {m.message_id: m for m in messages}
+    rows = []
+    depth = tree.depths()
+    for mid in tree.order:
+        m = by_id[mid]
+        rows.append({
+            "message_id": mid,
+            "parent_id": tree.parent_of.get(mid),
+            "depth": depth[mid],
+            "author": names.get(author_of.get(mid), m.from_name or m.from_address),
+            "date": m.date.isoformat() if m.date else m.date_raw,
+            "subject": m.subject,
+        })
+    return {"root": tree.root_id, "messages": rows}, [by_id[mid] for mid in tree.order]

@@ -27,43 +27,24 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from analysis import build_tree, merge_identities
-    from hookdebate.pipeline import select_thread
-    from hookdebate.store import Store
-
     from hookdebate.errors import HookdebateError
+    from hookdebate.pipeline import thread_listing
+    from hookdebate.store import Store
 
     if args.msgid and args.thread_option and args.msgid.strip("<> ") != args.thread_option.strip("<> "):
         raise HookdebateError("give the thread once: MSGID or --thread, not two different ones")
-    store = Store(resolve_db(args), create=False)
-    messages = select_thread(store, args.msgid or args.thread_option)
-    tree = build_tree(messages)
-    people, author_of = merge_identities(messages)
-    names = {p.person_id: p.name for p in people}
-    by_id = {m.message_id: m for m in messages}
-    rows = []
-    depth = tree.depths()
-    for mid in tree.order:
-        m = by_id[mid]
-        rows.append({
-            "message_id": mid,
-            "parent_id": tree.parent_of.get(mid),
-            "depth": depth[mid],
-            "author": names.get(author_of.get(mid), m.from_name or m.from_address),
-            "date": m.date.isoformat() if m.date else m.date_raw,
-            "subject": m.subject,
-        })
+    data, messages = thread_listing(Store(resolve_db(args), create=False), args.msgid or args.thread_option)
     if args.json:
-        print(json.dumps({"root": tree.root_id, "messages": rows}, indent=2))
+        print(json.dumps(data, indent=2))
         return 0
-    for row in rows:
-        m = by_id[row["message_id"]]
+    rows = data["messages"]
+    for row, m in zip(rows, messages):
         # UTC as lore's /T/ view shows it: authors' own zones would make the order look wrong
         date = _utc_text(m.date) if m.date else row["date"]
         d = row["depth"]
         indent = "  " * d if d <= MAX_INDENT else "  " * MAX_INDENT + f"[depth {d}] "
         print(f"{indent}{row['author']}  {date}  {row['subject']}")
-    print(f"\n{len(rows)} message{'' if len(rows) == 1 else 's'}, root <{tree.root_id}>")
+    print(f"\n{len(rows)} message{'' if len(rows) == 1 else 's'}, root <{data['root']}>")
     return 0
 
 
