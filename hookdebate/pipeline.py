@@ -67,13 +67,17 @@ def _root(thread: list[Message]) -> Message:
 
 
 def code_fingerprint(*roots: Path) -> str:
-    """A digest of every file under roots (code and data directories; __pycache__ left out):
-    what a cache stores beside its result so that a result of other code is never served."""
+    """A digest of every file under roots (code and data directories, or single files; __pycache__
+    left out): what a cache stores beside its result so that a result of other code is never
+    served. The one code digest: the analysis cache, the report cache, the variant diff's and the
+    debate index's keys all use it."""
     import hashlib
 
     h = hashlib.sha256()
     for root in roots:
-        if root.exists():
+        if root.is_file():
+            h.update(root.name.encode() + b"\0" + root.read_bytes())
+        elif root.exists():
             for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
                 h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]

@@ -92,17 +92,15 @@ def postings(store: Store, corpus: StoreCorpus | None = None):
 
 
 def _code_version() -> str:
-    import hashlib
+    """The code the postings are made by (hookdebate.pipeline.code_fingerprint of its modules)."""
+    from pathlib import Path
 
     import analysis.debate
     import analysis.subjects
     import analysis.threading
+    from hookdebate.pipeline import code_fingerprint
 
-    h = hashlib.sha256()
-    for mod in (analysis.debate, analysis.subjects, analysis.threading):
-        with open(mod.__file__, "rb") as f:
-            h.update(f.read())
-    return h.hexdigest()[:12]
+    return code_fingerprint(*(Path(m.__file__) for m in (analysis.debate, analysis.subjects, analysis.threading)))
 
 
 def quote_candidates(store: Store, text: str, limit: int = 40) -> list[str]:
