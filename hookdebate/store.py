@@ -70,7 +70,7 @@ class _LazyDatabase:
 
 from hookdebate.errors import HookdebateError
 from hookdebate.store_reports import REPORT_CACHE_SQL, ReportCacheMixin
-from hookdebate.store_threads import ThreadIndexMixin
+from hookdebate.store_threads import ThreadIndexMixin, ids_digest
 from mailrecords import Message
 
 # PRAGMA user_version of the schema this code writes. 0: a database from before versions
@@ -657,8 +657,5 @@ def _sqlite_reason(exc: sqlite3.Error) -> str:
 
 
 def digest_of(messages: Iterable[Message]) -> str:
-    """Identity of a set of messages, for the analysis cache."""
-    h = hashlib.sha256()
-    for mid in sorted(m.message_id for m in messages):
-        h.update(mid.encode() + b"\0")
-    return h.hexdigest()
+    """Identity of a set of messages, for the analysis cache (store_threads.ids_digest of their ids)."""
+    return ids_digest(m.message_id for m in messages)

@@ -478,7 +478,8 @@ def _utc(m: Message) -> str:
 
 
 def ids_digest(ids: Iterable[str]) -> str:
-    """The same digest as store.digest_of, from Message-IDs alone."""
+    """The identity of a set of messages from their Message-IDs: the analysis cache's digest
+    (store.digest_of is this of a list of messages)."""
     import hashlib
 
     h = hashlib.sha256()
