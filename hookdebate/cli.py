@@ -10,8 +10,6 @@ import importlib
 import sys
 
 from hookdebate.commands import COMMAND_MODULES
-# the shared options live in hookdebate.options; these names stay importable from here
-from hookdebate.options import add_db_option, add_json_option, default_db_path, resolve_db  # noqa: F401
 
 
 def build_parser() -> argparse.ArgumentParser:
