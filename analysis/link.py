@@ -328,6 +328,18 @@ def _proposal_kernel(d: _date | None, rules: dict) -> str | None:
     return None
 
 
+def _proposal_calls(d: _date | None, rules: dict) -> frozenset | None:
+    """The operations (op.call) the series debated on day d changes (rules.json proposals[].calls):
+    only claims replaying those are judged against the series' variant; None: all of them."""
+    if d is None:
+        return None
+    iso = d.isoformat()
+    for p in rules.get("proposals", []):
+        if p["from"] <= iso <= p["until"]:
+            return frozenset(p["calls"]) if "calls" in p else None
+    return None
+
+
 _NEG_BEFORE = re.compile(r"(\bnot|n't|\bnever|\bno)\s+(\w+\s+){0,2}$", re.I)
 
 
@@ -481,7 +493,7 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
     if kernel is not None:
         base_kernel, kernel_note = kernel, f"judged against {kernel} as asked (by date: {kernel_note})"
         partial = ()
-    prop_kernel = _proposal_kernel(d, rules)
+    prop_kernel, prop_calls = _proposal_kernel(d, rules), _proposal_calls(d, rules)
     links: list[ClaimLink] = []
     scenarios: dict = {}
     subjects = {m.message_id: m.subject or "" for m in analysis.messages}
@@ -510,6 +522,21 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
                                             f"under debate has: {prop_kernel}")
         if rule and rule.get("kernel") == "current":
             kernel, kreason = base_kernel, kernel_note
+        candidates = list(rule["scenarios"]) if rule else []
+        if not candidates:  # any catalog entry sharing concepts, most shared first
+            scored = sorted(((len(set(e.concepts) & set(concepts)), i, e.id) for i, e in enumerate(cat.values())),
+                            key=lambda t: (-t[0], t[1]))
+            candidates = [sid for n, _, sid in scored if n >= 2][:3]
+        candidates = [s for s in candidates if s in cat]
+        if kernel is not None and kernel == prop_kernel and kernel != base_kernel and prop_calls is not None:
+            # the series' variant is its code only for the operations the series changes (rules.json
+            # proposals[].calls): a claim replaying another one (a hook's dispatch, capable(), another
+            # series posted in the same weeks) is about the kernel of the thread's date
+            ours = [s for s in candidates if (cat[s].scenario_json().get("op") or {}).get("call") in prop_calls]
+            if ours:
+                candidates = ours
+            else:
+                kernel, kreason = base_kernel, kernel_note
         only_calls, hooks_as_in = None, ()
         if kernel is None and partial:
             kernel, only_calls, hooks_as_in = partial[0][0], set(partial[0][1]), tuple(partial[0][3])
@@ -519,12 +546,6 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
             links.append(ClaimLink(claim.claim_id, True, concepts, None, kreason, rule["name"] if rule else None,
                                    rule.get("question") if rule else None, explicit, None, (), kreason))
             continue
-        candidates = list(rule["scenarios"]) if rule else []
-        if not candidates:  # any catalog entry sharing concepts, most shared first
-            scored = sorted(((len(set(e.concepts) & set(concepts)), i, e.id) for i, e in enumerate(cat.values())),
-                            key=lambda t: (-t[0], t[1]))
-            candidates = [sid for n, _, sid in scored if n >= 2][:3]
-        candidates = [s for s in candidates if s in cat]
         if only_calls is not None:
             candidates = [s for s in candidates if (cat[s].scenario_json().get("op") or {}).get("call") in only_calls]
             if not candidates:   # its scenarios replay operations the partial variant does not hold for
