@@ -34,9 +34,24 @@ def get_nlp():
         except (OSError, ImportError, ValueError) as e:
             raise AnalysisError(f"spaCy model {name} failed to load ({e}); reinstall it: {INSTALL_HINT}") from None
         nlp.max_length = max(nlp.max_length, 5_000_000)
+        _use_numpy_products(nlp)
         _use_fast_attributes(nlp)
         return nlp
     raise AnalysisError(f"no English spaCy model installed (tried {', '.join(MODELS)}); install one: {INSTALL_HINT}")
+
+
+def _use_numpy_products(nlp) -> None:
+    """The thinc layers' matrix products through numpy's BLAS (OpenBLAS, one thread) instead of blis."""
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+    ops = NumpyOps(use_blis=False)
+    for _name, pipe in nlp.pipeline:
+        model = getattr(pipe, "model", None)
+        if model is not None:
+            for node in model.walk():
+                node.ops = ops
 
 
 def model_name() -> str:
