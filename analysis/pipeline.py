@@ -466,7 +466,7 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
         if parsed < total:
             read_in_part[m.message_id] = {"chars": total, "parsed": parsed}
     for doc, b in _parse(nlp, jobs):
-        b.sentences.extend(_merge_code(list(doc.sents)))
+        b.sentences.extend(_sentences(doc))
     for piece, b in light:
         b.light_sentences.extend(_light_sentences(nlp, piece))
 
@@ -775,6 +775,31 @@ def _specific_from_quote(cites: tuple[str, ...], text: str, target: ReplyTarget 
     specific = get_lexicon().canonical(found.pop() + "()")
     out = [specific if c == _GENERIC_CHECK else c for c in cites]
     return tuple(dict.fromkeys(out))
+
+
+@functools.lru_cache(maxsize=1)
+def _sentence_class():
+    """spaCy's Span with its text made once: the analysis reads each sentence's text about
+    eight times (cues, claim tests, stance context), and Span.text makes a Token object per
+    token each time. The same text, a Span in every other respect."""
+    from spacy.tokens import Span
+
+    class Sentence(Span):
+        @property
+        def text(self):
+            t = self.__dict__.get("_text")
+            if t is None:
+                t = self.__dict__["_text"] = Span.text.__get__(self)
+            return t
+
+    return Sentence
+
+
+def _sentences(doc) -> list:
+    """The doc's sentences as the analysis reads them (_merge_code), as Sentence spans."""
+    cls = _sentence_class()
+    merged = _merge_code([cls(doc, s.start, s.end) for s in doc.sents])
+    return [s if type(s) is cls else cls(s.doc, s.start, s.end) for s in merged]
 
 
 def _merge_code(sents: list) -> list:

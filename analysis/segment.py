@@ -57,13 +57,13 @@ def is_snip_marker(line: str) -> bool:
     """Does the line only mark that the writer cut text there (what follows is not contiguous)?"""
     return bool(_SNIP.match(line))
 
-_WS = re.compile(r"\s+")
 _SHORTLOG = re.compile(r"^[^\s>].{1,60} \(\d+\):\s*$")
 
 
 def norm(text: str) -> str:
-    """Whitespace-collapsed text, the form quotes are compared in."""
-    return _WS.sub(" ", text.replace("\u202f", " ").replace("\xa0", " ")).strip()
+    """Whitespace-collapsed text, the form quotes are compared in (U+202F and NBSP are
+    whitespace too: str.split() and re's \\s take the same characters, str.isspace())."""
+    return " ".join(text.split())
 
 
 @dataclass
@@ -78,6 +78,8 @@ class _Line:
 
 def parse_attribution(line: str) -> tuple[str | None, str | None] | None:
     """(name, address) if this line is an attribution ('On ..., X wrote:'), else None."""
+    if not line.rstrip().endswith(":"):
+        return None  # every form below ends in ':' (the only test most lines need)
     s = norm(line)
     if not s or len(s) > 200:
         return None
