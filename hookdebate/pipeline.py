@@ -11,9 +11,26 @@ from pathlib import Path
 from hookdebate.errors import HookdebateError
 from hookdebate.store import Store
 from mailrecords import Message
-from semantics.kernels import data_dir
 
-DATA_DIR = data_dir()
+
+def _data_dir() -> Path:
+    """semantics.data_dir() without importing semantics: its package imports the whole kernel
+    model (15-35 ms of every read command, which needs only this path for the fingerprints its
+    cached results are checked against). semantics/datadir.py, where the rule lives, imports
+    nothing of the package; it is run here on its own, under a name of its own."""
+    import importlib.util
+    import sys
+
+    if "semantics.datadir" in sys.modules:
+        return sys.modules["semantics.datadir"].data_dir()
+    spec = importlib.util.find_spec("semantics")  # the package's location, without importing it
+    path = Path(spec.origin).parent / "datadir.py"
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_hookdebate_datadir", path))
+    mod.__spec__.loader.exec_module(mod)
+    return mod.data_dir()
+
+
+DATA_DIR = _data_dir()
 DEFAULT_THREAD = DATA_DIR / "threads" / "authoritative-hooks.mbox"
 
 
@@ -86,9 +103,10 @@ def code_fingerprint(*roots: Path) -> str:
 def _analysis_fingerprint() -> str:
     """Changes whenever the analysis code or its data changes, so a cached analysis
     made by an older hookdebate is never served."""
-    import analysis
+    import importlib.util
 
-    return code_fingerprint(Path(analysis.__file__).parent, DATA_DIR / "lexicon", DATA_DIR / "identities",
+    analysis_dir = Path(importlib.util.find_spec("analysis").origin).parent  # without importing it
+    return code_fingerprint(analysis_dir, DATA_DIR / "lexicon", DATA_DIR / "identities",
                             DATA_DIR / "stance")
 
 

@@ -11,32 +11,12 @@ per-variant code.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from semantics.datadir import data_dir  # the one place it is decided (also semantics.data_dir)
 from semantics.errors import ScenarioError
-
-
-def _default_data() -> Path:
-    """data/ beside the packages (a checkout, `pip install -e`), else where `pip install .`
-    put it (pyproject.toml's data-files: <prefix>/share/hookdebate/data)."""
-    here = Path(__file__).resolve().parents[1] / "data"
-    if here.is_dir():
-        return here
-    installed = Path(sys.prefix) / "share" / "hookdebate" / "data"
-    return installed if installed.is_dir() else here
-
-
-_DEFAULT_DATA = _default_data()
-
-
-def data_dir() -> Path:
-    """The one place the data directory is decided: $HOOKDEBATE_DATA, else the default."""
-    env = os.environ.get("HOOKDEBATE_DATA")
-    return Path(env) if env else _DEFAULT_DATA
 
 
 @dataclass(frozen=True)

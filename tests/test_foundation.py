@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -205,6 +206,29 @@ def test_help_does_not_import_spacy():
             "print('spacy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("data", [None, "elsewhere"])
+def test_read_path_finds_the_data_dir_without_importing_semantics(tmp_path, data):
+    """A read served from the store needs only the data directory's path (the fingerprints its
+    cached results are checked against); hookdebate.pipeline gets it from semantics/datadir.py
+    without importing the kernel model, and it is the directory semantics itself decides."""
+    env = dict(os.environ)
+    env.pop("HOOKDEBATE_DATA", None)
+    want = ROOT / "data"
+    if data:  # the same data, seen through another directory (the model reads it on import)
+        want = tmp_path / "data"
+        want.mkdir()
+        for entry in (ROOT / "data").iterdir():
+            (want / entry.name).symlink_to(entry)
+        env["HOOKDEBATE_DATA"] = str(want)
+    code = ("import sys; from hookdebate import pipeline; pipeline.analysis_fingerprint(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('semantics', 'analysis'))); "
+            "d = pipeline.DATA_DIR; from semantics.datadir import data_dir; print(d == data_dir(), d)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    imported, same = out.stdout.splitlines()
+    assert imported == "[]", out.stderr
+    assert same == f"True {want}", out.stderr
 
 
 @pytest.mark.parametrize("command", ["thread", "positions", "claims"])
