@@ -218,15 +218,31 @@ def analysis_from_json(doc: dict, messages=None) -> ThreadAnalysis:
     )
 
 
+def posting_to_json(x) -> list:
+    """One analysis.debate.Posting as a list (in the postings document, and a row of the store's
+    postings tables, hookdebate.store_debate)."""
+    return [x.root, x.subject, x.title, x.author, x.author_name, date_to_json(x.date), x.version,
+            x.resend, x.kind, x.message_ids, [[n, t] for n, t in x.parts.items()],
+            [[n, m] for n, m in x.part_ids.items()]]
+
+
+def posting_from_json(row: list):
+    from analysis.debate import Posting
+
+    root, subject, title, author, author_name, ts, version, resend, kind, ids, parts, part_ids = row
+    return Posting(root=root, subject=subject, title=title, author=author, author_name=author_name,
+                   date=date_from_json(ts), version=version, resend=resend,
+                   kind=kind, message_ids=list(ids), parts={n: t for n, t in parts},
+                   part_ids={n: m for n, m in part_ids})
+
+
 def postings_to_json(p) -> dict:
     """analysis.debate.Postings as one document: the headers, the reply parents, each posting,
     and the postings' indexes by root."""
     return {
         "format": POSTINGS_FORMAT, "version": POSTINGS_VERSION,
         "heads": p._heads, "end": date_to_json(p.end), "parent_of": p.parent_of, "unit_of": p.unit_of,
-        "postings": [[x.root, x.subject, x.title, x.author, x.author_name, date_to_json(x.date), x.version,
-                      x.resend, x.kind, x.message_ids, [[n, t] for n, t in x.parts.items()],
-                      [[n, m] for n, m in x.part_ids.items()]] for x in p.postings.values()],
+        "postings": [posting_to_json(x) for x in p.postings.values()],
         "by_author": {k: [x.root for x in v] for k, v in p.by_author.items()},
         "by_title": {k: [x.root for x in v] for k, v in p.by_title.items()},
         "by_patch_title": {k: [x.root for x in v] for k, v in p.by_patch_title.items()},
@@ -236,7 +252,7 @@ def postings_to_json(p) -> dict:
 def postings_from_json(doc: dict):
     from collections import defaultdict
 
-    from analysis.debate import Posting, Postings
+    from analysis.debate import Postings
 
     d = _check(doc, POSTINGS_FORMAT, POSTINGS_VERSION)
     p = Postings.__new__(Postings)
@@ -245,11 +261,9 @@ def postings_from_json(doc: dict):
     p.parent_of = dict(d["parent_of"])
     p.unit_of = dict(d["unit_of"])
     p.postings = {}
-    for (root, subject, title, author, author_name, ts, version, resend, kind, ids, parts, part_ids) in d["postings"]:
-        p.postings[root] = Posting(root=root, subject=subject, title=title, author=author, author_name=author_name,
-                                   date=date_from_json(ts), version=version, resend=resend,
-                                   kind=kind, message_ids=list(ids), parts={n: t for n, t in parts},
-                                   part_ids={n: m for n, m in part_ids})
+    for row in d["postings"]:
+        post = posting_from_json(row)
+        p.postings[post.root] = post
     for name in ("by_author", "by_title", "by_patch_title"):
         index = defaultdict(list)
         for k, roots in d[name].items():
