@@ -492,16 +492,23 @@ class Store(ThreadIndexMixin, ReportCacheMixin):
     def messages(self, message_ids: Iterable[str] | None = None) -> list[Message]:
         """Messages in date order (all of them, or those named)."""
         if message_ids is None:
-            rows = self.db["messages"].rows_where(order_by="date_utc, message_id")
+            rows = self._rows("select * from messages order by date_utc, message_id")
         else:
             ids = list(message_ids)
             rows = []
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                rows.extend(self.db["messages"].rows_where(
-                    f"message_id in ({','.join('?' * len(chunk))})", chunk))
+                rows.extend(self._rows(f"select * from messages where message_id in ({','.join('?' * len(chunk))})",
+                                       chunk))
             rows.sort(key=lambda r: (r["date_utc"] or "", r["message_id"]))
         return [_message_from_row(r) for r in rows]
+
+    def _rows(self, sql: str, parameters=()) -> list[dict]:
+        """The rows of a select as dicts by column name (what sqlite-utils' rows_where gives,
+        without importing it: a read needs no more than sqlite3)."""
+        cursor = self.db.conn.execute(sql, parameters)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
 
     def search(self, query: str, limit: int = 20) -> list[Message]:
         """Full-text search (FTS5) over subjects and bodies."""
