@@ -14,8 +14,9 @@ anchor measured in the same run:
    public-inbox-httpd's /T/ page of the same threads, the 2022 inbox served on 127.0.0.1 (a
    warm, resident server: it pays no start-up). A wrong Message-ID; `positions`, `claims`,
    `report` (md, html, json) with a stored analysis on a sample: the first opening (which lays
-   the result out and keeps it, hookdebate/store_reports.py) and the next (served from the
-   store); `threads` and `search` on the archive.
+   the result out and keeps it, hookdebate/store_reports.py; the debate postings index, which a
+   report's debate section reads, rebuilt once before them and timed on its own) and the next
+   (served from the store); `threads` and `search` on the archive.
 Every timing is printed with the load average of the machine at that moment (1-minute) and the
 command's CPU time (user + sys) beside its wall time: on a shared machine wall time follows the
 load, CPU time much less.
@@ -169,7 +170,13 @@ def main() -> int:
     conn = sqlite3.connect(db)
     with conn:
         conn.execute("delete from report_cache")
+        conn.execute("delete from debate_index")  # and the debate postings index: rebuilt once, timed here
     conn.close()
+    before = load()
+    w, m, _, _, c = timed_rss([*HD, "debate", few[-1]["root"], "--no-stance", "--json", "--db", str(db)], env, check=False)
+    print(f"   the debate postings index rebuilt (the first debate or report after an ingest; with one debate): "
+          f"{w * 1000:.0f} ms wall (CPU {c * 1000:.0f} ms), RSS {m:.0f} MB ({before} -> {load()})")
+    out["debate_index"] = {"seconds": w, "cpu_s": c, "rss_mb": m}
     for cmd in (["positions"], ["claims"], ["report"], ["report", "--format", "html"], ["report", "--format", "json"]):
         span = f"{len(few)} threads of {min(r['messages'] for r in few)}-{max(r['messages'] for r in few)} msgs"
         for what in ("first opening", "opened again"):
