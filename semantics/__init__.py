@@ -10,6 +10,7 @@ from semantics.engine import TraceStep
 from semantics.errors import ScenarioError
 from semantics.kernels import Kernel, data_dir, kernel_names, known_kernel, load_kernel
 from semantics.model import Verdict, decide, outcome, replay
+from semantics.across import KernelRow, across
 from semantics.scenario import LsmModule, Op, Scenario, Task, Token, load_scenarios, parse_scenario
 from semantics.releases import KernelChoice, Release, kernel_on, release, releases
 from semantics.catalog import CatalogEntry, by_concept, by_id, catalog
@@ -19,7 +20,7 @@ from semantics.space import enumerate_space
 
 __all__ = [
     "ScenarioError", "Scenario", "Task", "LsmModule", "Token", "Op", "TraceStep", "Verdict",
-    "parse_scenario", "load_scenarios", "decide", "replay", "outcome", "kernel_names", "known_kernel",
+    "parse_scenario", "load_scenarios", "decide", "replay", "across", "KernelRow", "outcome", "kernel_names", "known_kernel",
     "load_kernel", "Kernel", "data_dir", "catalog", "CatalogEntry", "diff", "DiffResult",
     "check", "PropertyResult", "enumerate_space", "by_concept", "by_id",
     "KernelChoice", "Release", "kernel_on", "release", "releases",

@@ -219,3 +219,25 @@ def test_pre_capbpf_models_only_the_gate_its_sources_show():
     c = Claim("c", "m", "a", "An unprivileged user can create a hash map with bpf(BPF_MAP_CREATE).", "factual", ("bpf()",))
     j = _judge(c, "t", out(sysctl=0), "allow", None)
     assert j.supports_claim is None and j.reason.startswith("not modeled for this kernel")
+
+
+def test_across_library_rows_are_typed_and_are_what_the_command_prints(capsys):
+    """semantics.across() is the computation; `replay --across --json` only serializes its rows."""
+    from semantics import KernelRow, TraceStep, across, by_id
+
+    scenario = by_id("container-capbpf-lru-map-granted").scenario
+    rows = across(scenario)
+    assert all(isinstance(r, KernelRow) for r in rows) and [r.kernel for r in rows] == kernel_names()
+    by_kernel = {r.kernel: r for r in rows}
+    granted = by_kernel["proposal-2023-04"]
+    # a grant is decided by the bypass step of its trace; a refusal by the trace's last step
+    assert granted.outcome == "allow" and isinstance(granted.decided_by, TraceStep)
+    assert granted.decided_by.result.startswith("bypass") and granted.decided_by in granted.trace
+    refused = by_kernel["v6.3"]
+    assert refused.outcome == "EPERM" and refused.decided_by == refused.trace[-1]
+    assert refused.ignored == ("lsm[0] bpf: returns 1 from bpf_map_create_security",)
+    assert [r.outcome for r in rows] == [replay(scenario, k).outcome for k in kernel_names()]
+    # the scenario's JSON gives the same rows as the parsed scenario
+    assert across(scenario.to_json()) == rows
+    rc, out, _ = run(capsys, "replay", scenario.id, "--across", "--json")
+    assert rc == 0 and json.loads(out) == [{"id": scenario.id, "across": [r.to_json() for r in rows]}]

@@ -99,38 +99,22 @@ def run(args) -> int:
     return 0
 
 
-def across(scenario) -> list[dict]:
-    """One row per kernel variant: the outcome of the same situation and the check that decided it
-    (a hook a variant lacks is ignored there, and its trace says so)."""
-    from semantics import kernel_names, replay
-
-    rows = []
-    for k in kernel_names():
-        v = replay(scenario, k)
-        deciding = v.trace[-1] if v.outcome != "allow" and v.trace else \
-            next((t for t in v.trace if t.result.startswith("bypass")), None)
-        ignored = [t.check for t in v.trace if t.result.startswith("ignored: kernel")]
-        rows.append({"kernel": k, "outcome": v.outcome,
-                     "decided_by": ({"check": deciding.check, "models": deciding.models, "result": deciding.result}
-                                    if deciding else None),
-                     "ignored": ignored, "trace": [t.to_json() for t in v.trace]})
-    return rows
-
-
 def _across(scenarios, as_json: bool) -> int:
-    out = [{"id": s.id, "across": across(s)} for s in scenarios]
+    from semantics import across
+
+    out = [(s.id, across(s)) for s in scenarios]
     if as_json:
-        print(json.dumps(out, indent=2))
+        print(json.dumps([{"id": sid, "across": [r.to_json() for r in rows]} for sid, rows in out], indent=2))
         return 0
-    for n, item in enumerate(out):
+    for n, (sid, rows) in enumerate(out):
         if n:
             print()
-        print(item["id"])
-        kw = max(len(r["kernel"]) for r in item["across"])
-        ow = max(len(r["outcome"]) for r in item["across"])
-        for r in item["across"]:
-            d = r["decided_by"]
-            why = f"{d['check']} -> {d['result']} ({d['models']})" if d else "every check passes"
-            extra = f"; ignored: {', '.join(r['ignored'])}" if r["ignored"] else ""
-            print(f"  {r['kernel']:<{kw}}  {r['outcome']:<{ow}}  {why}{extra}")
+        print(sid)
+        kw = max(len(r.kernel) for r in rows)
+        ow = max(len(r.outcome) for r in rows)
+        for r in rows:
+            d = r.decided_by
+            why = f"{d.check} -> {d.result} ({d.models})" if d else "every check passes"
+            extra = f"; ignored: {', '.join(r.ignored)}" if r.ignored else ""
+            print(f"  {r.kernel:<{kw}}  {r.outcome:<{ow}}  {why}{extra}")
     return 0
