@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_unjudged import ARCHIVE, _root, thread_subject  # noqa: E402
 from known_threads import FINDINGS_FRESH as OUT, known  # noqa: E402
+from scraper.mbox import mboxrd_entry  # noqa: E402
 
-QUOTE = re.compile(rb"^(>*From )", re.M)
 QUOTA = {"bpf": 8, "capabilities": 10, "user namespaces": 4, "LSM hooks": None}   # None: the rest up to --n
 # the operation a subject's claims replay: a thread is dated where a variant holds for it (with --by-call)
 SUBJECT_CALL = {"bpf": "bpf", "capabilities": "capable", "user namespaces": "userns_create", "LSM hooks": "lsm_hook"}
@@ -139,9 +139,7 @@ def main() -> int:
     for subj, t, name in draw(analysis.split_threads(iter_mbox(ARCHIVE)), **spec, leave_out=(out_dir,)):
         with gzip.GzipFile(out_dir / name, "wb", mtime=0) as f:
             for m in sorted(t, key=lambda m: m.date.timestamp() if m.date else 0):
-                body = QUOTE.sub(rb">\1", m.raw)          # mboxrd, as hookdebate fetch writes
-                f.write(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + body
-                        + (b"" if body.endswith(b"\n") else b"\n") + b"\n")
+                f.write(mboxrd_entry(m.raw))          # mboxrd, as hookdebate fetch writes
         print(f"{subj:16} {len(t):3} msgs  {name}")
     return 0
 

@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from scraper.errors import ScrapeError
 from scraper.limits import Limits
 from scraper.sniff import looks_like_html
-from scraper.mbox import iter_raw_mbox_file
+from scraper.mbox import iter_raw_mbox_file, write_mboxrd
 
 if TYPE_CHECKING:
     from scraper.model import Message
@@ -547,3 +547,9 @@ def _mid_of(raw: bytes) -> str | None:
 
 def iter_thread(source: str, client: LoreClient, lore_url: str | None = None) -> Iterator[Message]:
     yield from client.thread(parse_lore_ref(source, lore_url))
+
+
+def fetch_thread(source: str, path: str | Path, client: LoreClient, lore_url: str | None = None) -> int:
+    """The whole thread of a Message-ID or lore URL written to an mboxrd file (like b4 mbox):
+    the messages as the server gave them; returns how many."""
+    return write_mboxrd(path, client.thread_raws(parse_lore_ref(source, lore_url)))

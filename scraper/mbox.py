@@ -326,6 +326,38 @@ def _finish(message: bytes) -> bytes:
     return message
 
 
+_FROM_LINE = re.compile(rb"^(>*From )", re.M)
+
+
+def mboxrd_entry(raw: bytes, stamp: str = "Thu Jan  1 00:00:00 1970") -> bytes:
+    """One message as an mboxrd entry: a From_ line, every ">*From " line of the message quoted
+    with one more '>' (which _finish undoes: a message ending in a newline reads back as it was),
+    a final newline if it lacks one, and the blank line that ends the entry."""
+    body = _FROM_LINE.sub(rb">\1", raw)
+    return f"From mboxrd@z {stamp}\n".encode() + body + (b"" if body.endswith(b"\n") else b"\n") + b"\n"
+
+
+def write_mboxrd(path: str | Path, raws) -> int:
+    """Write the messages to an mboxrd file, whole or not at all (a temporary file beside it,
+    renamed over it), with today's date in the From_ lines as b4 mbox does; returns how many."""
+    import os
+    import time
+
+    stamp = time.asctime(time.gmtime())
+    tmp = f"{path}.tmp{os.getpid()}"
+    n = 0
+    try:
+        with open(tmp, "wb") as fh:
+            for raw in raws:
+                fh.write(mboxrd_entry(raw, stamp))
+                n += 1
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return n
+
+
 def iter_mbox_raws(path: str | Path, warn=None) -> Iterator[tuple[bytes, str]]:
     """(raw bytes, origin) of every message; an mbox with none raises ScrapeError. warn: as
     for iter_raw_mbox (a left-out message keeps its number: origins stay those of a whole read)."""

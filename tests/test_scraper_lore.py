@@ -122,6 +122,36 @@ def test_fetch_writes_mbox_like_b4(lore_server, tmp_path):
     assert got == SOURCE_RAWS
 
 
+def test_fetch_thread_is_the_library_call_the_command_makes(lore_server, tmp_path):
+    """scraper.lore.fetch_thread fetches and writes; what it writes reads back as the server's messages."""
+    from scraper.lore import fetch_thread
+
+    out = tmp_path / "lib.mbox"
+    client = LoreClient(cache_dir=tmp_path / "c", use_cache=False)
+    assert fetch_thread(f"<{ROOT_MSGID}>", out, client, lore_server.base) == len(SOURCE_RAWS)
+    assert {_mid_of(r): r for r in iter_raw_mbox(out)} == SOURCE_RAWS
+    assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
+
+
+def test_write_mboxrd_quotes_from_lines_and_is_whole_or_nothing(tmp_path):
+    from scraper.mbox import write_mboxrd
+
+    raws = [b"Subject: a\n\nFrom here on\n>From quoted once\n>>From twice\n",
+            b"Subject: b\n\nno final newline"]
+    out = tmp_path / "q.mbox"
+    assert write_mboxrd(out, raws) == 2
+    text = out.read_bytes()
+    assert b"\n>From here on\n>>From quoted once\n>>>From twice\n" in text
+    assert list(iter_raw_mbox(out)) == [raws[0], raws[1] + b"\n"]
+
+    def broken():
+        yield raws[0]
+        raise OSError("disk full")
+    with pytest.raises(OSError):
+        write_mboxrd(out, broken())
+    assert out.read_bytes() == text and sorted(p.name for p in tmp_path.iterdir()) == ["q.mbox"]
+
+
 # -- faults ----------------------------------------------------------------------
 class FaultServer:
     """Loopback HTTP server answering from a script: path -> list of (status, headers, body)."""
