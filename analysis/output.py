@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from typing import Callable
 
 from analysis.model import (Claim, Evidence, MessageStance, Person, Position, ReplyPair, ReplyTarget,
                             Segment, ThreadAnalysis, ThreadTree)
@@ -38,17 +39,30 @@ def _author_name(a: ThreadAnalysis, person_id: str | None) -> str | None:
         return person_id
 
 
+def claim_json(c: Claim, name_of: Callable[[str | None], str | None], url: str | None = None) -> dict:
+    """A claim as the `claims --json` contract and the report show it: the author and the
+    replied-to author by name (name_of: person id -> name). With url (the report's entry) a
+    "url" follows "message_id" and "relation" comes before "responds_to", the key order the
+    report's JSON has always had (claim_to_json is the stored shape, with person ids)."""
+    rt = None if c.responds_to is None else {"message_id": c.responds_to.message_id,
+                                              "author": name_of(c.responds_to.author),
+                                              "quote": c.responds_to.quote}
+    d = {"id": c.claim_id, "message_id": c.message_id}
+    if url is not None:
+        d["url"] = url
+    d.update(author=name_of(c.author), text=c.text, type=c.type, cites=list(c.cites))
+    if url is None:
+        d.update(responds_to=rt, relation=c.relation)
+    else:
+        d.update(relation=c.relation, responds_to=rt)
+    return d
+
+
 def claims_json(a: ThreadAnalysis) -> list[dict]:
-    out = []
-    for c in a.claims:
-        rt = None
-        if c.responds_to is not None:
-            rt = {"message_id": c.responds_to.message_id, "author": _author_name(a, c.responds_to.author),
-                  "quote": c.responds_to.quote}
-        out.append({"id": c.claim_id, "message_id": c.message_id, "author": _author_name(a, c.author),
-                    "text": c.text, "type": c.type, "cites": list(c.cites), "responds_to": rt,
-                    "relation": c.relation, "scenarios": [], "verdicts": []})
-    return out
+    """`claims --json` entries, with "scenarios" and "verdicts" left for the linker to fill
+    (analysis.link.claims_with_verdicts)."""
+    return [claim_json(c, lambda pid: _author_name(a, pid)) | {"scenarios": [], "verdicts": []}
+            for c in a.claims]
 
 
 # -- the stored shapes: one to_json/from_json per record, data only ------------------------

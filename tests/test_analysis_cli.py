@@ -95,3 +95,21 @@ def test_several_threads_need_a_choice(tmp_path):
     assert r.returncode == 0, r.stderr
     pos = {p["name"]: p["stance"] for p in json.loads(r.stdout)["participants"]}
     assert pos["Casey Schaufler"] == "oppose"
+
+
+def test_a_claim_is_the_same_in_claims_json_and_the_report(one_thread_db, tmp_path):
+    """One serialization of a claim (analysis.output.claim_json): `claims --json` and `report
+    --format json` give each claim the same fields, in each contract's key order."""
+    r = _run(one_thread_db, "claims", "--json")
+    assert r.returncode == 0, r.stderr
+    listed = json.loads(r.stdout)
+    out = tmp_path / "r.json"
+    r = _run(one_thread_db, "report", "--format", "json", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    reported = json.loads(out.read_text())["claims"]
+    shared = ("id", "message_id", "author", "text", "type", "cites", "responds_to", "relation")
+    assert [{k: c[k] for k in shared} for c in listed] == [{k: c[k] for k in shared} for c in reported]
+    assert any(c["responds_to"] and c["responds_to"]["author"] for c in listed)
+    assert list(listed[0]) == [*shared, "scenarios", "verdicts"]
+    assert list(reported[0])[:9] == ["id", "message_id", "url", "author", "text", "type", "cites",
+                                     "relation", "responds_to"]

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from analysis.findings import thread_findings, verdict_word  # noqa: F401 (verdict_word: the renderers')
+from analysis.output import claim_json
 from analysis.signals import mail_signals
 from analysis.subjects import is_patch_posting, series_version, without_tags
 
@@ -141,20 +142,19 @@ def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None
                              "evidence": [{"message_id": e.message_id, "url": lore_url(e.message_id), "quote": e.quote}
                                           for e in p.evidence]})
     found = thread_findings(analysis, linked)
+
+    def name_of(pid):
+        return names.get(pid, pid)
+
     claims = []
     for c in analysis.claims:
         link = linked.link(c.claim_id) if linked else None
-        entry = {"id": c.claim_id, "message_id": c.message_id, "url": lore_url(c.message_id),
-                 "author": names.get(c.author, c.author), "text": c.text, "type": c.type, "cites": list(c.cites),
-                 "relation": c.relation,
-                 "responds_to": ({"message_id": c.responds_to.message_id,
-                                  "author": names.get(c.responds_to.author, c.responds_to.author),
-                                  "quote": c.responds_to.quote} if c.responds_to else None),
-                 "semantic": bool(link and link.semantic), "explicit_scenario": bool(link and link.explicit),
-                 "kernel": link.kernel if link else None, "kernel_reason": link.kernel_reason if link else "",
-                 "question": link.question if link else None, "predicts": link.predicts if link else None,
-                 "unjudged_reason": link.unjudged_reason if link else None,
-                 "verdicts": [v.to_json() for v in link.verdicts] if link else []}
+        entry = claim_json(c, name_of, url=lore_url(c.message_id))
+        entry.update({"semantic": bool(link and link.semantic), "explicit_scenario": bool(link and link.explicit),
+                      "kernel": link.kernel if link else None, "kernel_reason": link.kernel_reason if link else "",
+                      "question": link.question if link else None, "predicts": link.predicts if link else None,
+                      "unjudged_reason": link.unjudged_reason if link else None,
+                      "verdicts": [v.to_json() for v in link.verdicts] if link else []})
         entry["verdict"] = found.verdict[c.claim_id]
         entry["fit"] = found.fits.fit[c.claim_id]
         entry["finding"] = found.finding[c.claim_id]
