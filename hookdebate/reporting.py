@@ -10,14 +10,10 @@ from pathlib import Path
 def build_report(store, thread=None, pictures: bool = False, kernel: str | None = None):
     """(report dict, ThreadAnalysis, LinkResult, pictures {name: svg bytes}). kernel: judge against
     that variant instead of the one the thread's date picks (analysis.link.link_claims)."""
-    from analysis.link import change_impact, link_claims, verdict_rows
-    from hookdebate.pipeline import analyze_thread
+    from analysis.link import change_impact
     from hookdebate.report import build
 
-    analysis = analyze_thread(store, thread)
-    linked = link_claims(analysis, kernel=kernel)
-    scen, rows = verdict_rows(linked)
-    store.save_verdicts(analysis.tree.root_id, scen, rows)
+    analysis, linked = linked_analysis(store, thread, kernel)
     report = build(analysis, linked, change_impact(), variant_diff=variant_diff_for(store, analysis, linked))
     report["debate"] = debate_of(store, analysis.tree.root_id)
     pics = {}
@@ -26,6 +22,20 @@ def build_report(store, thread=None, pictures: bool = False, kernel: str | None 
 
         pics = {"argument-map": P.argument_map(report), "timeline": P.timeline(report)}
     return report, analysis, linked, pics
+
+
+def linked_analysis(store, thread=None, kernel: str | None = None):
+    """(ThreadAnalysis, LinkResult): the thread's analysis (stored or computed, hookdebate.pipeline)
+    linked to the kernel model (analysis.link.link_claims; kernel: that variant instead of the one
+    the thread's date picks), its scenarios and verdicts saved in the store."""
+    from analysis.link import link_claims, verdict_rows
+    from hookdebate.pipeline import analyze_thread
+
+    analysis = analyze_thread(store, thread)
+    linked = link_claims(analysis, kernel=kernel)
+    scenarios, verdicts = verdict_rows(linked)
+    store.save_verdicts(analysis.tree.root_id, scenarios, verdicts)
+    return analysis, linked
 
 
 def debate_of(store, root: str) -> dict | None:
@@ -132,6 +142,31 @@ def stored_or_made(store, thread: str | None, kind: str, make):
         data = make()
         store.save_report_cache(key, kind, digest, data)
     return data
+
+
+def thread_positions(store, thread: str | None = None) -> dict:
+    """`positions --json` of the thread (analysis.positions_json), kept in the store (stored_or_made)
+    and served from there without reading the stored analysis back; made from the analysis
+    (stored or computed, hookdebate.pipeline) otherwise."""
+    def make() -> dict:
+        from analysis import positions_json
+        from hookdebate.pipeline import analyze_thread
+
+        return positions_json(analyze_thread(store, thread))
+
+    return stored_or_made(store, thread, "positions", make)
+
+
+def thread_claims(store, thread: str | None = None) -> list[dict]:
+    """`claims --json` of the thread: its claims with their verdicts (analysis.link.claims_with_verdicts),
+    kept in the store (stored_or_made); made afresh otherwise (linked to the kernel model, the
+    verdicts saved)."""
+    def make() -> list[dict]:
+        from analysis.link import claims_with_verdicts
+
+        return claims_with_verdicts(*linked_analysis(store, thread))
+
+    return stored_or_made(store, thread, "claims", make)
 
 
 def drawing_version() -> str:

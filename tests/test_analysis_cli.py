@@ -113,3 +113,15 @@ def test_a_claim_is_the_same_in_claims_json_and_the_report(one_thread_db, tmp_pa
     assert list(listed[0]) == [*shared, "scenarios", "verdicts"]
     assert list(reported[0])[:9] == ["id", "message_id", "url", "author", "text", "type", "cites",
                                      "relation", "responds_to"]
+
+
+def test_positions_and_claims_are_library_calls(one_thread_db):
+    """`positions` and `claims` are options + hookdebate.reporting.thread_positions/thread_claims."""
+    from hookdebate.reporting import thread_claims, thread_positions
+    from hookdebate.store import Store
+
+    store = Store(one_thread_db, create=False)
+    for args, got in ((("positions", "--json"), thread_positions(store)), (("claims", "--json"), thread_claims(store))):
+        r = _run(one_thread_db, *args)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout) == got and got

@@ -29,9 +29,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from hookdebate.reporting import thread_claims
     from hookdebate.store import Store
 
-    rows = claim_rows(Store(resolve_db(args), create=False), args.thread)
+    rows = thread_claims(Store(resolve_db(args), create=False), args.thread)
     if args.type:
         rows = [c for c in rows if c["type"] == args.type]
     if args.cites:
@@ -56,23 +57,3 @@ def run(args) -> int:
             print(f"      model: {v['scenario']} under {v['kernel']}: {v['outcome']} ({judged})")
     print(f"\n{len(rows)} claim(s)")
     return 0
-
-
-def claim_rows(store, thread: str | None) -> list[dict]:
-    """The thread's claims with their verdicts (analysis.link.claims_with_verdicts): kept in the
-    store (hookdebate.store_reports) and served from there while the thread's messages and the
-    code are those they were made from (hookdebate.reporting.report_digest); made afresh
-    (linked to the kernel model, verdicts saved) otherwise."""
-    from hookdebate.reporting import stored_or_made
-
-    def make() -> list[dict]:
-        from analysis.link import claims_with_verdicts, link_claims, verdict_rows
-        from hookdebate.pipeline import analyze_thread
-
-        analysis = analyze_thread(store, thread)
-        linked = link_claims(analysis)
-        scenarios, verdicts = verdict_rows(linked)
-        store.save_verdicts(analysis.tree.root_id, scenarios, verdicts)
-        return claims_with_verdicts(analysis, linked)
-
-    return stored_or_made(store, thread, "claims", make)

@@ -23,9 +23,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from hookdebate.reporting import thread_positions
     from hookdebate.store import Store
 
-    data = positions_of(Store(resolve_db(args), create=False), args.thread)
+    data = thread_positions(Store(resolve_db(args), create=False), args.thread)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -43,19 +44,3 @@ def run(args) -> int:
         counts[m["stance"]] = counts.get(m["stance"], 0) + 1
     print("\nMessages: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return 0
-
-
-def positions_of(store, thread: str | None) -> dict:
-    """`positions --json` of the thread (analysis.positions_json): kept in the store
-    (hookdebate.store_reports) and served from there while the thread's messages and the code
-    are those it was made from (hookdebate.reporting.report_digest), without reading the stored
-    analysis back; made from the analysis (stored or computed, hookdebate.pipeline) otherwise."""
-    from hookdebate.reporting import stored_or_made
-
-    def make() -> dict:
-        from analysis import positions_json
-        from hookdebate.pipeline import analyze_thread
-
-        return positions_json(analyze_thread(store, thread))
-
-    return stored_or_made(store, thread, "positions", make)
