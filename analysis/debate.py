@@ -328,7 +328,7 @@ def load_overrides(path: str | Path | None) -> dict:
     if not path:
         return {"link": [], "cut": set()}
     from analysis.lexicon import read_toml
-    from scraper.mail import bare_msgid
+    from mailrecords import bare_msgid
 
     data = read_toml(path, f"{path}: cannot read debate overrides")
     unknown = set(data) - {"link", "cut"}
@@ -509,7 +509,7 @@ def gather(query: str, corpus: Corpus, *, overrides: dict | None = None, posting
     """The debate the message `query` belongs to: the series versions and follow-ups. A series
     that takes up an earlier one under a new name and numbering opens the earlier one (of which
     it is then a follow-up), as a pull request or a fix does."""
-    from scraper.mail import bare_msgid
+    from mailrecords import bare_msgid
 
     qid = bare_msgid(query) or query
     P = postings or Postings(corpus.headers())

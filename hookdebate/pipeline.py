@@ -48,7 +48,7 @@ def select_thread_id(store: Store, thread_msgid: str | None = None) -> int:
     """The stored thread id (see hookdebate.store_threads) per DESIGN.md: the thread
     containing thread_msgid, or the only thread in the database; several threads
     without a choice is an error. Reads the thread index only, never the archive."""
-    from scraper import bare_msgid
+    from mailrecords import bare_msgid
 
     store.ensure_thread_index()
     if thread_msgid:

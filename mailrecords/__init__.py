@@ -3,12 +3,28 @@
 The scraper turns every source (lore over HTTP, public-inbox git epochs, mbox, maildir, LWN
 articles) into these frozen dataclasses; the analysis and the app read them. Nothing
 downstream sees an email.message.Message or an HTTP response. (scraper.model re-exports
-them, so `from scraper.model import Message` keeps working.)
+them, so `from scraper.model import Message` keeps working.) A Message-ID is held bare, without
+its angle brackets: bare_msgid() is the one rule for that, which every stage uses.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# a Message-ID in angle brackets, as headers write it; the records hold it bare
+MSGID_IN_BRACKETS = re.compile(r"<([^<>\s]+)>")
+
+
+def bare_msgid(value: str | None) -> str | None:
+    """'<a@b>' or 'a@b' → 'a@b'; None for nothing usable."""
+    if not value:
+        return None
+    found = MSGID_IN_BRACKETS.findall(value)
+    if found:
+        return found[0]
+    value = value.strip().strip("<>").strip()
+    return value or None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ should not pay for the email package's imports."""
 from scraper.errors import ScrapeError
 
 _LAZY = {
-    "bare_msgid": "scraper.mail", "parse_message": "scraper.mail",
+    "bare_msgid": "mailrecords", "parse_message": "scraper.mail",
     "iter_mbox": "scraper.mbox", "iter_raw_mbox": "scraper.mbox",
     "Article": "scraper.model", "ArticleLink": "scraper.model", "ArticleQuote": "scraper.model",
     "Message": "scraper.model",

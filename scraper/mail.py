@@ -17,19 +17,7 @@ from datetime import timezone
 
 from scraper.errors import ScrapeError
 from scraper.model import Message
-
-_MSGID = re.compile(r"<([^<>\s]+)>")
-
-
-def bare_msgid(value: str | None) -> str | None:
-    """'<a@b>' or 'a@b' → 'a@b'; None for nothing usable."""
-    if not value:
-        return None
-    found = _MSGID.findall(value)
-    if found:
-        return found[0]
-    value = value.strip().strip("<>").strip()
-    return value or None
+from mailrecords import MSGID_IN_BRACKETS as _MSGID, bare_msgid  # noqa: F401 (bare_msgid: scraper's API too)
 
 
 def _in_reply_to(value: str, not_ids: set[str]) -> str | None:

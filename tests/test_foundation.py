@@ -231,6 +231,19 @@ def test_read_path_finds_the_data_dir_without_importing_semantics(tmp_path, data
     assert same == f"True {want}", out.stderr
 
 
+def test_choosing_a_stored_thread_imports_no_mail_parser(tmp_path):
+    """A Message-ID is made bare by mailrecords.bare_msgid, the ground floor's one rule: picking a
+    stored thread (every read served from the store does) imports neither the scraper nor the
+    email package."""
+    db = tmp_path / "t.db"
+    assert hookdebate("ingest", str(THREAD), db=db).returncode == 0
+    code = ("import sys; from hookdebate.store import Store; from hookdebate.pipeline import select_thread_id; "
+            f"print(select_thread_id(Store({str(db)!r}, create=False), '<20230412043300.360803-1-andrii@kernel.org>') > 0); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scraper', 'email')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.splitlines() == ["True", "[]"], out.stderr
+
+
 @pytest.mark.parametrize("command", ["thread", "positions", "claims"])
 def test_reading_a_missing_database_leaves_nothing_behind(tmp_path, command):
     """A typo in --db for a command that only reads: one-line error, and no empty database or

@@ -17,10 +17,8 @@ MAY_IMPORT = {
     "semantics": set(),
     "analysis": {"mailrecords", "semantics"},
 }
-# known leftovers, named so they cannot grow: analysis.debate normalizes Message-IDs with the
-# scraper's bare_msgid (a candidate for mailrecords); the stance trainer reads mbox files itself
-# (a command's job)
-LEFTOVERS = {("analysis/debate.py", "scraper"), ("analysis/stance_train.py", "scraper")}
+# known leftover, named so it cannot grow: the stance trainer reads mbox files itself (a command's job)
+LEFTOVERS = {("analysis/stance_train.py", "scraper")}
 
 
 def _imports(path: Path):
