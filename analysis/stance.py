@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from analysis.lexicon import data_dir, get_cues
+from analysis.model import STANCES
 from analysis.screen import group, lowered, search
 
-STANCES = ("support", "oppose", "mixed", "neutral")
 MODEL_FORMAT = "hookdebate-stance/1"
 _TOKEN = re.compile(r"[a-z][a-z0-9_'+-]*[a-z0-9]|[a-z]|[!?]")
 
