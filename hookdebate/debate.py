@@ -82,3 +82,47 @@ def article_debates(store: Store, article, **kw) -> dict:
     return {"article": {"url": article.url, "title": article.title, "date": article.date,
                         "links": len(article.message_ids)},
             "debates": debates, "not_stored": missing}
+
+
+def target_debates(db: Path, target: str, lore_args=None, **kw) -> tuple:
+    """`hookdebate debate TARGET`: (None, gather_debate()) for a Message-ID or lore URL; for an LWN
+    article (URL or saved page) (the Article, article_debates()). lore_args: the command's lore
+    options (hookdebate.options.make_client), for an article's URL; kw: gather_debate's. A target
+    that can only be a path and is no readable file is said before the database is opened."""
+    _check_path(target)
+    store = Store(db, create=False)
+    if not _is_article(target):
+        return None, gather_debate(store, target, **kw)
+    from hookdebate.quotes import load_article
+
+    article, _ = load_article(target, lore_args)
+    if article is None:
+        raise HookdebateError(f"{target}: not an LWN article page (no links to mailing-list messages read)")
+    data = article_debates(store, article, **kw)
+    if not data["debates"]:
+        raise HookdebateError(f"{target}: none of the {len(article.message_ids)} messages it links is stored")
+    return article, data
+
+
+def _is_article(target: str) -> bool:
+    from scraper.lwn import is_lwn_url
+
+    if is_lwn_url(target):
+        return True
+    try:
+        return Path(target).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _check_path(target: str) -> None:
+    """A target that can only be a saved article's path (no '@', a '/' or an .html/.txt name)
+    that is not a readable file: say so, not 'expected a Message-ID'."""
+    t = target.strip()
+    if "@" in t or "://" in t or not t or not ("/" in t or t.lower().endswith((".html", ".htm", ".txt"))):
+        return
+    p = Path(t)
+    if p.is_dir():
+        raise HookdebateError(f"{t}: is a directory (expected a Message-ID, a lore URL or an LWN article page)")
+    if not p.exists():
+        raise HookdebateError(f"{t}: no such file (expected a Message-ID, a lore URL or an LWN article page)")

@@ -258,6 +258,22 @@ def test_debate_from_an_lwn_article(mixed_db, capsys):
     assert [d["debate"]["first"] for d in data["debates"]] == ["20230412043300.360803-1-andrii@kernel.org"]
 
 
+def test_debate_target_is_one_library_call(mixed_db, tmp_path):
+    """`debate` is options + hookdebate.debate.target_debates: an article gives (Article, its
+    debates), a Message-ID (None, the debate); a path that is no file is said before the
+    database is opened."""
+    from hookdebate.debate import target_debates
+    from hookdebate.errors import HookdebateError
+
+    article, data = target_debates(mixed_db, str(ROOT / "tests/data/lwn/authoritative-hooks.html"), stance=False)
+    assert article is not None and len(article.message_ids) == data["article"]["links"] == 7
+    first = data["debates"][0]["debate"]["first"]
+    article, one = target_debates(mixed_db, f"<{first}>", stance=False)
+    assert article is None and one == data["debates"][0]
+    with pytest.raises(HookdebateError, match="no such file"):
+        target_debates(tmp_path / "no.db", "/nonexistent/article.html")
+
+
 def test_single_thread_report_links_its_debate(mixed_db, capsys):
     assert main(["report", "--thread", "20220801180146.1157914-1-fred@cloudflare.com", "--db", str(mixed_db),
                  "--format", "json"]) == 0

@@ -35,69 +35,25 @@ def register(subparsers) -> None:
     p.set_defaults(run=run)
 
 
-def _is_article(target: str) -> bool:
-    from pathlib import Path
-
-    from scraper.lwn import is_lwn_url
-
-    if is_lwn_url(target):
-        return True
-    try:
-        return Path(target).is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def _check_path(target: str) -> None:
-    """A target that can only be a saved article's path (no '@', a '/' or an .html/.txt name)
-    that is not a readable file: say so, not 'expected a Message-ID'."""
-    from pathlib import Path
-
-    from hookdebate.errors import HookdebateError
-
-    t = target.strip()
-    if "@" in t or "://" in t or not t or not ("/" in t or t.lower().endswith((".html", ".htm", ".txt"))):
-        return
-    p = Path(t)
-    if p.is_dir():
-        raise HookdebateError(f"{t}: is a directory (expected a Message-ID, a lore URL or an LWN article page)")
-    if not p.exists():
-        raise HookdebateError(f"{t}: no such file (expected a Message-ID, a lore URL or an LWN article page)")
-
-
 def run(args) -> int:
-    from hookdebate.debate import article_debates, gather_debate
+    from hookdebate.debate import target_debates
     from hookdebate.errors import HookdebateError
-    from hookdebate.store import Store
 
     if args.min_confidence is not None and not 0 <= args.min_confidence <= 1:
         raise HookdebateError(f"--min-confidence {args.min_confidence}: expected a number from 0 to 1")
-    _check_path(args.target)
-    store = Store(resolve_db(args), create=False)
-    kw = {"overrides": args.overrides, "stance": not args.no_stance, "min_confidence": args.min_confidence}
-    if _is_article(args.target):
-        from hookdebate.quotes import load_article
-
-        article, _ = load_article(args.target, args)
-        if article is None:
-            raise HookdebateError(f"{args.target}: not an LWN article page (no links to mailing-list messages read)")
-        data = article_debates(store, article, **kw)
-        if not data["debates"]:
-            raise HookdebateError(f"{args.target}: none of the {len(article.message_ids)} messages it links is stored")
-        if args.json:
-            print(json.dumps(data, indent=2, ensure_ascii=False))
-            return 0
-        print(f"Article: {article.title} ({article.url or args.target}): {len(article.message_ids)} linked messages, "
-              f"{len(data['debates'])} debate(s), {len(data['not_stored'])} not stored")
-        for d in data["debates"]:
-            print()
-            print_debate(d)
-        return 0
-    data = gather_debate(store, args.target, **kw)
+    article, data = target_debates(resolve_db(args), args.target, args, overrides=args.overrides,
+                                   stance=not args.no_stance, min_confidence=args.min_confidence)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    print_debate(data)
+    if article is None:
+        print_debate(data)
+        return 0
+    print(f"Article: {article.title} ({article.url or args.target}): {len(article.message_ids)} linked messages, "
+          f"{len(data['debates'])} debate(s), {len(data['not_stored'])} not stored")
+    for d in data["debates"]:
+        print()
+        print_debate(d)
     return 0
 
 
