@@ -435,7 +435,7 @@ def _catalog():
     return {e.id: e for e in semantics.catalog()}
 
 
-def _replay(entry, kernel: str):
+def replay_entry(entry, kernel: str):
     """Verdict of a catalog scenario under `kernel`, or None when that kernel lacks what it needs."""
     from semantics import ScenarioError, replay
 
@@ -590,7 +590,7 @@ def link_claims(analysis: ThreadAnalysis, rules_path: str | None = None, kernel:
                 if v is not None and hooks_as_in and not _dispatched_alike(hooks[0], kernel, hooks_as_in):
                     v = None   # a release between: only a hook both trees dispatch alike (releases.json 'hooks_as_in')
             else:
-                sid_used, v = sid, _replay(cat[sid], kernel)
+                sid_used, v = sid, replay_entry(cat[sid], kernel)
             if v is None:
                 continue
             scenarios[sid_used] = (cat[sid].source, body)
@@ -639,7 +639,7 @@ def _judge(claim: Claim, sid: str, v, predicts: str | None, rule: dict | None, h
     and states an outcome the model decides. A stand-in scenario (the rule's general question, the
     claim naming no operation it replays) is replayed for context only, never a finding."""
     trace = tuple(v.trace)
-    allowed = _granted(v.outcome)
+    allowed = granted(v.outcome)
     what = f"{sid} under {v.kernel}: {v.outcome}"
     if claim.type in ("normative", "question", "proposal"):
         s, reason = None, (f"{claim.type} claim: the model decides what the kernel does, not what it should do; "
@@ -700,85 +700,12 @@ def verdict_rows(result: LinkResult) -> tuple[list, list]:
     return scen, rows
 
 
-def change_impact(kernels=None) -> list[dict]:
-    """Each catalog scenario's outcome under every kernel variant, where they differ:
-    a cheap, checkable change-impact summary (semantics.diff enumerates the full space)."""
-    import semantics
-
-    names = list(kernels or semantics.kernel_names())
-    rows = []
-    for e in semantics.catalog():
-        outs = {}
-        for k in names:
-            v = _replay(e, k)
-            outs[k] = v.outcome if v else "n/a"
-        if len({o for o in outs.values() if o != "n/a"}) > 1:
-            rows.append({"scenario": e.id, "claim": e.claim, "outcomes": outs})
-    return rows
-
-
-def _granted(outcome: str) -> bool:
+def granted(outcome: str) -> bool:
     """Only "allow" grants. A positive hook return that reaches user space ("ret=N") is a refusal:
     map_create() / bpf_prog_load() go to their error path on any non-zero security_bpf_map_alloc() /
     _prog_alloc() (v6.3) or security_bpf_map_create() / _prog_load() (v6.9) return, free the object
     and return that value (kernel/bpf/syscall.c), so no map or program exists."""
     return outcome == "allow"
-
-
-def _op_label(op: dict) -> tuple[str, str]:
-    """(operation, variant): `bpf(BPF_MAP_CREATE)` and `map_type=HASH, map_flags=...` apart, so
-    groups that differ only in the map/program type merge into one row."""
-    op = dict(op)
-    call = op.pop("call")
-    head = op.pop("cmd", None)
-    label = f"{call}({head})" if head else call
-    variant = ", ".join((f"{k}=" if k not in ("map_type", "prog_type") else "")
-                        + (",".join(v) if isinstance(v, list) else str(v)).replace("BPF_MAP_TYPE_", "")
-                        .replace("BPF_PROG_TYPE_", "") for k, v in op.items())
-    return label, variant
-
-
-def variant_diff(from_kernel: str, to_kernel: str, max_conditions: int = 3) -> dict:
-    """The change-impact summary between two kernel variants, from semantics.diff (which
-    enumerates the bounded configuration space): totals, and the groups of configurations whose
-    outcome changes, merged across map/program types when their minimal conditions agree, with
-    the first few minimal conditions and one example scenario replayed under both kernels.
-    Plain JSON, so the caller can cache it."""
-    import time
-
-    import semantics
-
-    t0 = time.perf_counter()
-    r = semantics.diff(from_kernel, to_kernel)
-    rows: dict = {}
-    for g in r.groups:
-        label, variant = _op_label(g.op.to_json())
-        conds = g.condition_texts()
-        key = (label, g.from_outcome, g.to_outcome, tuple(conds))
-        row = rows.get(key)
-        if row is None:
-            fa, fb = (_granted(g.from_outcome), _granted(g.to_outcome))
-            direction = "newly allowed" if fb and not fa else "newly denied" if fa and not fb else "changed"
-            va, vb = g.example_verdicts
-            row = rows[key] = {
-                "operation": label, "variants": [], "from_outcome": g.from_outcome, "to_outcome": g.to_outcome,
-                "direction": direction, "configurations": 0, "condition_sets": len(conds),
-                "unminimized": g.unminimized, "conditions": conds[:max_conditions],
-                "example": g.example,
-                "example_verdicts": {k: {"outcome": v.outcome, "trace": [t.to_json() for t in v.trace]}
-                                     for k, v in ((from_kernel, va), (to_kernel, vb))}}
-        if variant:
-            row["variants"].append(variant)
-        row["configurations"] += g.configurations
-    groups = sorted(rows.values(), key=lambda x: (x["direction"] != "newly allowed", x["operation"],
-                                                  -x["configurations"]))
-    counts = {d: sum(x["configurations"] for x in groups if x["direction"] == d)
-              for d in ("newly allowed", "newly denied", "changed")}
-    return {"from": r.from_kernel, "to": r.to_kernel, "configurations": r.configurations, "changed": r.changed,
-            "share_changed": round(r.changed / r.configurations, 4) if r.configurations else 0.0,
-            "semantics_groups": len(r.groups), "groups": groups, "by_direction": counts,
-            "operations": sorted({x["operation"] for x in groups}),
-            "seconds": round(time.perf_counter() - t0, 3)}
 
 
 def proposal_kernel_for(analysis: ThreadAnalysis, rules_path: str | None = None) -> str | None:

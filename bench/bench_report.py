@@ -52,7 +52,8 @@ def _best(fn, repeat: int) -> tuple[float, object]:
 
 
 def _report_steps(a, fmt: str):
-    from analysis.link import change_impact, link_claims, proposal_kernel_for, variant_diff
+    from analysis.impact import change_impact, variant_diff
+    from analysis.link import link_claims, proposal_kernel_for
     from hookdebate.report import build, render_html, render_markdown
 
     times: dict[str, float] = {}

@@ -10,7 +10,7 @@ from pathlib import Path
 def build_report(store, thread=None, pictures: bool = False, kernel: str | None = None):
     """(report dict, ThreadAnalysis, LinkResult, pictures {name: svg bytes}). kernel: judge against
     that variant instead of the one the thread's date picks (analysis.link.link_claims)."""
-    from analysis.link import change_impact
+    from analysis.impact import change_impact
     from hookdebate.report import build
 
     analysis, linked = linked_analysis(store, thread, kernel)
@@ -64,11 +64,12 @@ def _semantics_fingerprint() -> str:
 
 def variant_diff_for(store, analysis, linked) -> dict:
     """The change-impact summary from the thread's current kernel to the variant of the series it
-    debates (analysis.link.variant_diff, i.e. semantics.diff), cached in the store's state table
+    debates (analysis.impact.variant_diff, i.e. semantics.diff), cached in the store's state table
     under the pair and a fingerprint of the model. Only that one pair is enumerated: a pair that
     involves v6.9 (the BPF token's larger space, about 290 G configurations) costs ten times
     v6.3 -> proposal-2023-04 (README's measured table: 1.0-1.3 s against 0.1 s on an idle machine)."""
-    from analysis.link import proposal_kernel_for, thread_date, variant_diff
+    from analysis.impact import variant_diff
+    from analysis.link import proposal_kernel_for, thread_date
 
     frm, to = linked.kernel, proposal_kernel_for(analysis)
     if not to:

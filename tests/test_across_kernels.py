@@ -105,7 +105,7 @@ def test_diff_examples_replay_to_their_group(pair):
 def test_ret_n_is_not_newly_allowed():
     """A positive security_bpf_map_alloc()/_create() return makes map_create() free the map and return
     it (kernel/bpf/syscall.c): ret=1 is a refusal, so EPERM -> ret=1 is no 'newly allowed' row."""
-    from analysis.link import variant_diff
+    from analysis.impact import variant_diff
 
     d = variant_diff("v6.3", "v6.9")
     assert all(g["to_outcome"] == "allow" for g in d["groups"] if g["direction"] == "newly allowed")

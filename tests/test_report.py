@@ -83,7 +83,8 @@ def _hostile_analysis():
 
 
 def _html(tmp_path):
-    from analysis.link import change_impact, link_claims, variant_diff
+    from analysis.impact import change_impact, variant_diff
+    from analysis.link import link_claims
     from hookdebate.report import build, render_html
     from hookdebate.report import pictures as P
 
@@ -187,7 +188,7 @@ def test_report_variant_diff_section(db, tmp_path, monkeypatch):
     grants = [g for g in d["groups"] if g["operation"] == "bpf(BPF_MAP_CREATE)" and g["direction"] == "newly allowed"]
     assert any("bpf_map_create_security hook > 0" in c for g in grants for c in g["conditions"])
     # cached: the next report does not enumerate again
-    import analysis.link as L
+    import analysis.impact as L
 
     monkeypatch.setattr(L, "variant_diff", lambda *a, **k: (_ for _ in ()).throw(AssertionError("not cached")))
     md = tmp_path / "r.md"

@@ -116,7 +116,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def build(analysis, linked, impact=None, key_claims: int = 12, variant_diff=None) -> dict:
-    """variant_diff: analysis.link.variant_diff() from the thread's current kernel to the proposal's
+    """variant_diff: analysis.impact.variant_diff() from the thread's current kernel to the proposal's
     variant, or {"note": why there is none}; None leaves the section out."""
     names = {p.person_id: bounded(display_name(p.name), NAME_MAX) for p in analysis.people}
     msgs = {m.message_id: m for m in analysis.messages}
