@@ -1,7 +1,7 @@
 """The whole archive as a source: ingest, open one thread, list, search, analyze all.
 
 One command: .venv/bin/python bench/bench_archive.py [--archive PATH] [--threads 100] [--skip-analyze]
-[--store DB]  (--store: a database the archive was ingested into before, e.g. by --keep DIR's
+[--store DB] [--only-analyze] [--repeat N]  (--store: a database the archive was ingested into before, e.g. by --keep DIR's
 archive.db: part 1 is skipped and part 2 runs on it; its stored analyses and reports are kept)
 
 Reads ../shared/corpus/linux-security-module-archive.mbox.gz (42,650 messages; not copied
@@ -90,6 +90,8 @@ def main() -> int:
     ap.add_argument("--skip-analyze", action="store_true", help="only parts 1 and 2")
     ap.add_argument("--keep", type=Path, help="keep the work directory here")
     ap.add_argument("--store", type=Path, help="an archive database ingested before: skip part 1, run part 2 on it")
+    ap.add_argument("--only-analyze", action="store_true", help="only parts 3 and 4 (analyze the 2022 list; Dask)")
+    ap.add_argument("--repeat", type=int, default=1, help="part 3: run each --jobs value this many times")
     args = ap.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-archive-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -97,6 +99,9 @@ def main() -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # start-up as installed: with the byte-code caches
     rng = random.Random(13)
     out: dict = {}
+
+    if args.only_analyze:
+        return analyze_parts(args, work, env)
 
     # 1. ingest -------------------------------------------------------------------------
     db = args.store or work / "archive.db"
@@ -196,6 +201,10 @@ def main() -> int:
 
     if args.skip_analyze:
         return 0
+    return analyze_parts(args, work, env)
+
+
+def analyze_parts(args, work: Path, env: dict) -> int:
     # 3. analyze the 2022 list ---------------------------------------------------------------
     base = work / "2022.db"
     if base.exists():
@@ -203,20 +212,24 @@ def main() -> int:
     subprocess.run([*HD, "ingest", str(CORPUS_2022), "--db", str(base), "--no-progress"], env=env,
                    check=True, capture_output=True)
     rates = {}
-    for jobs in (1, 2):
-        d = work / f"2022-j{jobs}.db"
-        shutil.copy(base, d)
-        w, m, _, stdout, cpu = timed_rss([*HD, "analyze", "--jobs", str(jobs), "--json", "--db", str(d),
-                                          "--no-progress"], env)
-        r = json.loads(stdout)
-        rates[jobs] = r["messages"] / w
-        print(f"3. analyze 2022 --jobs {jobs}: {r['analyzed']} threads, {r['messages']} messages in {w:.1f} s "
-              f"= {rates[jobs]:.1f} msg/s (wall incl. start-up); CPU {cpu:.0f} s (client and workers) = "
-              f"{1000 * cpu / r['messages']:.1f} ms per message; peak RSS of one process {m:.0f} MB")
-    print(f"   scaling efficiency at 2 jobs: {rates[2] / (2 * rates[1]):.2f} (rate 2 / 2 x rate 1)")
+    for _ in range(args.repeat):
+        for jobs in (1, 2):
+            d = work / f"2022-j{jobs}.db"
+            shutil.copy(base, d)
+            before = load()
+            w, m, _, stdout, cpu = timed_rss([*HD, "analyze", "--jobs", str(jobs), "--json", "--db", str(d),
+                                              "--no-progress"], env)
+            r = json.loads(stdout)
+            rates.setdefault(jobs, []).append(r["messages"] / w)
+            print(f"3. analyze 2022 --jobs {jobs}: {r['analyzed']} threads, {r['messages']} messages in {w:.1f} s "
+                  f"= {rates[jobs][-1]:.1f} msg/s (wall incl. start-up); CPU {cpu:.0f} s (client and workers) = "
+                  f"{1000 * cpu / r['messages']:.1f} ms per message; peak RSS of one process {m:.0f} MB "
+                  f"({before} -> {load()})")
+    rate1, rate2 = statistics.median(rates[1]), statistics.median(rates[2])
+    print(f"   scaling efficiency at 2 jobs: {rate2 / (2 * rate1):.2f} (rate 2 / 2 x rate 1, medians of {args.repeat})")
     w, _, _, stdout, _ = timed_rss([*HD, "analyze", "--json", "--db", str(work / "2022-j2.db")], env)
     print(f"   rerun with nothing new: {w:.2f} s ({json.loads(stdout)['skipped_current']} threads current)")
-    out["analyze"] = rates
+
 
     # 4. Dask LocalCluster vs local on 2022-08 --------------------------------------------------
     try:

@@ -45,14 +45,16 @@ class RunReport:
 
 def analyze_batch(batch: list[tuple[int, str, list]]) -> tuple[str, list]:
     """Worker side: [(thread_id, digest, messages)] -> (fingerprint, [(thread_id, digest,
-    ThreadAnalysis or None, error text or None)]). Runs in a worker process."""
+    hookdebate.store.AnalysisRows or None, error text or None)]). Runs in a worker process; the
+    rows, not the ThreadAnalysis, go back: data only, and what the writer stores as it is."""
     import analysis
     from hookdebate.pipeline import analysis_fingerprint
+    from hookdebate.store import analysis_rows
 
     out = []
     for tid, digest, messages in batch:
         try:
-            out.append((tid, digest, analysis.analyze(messages), None))
+            out.append((tid, digest, analysis_rows(analysis.analyze(messages)), None))
         except Exception as exc:  # one bad thread must not lose the batch
             out.append((tid, digest, None, f"{type(exc).__name__}: {' '.join(str(exc).split())}"))
     return analysis_fingerprint(), out
@@ -184,7 +186,7 @@ class _Dask:
 def run(store, rows: list[dict], *, jobs: int | None = None, scheduler: str | None = None,
         progress: bool = False) -> RunReport:
     """Analyze the threads of rows (Store.list_threads dicts) that are not current."""
-    from hookdebate.pipeline import analysis_fingerprint, save_thread_analysis
+    from hookdebate.pipeline import analysis_fingerprint, save_thread_rows
 
     start = time.perf_counter()
     fingerprint = analysis_fingerprint()
@@ -229,7 +231,7 @@ def run(store, rows: list[dict], *, jobs: int | None = None, scheduler: str | No
                     if error is not None:
                         report.failed.append({"root": roots.get(tid), "error": error})
                     else:
-                        save_thread_analysis(store, tid, result, digest)
+                        save_thread_rows(store, tid, result, digest)
                         report.analyzed += 1
                         report.messages += n
                     bar.update(n)

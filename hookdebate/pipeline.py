@@ -142,12 +142,20 @@ def cached_analysis(store: Store, thread_id: int):
 
 def save_thread_analysis(store: Store, thread_id: int, result, digest: str) -> None:
     """Store one thread's analysis (the store's cache and tables) and its summary row."""
-    from hookdebate.archive import contested
+    from hookdebate.store import analysis_rows
 
-    store.save_analysis(result, digest, key=cache_key(thread_id))
-    score, sides = contested(result)
+    save_thread_rows(store, thread_id, analysis_rows(result), digest)
+
+
+def save_thread_rows(store: Store, thread_id: int, rows, digest: str) -> None:
+    """save_thread_analysis of a hookdebate.store.AnalysisRows (what an `analyze` worker sends
+    back): the analysis and the summary row in one transaction (one commit, not two)."""
+    if store.skip_cache_write("the analysis"):
+        return
     ids, fingerprint = digest.split(":")
-    store.save_thread_summary(thread_id, result.tree.root_id, ids, fingerprint, score, sides)
+    with store.write("saving the analysis"):
+        store.save_analysis_rows(rows, digest, key=cache_key(thread_id))
+        store.save_thread_summary(thread_id, rows.root, ids, fingerprint, rows.contested, rows.sides)
 
 
 def analyze_thread(store: Store, thread_msgid: str | None = None):

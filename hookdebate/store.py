@@ -554,60 +554,40 @@ class Store(ThreadIndexMixin, ReportCacheMixin):
         """Only the cache entry (what a debate's per-version analyses keep)."""
         if self.skip_cache_write("the analysis"):
             return
-        with self.write("saving the analysis cache"):
-            self._save_cache_row(analysis, digest, key)
-
-    def _save_cache_row(self, analysis, digest: str, key: str) -> None:
         from analysis.output import analysis_to_json
 
-        doc = json.dumps(analysis_to_json(analysis, messages="ids"), ensure_ascii=False, separators=(",", ":"))
-        self.db.conn.execute("insert or replace into analysis_cache (root_id, digest, blob) values (?, ?, ?)",
-                             [key, digest, doc])
+        with self.write("saving the analysis cache"):
+            self.db.conn.execute("insert or replace into analysis_cache (root_id, digest, blob) values (?, ?, ?)",
+                                 [key, digest, _document_text(analysis_to_json(analysis, messages="ids"))])
 
     def save_analysis(self, analysis, digest: str, key: str | None = None) -> None:
         """Store a ThreadAnalysis: people, addresses, edges, stances, positions, claims.
         key: the cache key load_cached finds it by (default: the root's Message-ID)."""
-        from analysis.output import claim_to_json, evidence_to_json
+        self.save_analysis_rows(analysis_rows(analysis), digest, key)
 
+    def save_analysis_rows(self, rows: "AnalysisRows", digest: str, key: str | None = None) -> None:
+        """save_analysis of rows made by analysis_rows() (in this process or in a worker)."""
         if self.skip_cache_write("the analysis"):
             return
-        root = analysis.tree.root_id
-        names_by_address: dict[str, set[str]] = {}
-        for m in analysis.messages:
-            if m.from_name:
-                names_by_address.setdefault(m.from_address, set()).add(m.from_name)
+        root = rows.root
         with self.write("saving the analysis"):
-            self._save_cache_row(analysis, digest, key or root)
-            self._drop_report_cache(key or root)
             conn = self.db.conn
-            conn.executemany("insert or replace into people (person_id, name) values (?, ?)",
-                             [(p.person_id, p.name) for p in analysis.people])
+            conn.execute("insert or replace into analysis_cache (root_id, digest, blob) values (?, ?, ?)",
+                         [key or root, digest, rows.document])
+            self._drop_report_cache(key or root)
+            conn.executemany("insert or replace into people (person_id, name) values (?, ?)", rows.people)
             conn.executemany("insert or replace into addresses (address, person_id, names) values (?, ?, ?)",
-                             [(a, p.person_id, json.dumps(sorted(names_by_address.get(a, ()))))
-                              for p in analysis.people for a in p.addresses])
+                             rows.addresses)
             conn.executemany("insert or replace into thread_edges (message_id, parent_id, root_id, position) "
-                             "values (?, ?, ?, ?)",
-                             [(mid, analysis.tree.parent_of.get(mid), root, i)
-                              for i, mid in enumerate(analysis.tree.order)])
+                             "values (?, ?, ?, ?)", rows.edges)
             for table in ("message_stances", "positions", "claims"):
                 conn.execute(f"delete from [{table}] where root_id = ?", [root])
             conn.executemany("insert or replace into message_stances (message_id, root_id, author, stance, "
-                             "confidence, evidence) values (?, ?, ?, ?, ?, ?)",
-                             [(s.message_id, root, s.author, s.stance, s.confidence,
-                               json.dumps([evidence_to_json(e) for e in s.evidence]))
-                              for s in analysis.message_stances])
+                             "confidence, evidence) values (?, ?, ?, ?, ?, ?)", rows.message_stances)
             conn.executemany("insert or replace into positions (root_id, person_id, name, messages, stance, "
-                             "confidence, evidence) values (?, ?, ?, ?, ?, ?, ?)",
-                             [(root, p.person_id, p.name, p.messages, p.stance, p.confidence,
-                               json.dumps([evidence_to_json(e) for e in p.evidence]))
-                              for p in analysis.positions])
-            rows = []
-            for c in analysis.claims:
-                j = claim_to_json(c)
-                rows.append((c.claim_id, root, c.message_id, c.author, c.text, c.type, json.dumps(j["cites"]),
-                             json.dumps(j["responds_to"]) if c.responds_to else None, c.relation))
+                             "confidence, evidence) values (?, ?, ?, ?, ?, ?, ?)", rows.positions)
             conn.executemany("insert or replace into claims (claim_id, root_id, message_id, author, text, "
-                             "type, cites, responds_to, relation) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                             "type, cites, responds_to, relation) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.claims)
 
     def save_verdicts(self, root_id: str, scenarios: Iterable[tuple[str, str, dict]],
                       verdicts: Iterable[dict]) -> None:
@@ -629,6 +609,58 @@ class Store(ThreadIndexMixin, ReportCacheMixin):
                 [(root_id, v["claim_id"], v["scenario_id"], v["kernel"], v["outcome"],
                   None if v.get("supports_claim") is None else int(v["supports_claim"]), v["reason"],
                   json.dumps(v.get("trace", []))) for v in verdicts])
+
+
+@dataclass(frozen=True)
+class AnalysisRows:
+    """A ThreadAnalysis as the rows save_analysis writes: strings, numbers and tuples only. Made
+    where the analysis is made, so that what an `analyze` worker sends back to the one writing
+    process is this, not the object graph (the 2022 list's analyses pickled: 162 MB, 1.3 s of
+    CPU to pickle and unpickle; as these rows: the 73 MB of the stored documents)."""
+    root: str
+    document: str  # the analysis cache's JSON document (analysis_to_json, messages by id)
+    people: list
+    addresses: list
+    edges: list
+    message_stances: list
+    positions: list
+    claims: list
+    contested: float | None  # hookdebate.archive.contested(): the thread summary's
+    sides: dict
+
+
+def _document_text(doc: dict) -> str:
+    """An analysis cache document as stored (compact, UTF-8 kept)."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def analysis_rows(analysis) -> AnalysisRows:
+    """The rows of save_analysis for a ThreadAnalysis (no database needed)."""
+    from analysis.output import analysis_to_json, evidence_to_json
+    from hookdebate.archive import contested
+
+    root = analysis.tree.root_id
+    doc = analysis_to_json(analysis, messages="ids")
+    names_by_address: dict[str, set[str]] = {}
+    for m in analysis.messages:
+        if m.from_name:
+            names_by_address.setdefault(m.from_address, set()).add(m.from_name)
+    claims = [(c["claim_id"], root, c["message_id"], c["author"], c["text"], c["type"], json.dumps(c["cites"]),
+               json.dumps(c["responds_to"]) if c["responds_to"] is not None else None, c["relation"])
+              for c in doc["claims"]]
+    score, sides = contested(analysis)
+    return AnalysisRows(
+        root=root,
+        document=_document_text(doc),
+        people=[(p.person_id, p.name) for p in analysis.people],
+        addresses=[(a, p.person_id, json.dumps(sorted(names_by_address.get(a, ()))))
+                   for p in analysis.people for a in p.addresses],
+        edges=[(mid, analysis.tree.parent_of.get(mid), root, i) for i, mid in enumerate(analysis.tree.order)],
+        message_stances=[(s.message_id, root, s.author, s.stance, s.confidence,
+                          json.dumps([evidence_to_json(e) for e in s.evidence])) for s in analysis.message_stances],
+        positions=[(root, p.person_id, p.name, p.messages, p.stance, p.confidence,
+                    json.dumps([evidence_to_json(e) for e in p.evidence])) for p in analysis.positions],
+        claims=claims, contested=score, sides=sides)
 
 
 def _table_name(sql: str) -> str | None:

@@ -119,13 +119,13 @@ def test_contested_sort_and_archive_report(parallel_db, tmp_path):
 _INTERRUPT_AFTER = r"""
 import os, signal, sys
 import hookdebate.pipeline as pipeline
-save, after, saved = pipeline.save_thread_analysis, int(sys.argv[1]), []
+save, after, saved = pipeline.save_thread_rows, int(sys.argv[1]), []
 def save_then_interrupt(*args, **kwargs):
     save(*args, **kwargs)
     saved.append(args[1])
     if len(saved) == after:
         os.kill(os.getpid(), signal.SIGINT)
-pipeline.save_thread_analysis = save_then_interrupt
+pipeline.save_thread_rows = save_then_interrupt
 from hookdebate.cli import main
 sys.exit(main(sys.argv[2:]))
 """
