@@ -121,6 +121,8 @@ def _curve(p0, p1, p2, marker: str, color: str, width: float, cls: str) -> str:
 
 ROW = 26          # px per person
 PLOT_WIDTH = 700  # px of the time axis
+DOT = 4           # px, a message's radius
+REPLY_HEAD = 7    # px, the length of a reply arc's head
 TICK_STEPS = ([("s", s) for s in (60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400,
                                    7 * 86400, 14 * 86400)]
               + [("month", m) for m in (1, 3, 6)]
@@ -218,14 +220,14 @@ def timeline(c: TimelineContent) -> bytes:
     spot = [(x(s), y[p.person]) for s, p in zip(secs, c.points)]
     defs = []
     if c.replies:
-        defs.append(_marker("reply-head", REPLY_COLOR, 7, open_head=True))
+        defs.append(_marker("reply-head", REPLY_COLOR, REPLY_HEAD, open_head=True))
         for parent, reply in c.replies:
             p0, p2 = spot[parent], spot[reply]
             p1 = _bend(p0, p2, REPLY_BEND)
-            # from the edge of the parent's dot to the head's base, short of the reply's dot
-            t0 = _back_from(p2, p1, p0, 1.0, 0.0, 4.0)
-            t0 = 1 - t0
-            t1 = _back_from(p0, p1, p2, 1.0, t0, 4.0 + 7.0)
+            # from the edge of the parent's dot (the same curve run backwards) to the head's base,
+            # the head's tip on the edge of the reply's dot
+            t0 = 1 - _back_from(p2, p1, p0, 1.0, 0.0, DOT)
+            t1 = _back_from(p0, p1, p2, 1.0, t0, DOT + REPLY_HEAD)
             body.append(_curve(*_piece(p0, p1, p2, t0, t1), "reply-head", REPLY_COLOR, 0.9, "reply"))
     drawn = set()
     for (px, py), p in zip(spot, c.points):
@@ -234,7 +236,7 @@ def timeline(c: TimelineContent) -> bytes:
             if key in drawn:
                 continue
             drawn.add(key)
-        body.append(f'<circle class="message" cx="{_n(px)}" cy="{_n(py)}" r="4" fill="{stance_color(p.stance)}" '
+        body.append(f'<circle class="message" cx="{_n(px)}" cy="{_n(py)}" r="{DOT}" fill="{stance_color(p.stance)}" '
                     f'fill-opacity="0.8"/>')
     ly = top + 6
     body.append(f'<text x="{_n(legend_x)}" y="{_n(ly + 8)}" font-size="11" font-weight="bold">stance</text>')
