@@ -150,13 +150,15 @@ def _tick_label(d: datetime, unit: str, step: int) -> str:
     return day if step >= 86400 else f"{day} {d.hour:02d}:{d.minute:02d}"
 
 
-def _ticks(lo: float, hi: float, most: int) -> list[tuple[float, str]]:
-    """Round dates (UTC) between lo and hi (POSIX seconds, clamped to years 1-9999), at most
-    about `most` of them, labelled."""
+def _ticks(lo: float, hi: float, width: float) -> list[tuple[float, str]]:
+    """Round dates (UTC) between lo and hi (POSIX seconds, clamped to years 1-9999), labelled: the
+    finest step whose labels fit side by side in `width` px."""
     lo, hi = max(lo, _FIRST), min(hi, _LAST)
     span = hi - lo
     for unit, step in TICK_STEPS:
         size = step if unit == "s" else step * 30.44 * 86400 if unit == "month" else step * 365.25 * 86400
+        label = 110 if size < 86400 else 75 if unit != "year" else 45  # px: '2023-04-12 19:00', '2023-04-12', '2023'
+        most = max(2, int(width // label))
         if span / size <= most - 1:
             break
     start, end = _date(lo), _date(hi)
@@ -211,8 +213,7 @@ def timeline(c: TimelineContent) -> bytes:
                     f'text-anchor="end">{_text(labels[p])}</text>')
     body.append(f'<rect class="axes" x="{_n(left)}" y="{top}" width="{PLOT_WIDTH}" height="{_n(bottom - top)}" fill="none" '
                 f'stroke="#444444"/>')
-    tick_label = 120 if hi - lo < 86400 * 14 else 80
-    for s, text in _ticks(lo_axis, hi_axis, max(2, PLOT_WIDTH // tick_label)):
+    for s, text in _ticks(lo_axis, hi_axis, PLOT_WIDTH):
         body.append(f'<line x1="{_n(x(s))}" y1="{_n(bottom)}" x2="{_n(x(s))}" y2="{_n(bottom + 5)}" stroke="#444444"/>')
         body.append(f'<text class="tick" x="{_n(x(s))}" y="{_n(bottom + 18)}" font-size="10" '
                     f'text-anchor="middle">{text}</text>')
