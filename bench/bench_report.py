@@ -2,7 +2,7 @@
 
 Speed (the embedded 52-message thread): building the Markdown and the HTML report from a
 ThreadAnalysis (link claims -> scenarios -> verdicts, the catalog change-impact table, the
-v6.3 -> proposal variant diff, the report dict, rendering; HTML adds the two pictures), best of
+v6.3 -> proposal variant diff, the report dict, rendering; HTML adds the two SVG pictures), best of
 --repeat runs, each with its ratio against the anchor measured in the same run: `analyze()` of the
 same thread alone (the analysis step, spaCy already loaded). The variant diff is timed uncached
 (as on a fresh database); `hookdebate report` caches it in the store. The CLI is timed too, in
@@ -74,7 +74,7 @@ def _report_steps(a, fmt: str):
     else:
         from hookdebate.report import pictures as P
 
-        pics = step("pictures (matplotlib)", lambda: {"argument-map": P.argument_map(rep), "timeline": P.timeline(rep)})
+        pics = step("pictures (SVG, hookdebate.report.svg)", lambda: {"argument-map": P.argument_map(rep), "timeline": P.timeline(rep)})
         step("render html", lambda: render_html(rep, pics))
     return times
 
@@ -83,7 +83,7 @@ def _speed(a, repeat: int) -> None:
     t_an, _ = _best(lambda: analyze(a.messages), repeat)
     print(f"anchor: analyze() of the thread alone: {t_an:.3f}s (best of {repeat})")
     _cli(t_an)
-    _report_steps(a, "html")  # warm-up: imports, matplotlib, kernel data
+    _report_steps(a, "html")  # warm-up: imports, kernel data
     for fmt in ("md", "html"):
         runs = [_report_steps(a, fmt) for _ in range(repeat)]
         total = min(sum(r.values()) for r in runs)

@@ -117,14 +117,13 @@ _REPORT_FINGERPRINT: str | None = None
 def report_digest(store, thread_id: int, kind: str) -> str:
     """What a cached report of the thread (kind md, html, json), its claims rows ("claims") or its
     positions ("positions") must have been made from (hookdebate.store_reports): the thread's Message-IDs and the analysis
-    code (pipeline.thread_digest), report_fingerprint(), for HTML the installed matplotlib
-    (drawing_version), and for a report the archive's messages (its debate section gathers the
-    thread's other versions and follow-ups from all of them)."""
+    code (pipeline.thread_digest), report_fingerprint() (which covers the HTML's pictures too:
+    hookdebate.report.svg draws them, no library), and for a report the archive's messages (its
+    debate section gathers the thread's other versions and follow-ups from all of them). Nothing
+    cached is drawn by matplotlib (Markdown's PNG files are written afresh each time)."""
     from hookdebate.pipeline import thread_digest
 
     digest = thread_digest(store, thread_id) + ":" + report_fingerprint()
-    if kind == "html":  # its pictures are matplotlib's drawing
-        digest += ":" + drawing_version()
     return digest if kind in ("claims", "positions") else digest + ":" + store.archive_key()
 
 
@@ -168,19 +167,6 @@ def thread_claims(store, thread: str | None = None) -> list[dict]:
         return claims_with_verdicts(*linked_analysis(store, thread))
 
     return stored_or_made(store, thread, "claims", make)
-
-
-def drawing_version() -> str:
-    """The installed matplotlib's distribution name and version ('matplotlib-3.11.2'), read from
-    its dist-info directory's name beside the package (neither importing matplotlib nor
-    importlib.metadata, each about 0.1 s); '' when it cannot be found."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.origin:
-        return ""
-    site = Path(spec.origin).parent.parent
-    return ",".join(sorted(p.name.removesuffix(".dist-info") for p in site.glob("matplotlib-*.dist-info")))
 
 
 def thread_report(store, thread=None, fmt: str = "md", output: Path | None = None, pictures: bool = False,
@@ -232,7 +218,7 @@ def _thread_report_text(store, thread, fmt: str, output: Path | None, want_pics:
     if pics:
         from hookdebate.report import pictures as P
 
-        for name, data in pics.items():
+        for name, data in pics.items():  # the SVG the HTML report inlines, and matplotlib's PNG of it
             path = output.with_name(f"{output.stem}-{name}.svg")
             path.write_bytes(data)
             links[name] = path.name

@@ -614,7 +614,7 @@ def test_argument_map_arrows_in_both_directions_do_not_overlap():
                 "responds_to": {"author": to, "message_id": "x", "quote": "q"}}
 
     svg = argument_map({"claims": [claim("Ann", "Bob", "attack"), claim("Bob", "Ann", "support")]}).decode()
-    curves = re.findall(r'd="M ([\d.]+) ([\d.]+) \nQ ([\d.]+) ([\d.]+) ', svg)
+    curves = re.findall(r'd="M ([\d.]+) ([\d.]+) Q ([\d.]+) ([\d.]+) ', svg)
     assert len(curves) == 2
     (_, _, ax_, ay), (_, _, bx, by) = [tuple(map(float, c)) for c in curves]
     assert abs(ax_ - bx) + abs(ay - by) > 20  # control points apart: the curves bend to different sides

@@ -3,7 +3,8 @@
 build(analysis, linked) gathers everything into one dict (the JSON report;
 its dates are datetimes, written by data.json_default); the renderers turn that
 dict into Markdown or one self-contained HTML file, section by section
-(sections.py). matplotlib is imported only by pictures.py, only when asked for.
+(sections.py). The HTML report's pictures are stdlib SVG (svg.py); matplotlib is imported only
+by matplotlib_drawing.py, for PNG files and the archive's and a debate's pictures.
 """
 from __future__ import annotations
 

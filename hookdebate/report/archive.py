@@ -79,7 +79,7 @@ def render_html(a: dict, svg: bytes | None) -> str:
 def picture(a: dict, fmt: str = "svg") -> bytes:
     """Each analyzed thread as a dot: year (jittered) against contested, size by messages;
     each year's most contested one labeled with its message count."""
-    from hookdebate.report.pictures import _fig_bytes, _plt
+    from hookdebate.report.matplotlib_drawing import _fig_bytes, _plt
 
     plt = _plt()
     years = sorted({p["year"] for p in a["all"] if p["year"]})

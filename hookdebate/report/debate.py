@@ -25,7 +25,7 @@ def timeline_picture(d: dict, fmt: str = "svg") -> bytes:
     by its messages; arrows from each version to the one it was linked to."""
     from datetime import date
 
-    from hookdebate.report.pictures import _fig_bytes, _plt
+    from hookdebate.report.matplotlib_drawing import _fig_bytes, _plt
 
     plt = _plt()
     rows = []
@@ -59,7 +59,7 @@ def stance_picture(d: dict, fmt: str = "svg") -> bytes:
     """People (rows) by versions (columns), each cell the person's stance on that version."""
     from matplotlib.lines import Line2D
 
-    from hookdebate.report.pictures import _fig_bytes, _plt
+    from hookdebate.report.matplotlib_drawing import _fig_bytes, _plt
 
     plt = _plt()
     versions = [v["version"] for v in d["versions"]]

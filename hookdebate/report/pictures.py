@@ -1,51 +1,34 @@
-"""Pictures with matplotlib (imported here only): the argument map between people
-and the thread timeline (who posted when, replies as arcs). Return SVG/PNG bytes."""
+"""The report's two pictures of a thread: the argument map between people and the timeline (who
+posted when, replies as arcs). This module decides what each shows (rows, points, arcs, nodes,
+edges, titles, bounds) from the report dict, with the standard library only; two writers draw it:
+hookdebate.report.svg (SVG: the HTML report's inline pictures and Markdown's .svg files; no
+matplotlib) and hookdebate.report.matplotlib_drawing (PNG beside Markdown's .svg files).
+timeline() and argument_map() return the bytes of either format."""
 from __future__ import annotations
 
-import io
-import warnings
+import math
 from collections import Counter
-from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
 from hookdebate.report.data import parse_iso
-
-
-@contextmanager
-def _quiet_glyphs():
-    """Names in scripts the bundled DejaVu font lacks (CJK...) or with control characters: the
-    SVG keeps the text for the browser's fonts, a PNG shows boxes; a warning per glyph would
-    only bury the output (matplotlib warns when a text is laid out: drawn or saved)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
-        yield
-
-
-def _fig_bytes(fig, fmt: str) -> bytes:
-    buf = io.BytesIO()
-    with _quiet_glyphs():
-        fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["svg.fonttype"] = "none"
-    return plt
-
 
 MAX_ARCS = 40  # beyond this many messages, reply arcs are a hairball: points only
 # Bounds for threads far larger than real ones (a reply chain 20,000 deep, thousands of
-# senders): matplotlib pays per artist and per row, so past these the picture is drawn with
-# one scatter per stance and the people beyond the busiest are one row (one node on the map).
+# senders): the people beyond the busiest are one row (one node on the map), and past
+# MAX_SCATTERS messages the writers may draw points that fall on the same spot once.
 MAX_SCATTERS = 500
 MAX_ROWS = 60
 MAX_NODES = 40
+
+# matplotlib's tab: palette, which the pictures have always used (the same colours in both writers)
+STANCE_COLORS = {"support": "#2ca02c", "oppose": "#d62728", "mixed": "#ff7f0e", "neutral": "#7f7f7f"}
+UNKNOWN_STANCE_COLOR = "#000000"
+ATTACK_COLOR, SUPPORT_COLOR, REPLY_COLOR = "#d62728", "#2ca02c", "#999999"
+# how far each arrow bends to its own right (matplotlib's arc3 rad: the control point's offset
+# from the chord's middle, as a share of the chord): attacks less than supports, so A->B and
+# B->A, attack and support, are four separate curves
+ATTACK_BEND, SUPPORT_BEND, REPLY_BEND = 0.12, 0.3, 0.25
 
 
 def _others(n: int) -> str:
@@ -63,8 +46,6 @@ def _keep_busiest(counts: Counter, limit: int) -> tuple[set, str | None]:
 
 def _utc(d):
     """The date in UTC, None when it has none (a zone that puts it past year 9999)."""
-    from datetime import timezone
-
     if d is None or d.tzinfo is None:
         return d
     try:
@@ -73,77 +54,84 @@ def _utc(d):
         return None
 
 
-def _plot_range(ax, when: dict) -> None:
-    """Keep the time axis inside the years matplotlib can name (0001-9999): a mail dated 9999
-    next to ones from 2023 would put the axis' margin past year 9999."""
-    from datetime import datetime, timedelta, timezone
-
-    if not when:
-        return
-    lo, hi = min(when.values()), max(when.values())
-    first = datetime(1, 1, 2, tzinfo=timezone.utc)
-    last = datetime(9999, 12, 30, tzinfo=timezone.utc)
-    pad = (hi - lo) * 0.05 or timedelta(hours=1)
-    # matplotlib widens an axis holding one instant by two years each way: near the ends, the
-    # limits are set (differences: lo - pad itself could overflow)
-    near = max(pad, timedelta(days=3 * 366)) if lo == hi else pad
-    if lo - first < near or last - hi < near:
-        ax.set_xlim(first if lo - first < pad else lo - pad, last if last - hi < pad else hi + pad)
+def stance_color(stance: str) -> str:
+    return STANCE_COLORS.get(stance, UNKNOWN_STANCE_COLOR)
 
 
-def timeline(r: dict, fmt: str = "svg") -> bytes:
-    plt = _plt()
-    from matplotlib.lines import Line2D
+@dataclass
+class Point:
+    """One message on the timeline: its date (UTC), its row and its stance."""
+    date: datetime
+    person: str
+    stance: str
 
-    # a message whose Date header did not parse has no place on a time axis: left out
+
+@dataclass
+class TimelineContent:
+    people: list[str]                      # the rows, in the order of each one's first message
+    counts: Counter                        # messages per row
+    points: list[Point]                    # one per message with a readable date, in timeline order
+    replies: list[tuple[int, int]] | None  # (parent, reply) indexes into points, to someone else; None: left out
+    stances: list[str]                     # the legend: the stances of STANCE_COLORS the points have
+    title: str
+
+    def row_label(self, person: str) -> str:
+        return f"{person} ({self.counts[person]})"
+
+
+def timeline_content(r: dict) -> TimelineContent:
+    # a message whose Date header did not parse (or whose zone puts it past year 9999 in UTC)
+    # has no place on a time axis: left out
     when = {t["message_id"]: d for t in r["timeline"] if (d := _utc(parse_iso(t["date"]))) is not None}
-    r = dict(r, timeline=[t for t in r["timeline"] if t["message_id"] in when])
-    count = Counter(t["author"] for t in r["timeline"])
-    kept, rest = _keep_busiest(count, MAX_ROWS)
-    if rest is not None:
-        r = dict(r, timeline=[dict(t, author=t["author"] if t["author"] in kept else rest) for t in r["timeline"]])
-        count = Counter(t["author"] for t in r["timeline"])
-    people = list(dict.fromkeys(t["author"] for t in r["timeline"]))
-    y = {p: i for i, p in enumerate(people)}
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * len(people)))
-    colors = {"support": "tab:green", "oppose": "tab:red", "mixed": "tab:orange", "neutral": "tab:gray"}
-    arcs = len(r["timeline"]) <= MAX_ARCS
-    by_id = {x["message_id"]: x for x in r["timeline"]}
-    if arcs:
-        for t in r["timeline"]:
-            p = by_id.get(t["parent"])
-            if p is not None and p["author"] != t["author"]:
-                ax.annotate("", xy=(when[t["message_id"]], y[t["author"]]), xytext=(when[p["message_id"]], y[p["author"]]),
-                            arrowprops=dict(arrowstyle="->", color="0.6", lw=0.7, connectionstyle="arc3,rad=0.25"))
-    if len(r["timeline"]) <= MAX_SCATTERS:
-        for t in r["timeline"]:
-            ax.scatter([when[t["message_id"]]], [y[t["author"]]], color=colors.get(t["stance"], "k"), s=30, zorder=3,
-                       alpha=0.8)
-    else:
-        for stance in dict.fromkeys(t["stance"] for t in r["timeline"]):
-            pts = [t for t in r["timeline"] if t["stance"] == stance]
-            ax.scatter([when[t["message_id"]] for t in pts], [y[t["author"]] for t in pts],
-                       color=colors.get(stance, "k"), s=30, zorder=3, alpha=0.8)
-    _plot_range(ax, when)
-    ax.set_yticks(range(len(people)), [f"{p} ({count[p]})" for p in people], parse_math=False)  # '$' is text
-    ax.set_ylim(-0.6, len(people) - 0.4)
-    used = [k for k in colors if any(t["stance"] == k for t in r["timeline"])]
-    ax.legend(handles=[Line2D([], [], marker="o", ls="", color=colors[k], label=k) for k in used],
-              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="stance", title_fontsize=8)
-    ax.set_title("Who posted when (messages per person in brackets; colour: stance of the message; "
-                 + ("arcs: replies to someone else)" if arcs else
-                    f"reply arcs left out for {len(r['timeline'])} messages)"), fontsize=10)
-    fig.autofmt_xdate()
-    return _fig_bytes(fig, fmt)
+    entries = [t for t in r["timeline"] if t["message_id"] in when]
+    kept, rest = _keep_busiest(Counter(t["author"] for t in entries), MAX_ROWS)
+
+    def row(t):
+        return t["author"] if rest is None or t["author"] in kept else rest
+
+    points = [Point(when[t["message_id"]], row(t), t["stance"]) for t in entries]
+    index = {t["message_id"]: i for i, t in enumerate(entries)}
+    replies = None
+    if len(entries) <= MAX_ARCS:
+        replies = [(index[t["parent"]], i) for i, t in enumerate(entries)
+                   if t["parent"] in index and points[index[t["parent"]]].person != points[i].person]
+    title = ("Who posted when (messages per person in brackets; colour: stance of the message; "
+             + ("arcs: replies to someone else)" if replies is not None else
+                f"reply arcs left out for {len(entries)} messages)"))
+    return TimelineContent(people=list(dict.fromkeys(p.person for p in points)),
+                           counts=Counter(p.person for p in points), points=points, replies=replies,
+                           stances=[k for k in STANCE_COLORS if any(p.stance == k for p in points)], title=title)
 
 
-def argument_map(r: dict, fmt: str = "svg") -> bytes:
-    """People as nodes; an arrow A->B for each claim of A answering B, red attack / green support;
-    each node lists the verdicts on that person's semantic claims."""
-    import networkx as nx
+@dataclass
+class MapContent:
+    nodes: list[str]                       # people, in the order they first appear among the claims
+    position: dict[str, tuple[float, float]]  # on the unit circle (y up), as networkx's circular_layout
+    labels: dict[str, list[str]]           # each node's lines: the name, then the model's verdicts if any
+    attacks: Counter                       # (from, to) -> claims of `from` attacking `to`
+    supports: Counter
+    title: list[str]
 
-    plt = _plt()
-    g = nx.DiGraph()
+    def edges(self):
+        """(from, to, claims, kind) of every arrow: attacks, then supports."""
+        for kind, counts in (("attack", self.attacks), ("support", self.supports)):
+            for (a, b), n in counts.items():
+                yield a, b, n, kind
+
+
+def circle_positions(nodes: list[str]) -> dict[str, tuple[float, float]]:
+    """The nodes evenly on the unit circle from angle 0 counter-clockwise; one node in the middle
+    (networkx.circular_layout's placement)."""
+    if len(nodes) == 1:
+        return {nodes[0]: (0.0, 0.0)}
+    step = 2 * math.pi / max(1, len(nodes))
+    return {n: (math.cos(i * step), math.sin(i * step)) for i, n in enumerate(nodes)}
+
+
+def map_content(r: dict) -> MapContent:
+    """People as nodes; an arrow A->B for each pair where A's claims answer B, attack or support
+    (a claim with no relation draws none); each node lists the verdicts on that person's claims."""
+    nodes: dict[str, None] = {}
     att, sup = Counter(), Counter()
     verd: dict[str, Counter] = {}
     kept, rest = _keep_busiest(Counter(c["author"] for c in r["claims"]), MAX_NODES)
@@ -153,36 +141,46 @@ def argument_map(r: dict, fmt: str = "svg") -> bytes:
 
     for c in r["claims"]:
         author = node(c["author"])
-        g.add_node(author)
-        if c.get("finding", c["verdict"]) in ("supports", "contradicts"):  # stand-ins set aside are no verdict
-            verd.setdefault(author, Counter())[c.get("finding", c["verdict"])] += 1
+        nodes.setdefault(author)
+        finding = c.get("finding", c["verdict"])
+        if finding in ("supports", "contradicts"):  # stand-ins set aside are no verdict
+            verd.setdefault(author, Counter())[finding] += 1
         rt = c["responds_to"]
         if rt and rt.get("author") and rt["author"] != c["author"] and c["relation"] and node(rt["author"]) != author:
             (att if c["relation"] == "attack" else sup)[(author, node(rt["author"]))] += 1
-            g.add_edge(author, node(rt["author"]))
-    pos = nx.circular_layout(g)
-    fig, ax = plt.subplots(figsize=(9, 7))
-    ax.set_xlim(-1.4, 1.4)
-    ax.set_ylim(-1.3, 1.3)
-    boxes = {}
-    for n, (x, y) in pos.items():
-        v = verd.get(n, Counter())
-        label = n + ("\nmodel " + ", ".join(f"{k} {c}" for k, c in sorted(v.items())) if v else "")
-        boxes[n] = ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=3, parse_math=False,
-                           bbox=dict(boxstyle="round", fc="lightyellow", ec="0.5"))
-    with _quiet_glyphs():
-        fig.canvas.draw()  # the boxes get their size: arrows start and end at their edges
-    # Every arrow bends to its own right, attacks less than supports: A->B and B->A, attack and
-    # support, are four separate curves, each with its head at the edge of the box it points to.
-    for counts, color, rad in ((att, "tab:red", 0.12), (sup, "tab:green", 0.3)):
-        for (a, b), n in counts.items():
-            lw = min(5.0, 0.6 + n * 0.12)
-            ax.annotate("", xy=pos[b], xytext=pos[a], zorder=2, arrowprops=dict(
-                arrowstyle=f"-|>,head_length={0.6 + 0.1 * lw:.2f},head_width={0.3 + 0.06 * lw:.2f}",
-                color=color, lw=lw, mutation_scale=18, connectionstyle=f"arc3,rad={rad}",
-                patchA=boxes[a].get_bbox_patch(), patchB=boxes[b].get_bbox_patch(), shrinkA=2, shrinkB=2))
-    ax.set_title("Argument map: red = attacks, green = supports (width: number of claims)"
-                 + ("; model verdicts per person" if verd else "")
-                 + "\nan arrow points from whoever answers to whoever is answered", fontsize=10)
-    ax.axis("off")
-    return _fig_bytes(fig, fmt)
+            nodes.setdefault(node(rt["author"]))
+    order = list(nodes)
+    labels = {n: [n] + (["model " + ", ".join(f"{k} {v}" for k, v in sorted(verd[n].items()))] if n in verd else [])
+              for n in order}
+    title = ["Argument map: red = attacks, green = supports (width: number of claims)"
+             + ("; model verdicts per person" if verd else ""),
+             "an arrow points from whoever answers to whoever is answered"]
+    return MapContent(nodes=order, position=circle_positions(order), labels=labels, attacks=att, supports=sup,
+                      title=title)
+
+
+def edge_width(claims: int) -> float:
+    """An arrow's line width in points: wider for more claims, at most 5."""
+    return min(5.0, 0.6 + claims * 0.12)
+
+
+def timeline(r: dict, fmt: str = "svg") -> bytes:
+    content = timeline_content(r)
+    if fmt == "svg":
+        from hookdebate.report import svg
+
+        return svg.timeline(content)
+    from hookdebate.report import matplotlib_drawing
+
+    return matplotlib_drawing.timeline(content, fmt)
+
+
+def argument_map(r: dict, fmt: str = "svg") -> bytes:
+    content = map_content(r)
+    if fmt == "svg":
+        from hookdebate.report import svg
+
+        return svg.argument_map(content)
+    from hookdebate.report import matplotlib_drawing
+
+    return matplotlib_drawing.argument_map(content, fmt)
