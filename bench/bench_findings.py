@@ -10,7 +10,7 @@ call right / wrong / do not cover, precision, findings per thread about a modele
 ratio of the two rule sets' findings. Then what became of every claim about kernel semantics, by
 subject (finding, stand-in, cannot judge and why, no modeled kernel for the thread's date).
 
-    .venv/bin/python bench/bench_findings.py [--list] [--set archive35|fresh|all]
+    .venv/bin/python bench/bench_findings.py [--list] [--set archive35|fresh|fresh2|fresh3|all]
 """
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def main() -> int:
     ap.add_argument("--list", action="store_true", help="print every presented finding with its label")
     ap.add_argument("--set", choices=sorted(SETS) + ["all"], default="all",
                     help="archive35: the 35 threads read to make the first fixes (tests/data/findings); fresh: the "
-                         "threads drawn after them and labelled at first sight (tests/data/findings-fresh)")
+                         "threads drawn after them and labelled at first sight (tests/data/findings-fresh); freshN: the "
+                         "later first-sight sets (tests/data/findings-freshN)")
     args = ap.parse_args()
     rc = 0
     for name in (sorted(SETS) if args.set == "all" else [args.set]):

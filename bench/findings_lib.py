@@ -22,8 +22,12 @@ FRESH_ANCHOR = FRESH / "rules-first-sight.json"
 # a third set, drawn once op lsm_hook and its link rule existed (pick_findings_threads.py --seed 21 --n 26
 # --by-call --quota ...), with the rules frozen before the draw as its anchor
 FRESH2 = ROOT / "tests" / "data" / "findings-fresh2"
-SETS = {"archive35": (FINDINGS, ANCHOR_RULES), "fresh": (FRESH, FRESH_ANCHOR),
-        "fresh2": (FRESH2, FRESH2 / "rules-first-sight.json")}
+# every set drawn since (tests/data/findings-freshN, the rules frozen before its draw beside it) is a
+# set of its own: a new draw needs no code here
+SETS = {"archive35": (FINDINGS, ANCHOR_RULES),
+        **{d.name.removeprefix("findings-"): (d, d / "rules-first-sight.json")
+           for d in sorted((ROOT / "tests" / "data").glob("findings-fresh*"))
+           if (d / "rules-first-sight.json").exists()}}
 
 # a semantic claim's subject, from the concepts it cites (first match wins)
 SUBJECTS = (

@@ -12,6 +12,8 @@ random draw per subject, one posting per series (up to 8 bpf, 10 capabilities, 4
     .venv/bin/python bench/pick_findings_threads.py --draw findings-fresh-2     # batch 2: --seed 13 --n 12 --variant pre-capbpf
     .venv/bin/python bench/pick_findings_threads.py --seed 21 --n 26 --by-call \
         --quota 'bpf=6,capabilities=6,user namespaces=2' --out tests/data/findings-fresh2         # set 3
+    .venv/bin/python bench/pick_findings_threads.py --draw findings-fresh3 --out tests/data/findings-fresh3  # set 4:
+        --seed 22 --n 25 --by-call (the 8 candidates left, all LSM hooks)
 
 --out: another set's directory; the threads of every findings set already under tests/ are excluded
 ("already in the repository" is bench/known_threads.py's rule: all of tests/ and data/, the set being
@@ -61,6 +63,7 @@ def slug(s: str) -> str:
 # 2019-2020 dates became candidates; with them left out, 2 bpf and 65 LSM-hook candidates, was 1 and 66)
 RECORDED = {
     "findings-fresh-2": {"seed": 13, "n": 12, "variant": "pre-capbpf"},
+    "findings-fresh3": {"seed": 22, "n": 25, "by_call": True},
 }
 
 

@@ -114,25 +114,29 @@ def test_every_finding_on_the_fresh_set_is_read():
             assert f["key"] in labels, f"unread finding {f['key']}: label it (bench/bench_findings.py --set fresh --list)"
 
 
-def test_the_third_set_is_apart_and_its_first_sight_is_kept():
-    """tests/data/findings-fresh2 (drawn once op lsm_hook existed): 24+ threads, none sharing a Message-ID
-    with the earlier sets, the rules frozen before the draw kept as the anchor, and the first-sight list
-    of presented findings committed for a reader; every finding presented there now is in that list's
-    labels (none yet: the list is empty)."""
+@pytest.mark.parametrize("set_name,min_threads,min_msgs", [("fresh2", 24, 100), ("fresh3", 8, 40)])
+def test_the_later_sets_are_apart_and_their_first_sight_is_kept(set_name, min_threads, min_msgs):
+    """tests/data/findings-fresh2 (drawn once op lsm_hook existed) and findings-fresh3 (the 8 threads
+    the picker's rule left after it): none sharing a Message-ID with another set, the rules frozen
+    before the draw kept as the anchor, and the first-sight list of presented findings committed for a
+    reader; every finding presented there now is in that list or its labels (none yet: both lists
+    are empty)."""
     import gzip
     import re
 
-    from findings_lib import FINDINGS, FRESH, FRESH2
+    from findings_lib import FINDINGS, SETS
 
-    lab = load_labels(FRESH2)
-    files = {p.name for p in thread_files(FRESH2)}
-    assert len(files) >= 24 and set(lab["threads"]) == files
-    assert (FRESH2 / "rules-first-sight.json").exists() and (FRESH2 / "first-sight-findings.txt").exists()
+    here = SETS[set_name][0]
+    lab = load_labels(here)
+    files = {p.name for p in thread_files(here)}
+    assert len(files) >= min_threads and set(lab["threads"]) == files
+    assert (here / "rules-first-sight.json").exists() and (here / "first-sight-findings.txt").exists()
     rx = re.compile(rb"^Message-ID:\s*<([^>]+)>", re.M | re.I)
     ids = lambda d: {x for p in thread_files(d) for x in rx.findall(gzip.decompress(p.read_bytes()))}  # noqa: E731
-    new = ids(FRESH2)
-    assert len(new) >= 100 and not new & ids(FRESH) and not new & ids(FINDINGS)
-    listed = (FRESH2 / "first-sight-findings.txt").read_text()
-    for p in thread_files(FRESH2):
+    new = ids(here)
+    others = [FINDINGS] + [d for name, (d, _) in SETS.items() if name.startswith("fresh") and d != here]
+    assert len(new) >= min_msgs and not any(new & ids(d) for d in others)
+    listed = (here / "first-sight-findings.txt").read_text()
+    for p in thread_files(here):
         for f in presented(p, analyze_thread(p))["findings"]:
             assert f["key"] in lab["labels"] or f["key"] in listed, f"finding {f['key']} not in the first-sight list"

@@ -70,6 +70,10 @@ def test_findings_fresh_draws_come_out_as_committed():
     drawn = [n for _, _, n in pf.draw(threads, **pf.RECORDED["findings-fresh-2"])]
     assert len(drawn) == 15 and set(drawn) <= committed
     third = ROOT / "tests" / "data" / "findings-fresh2"
+    fourth = ROOT / "tests" / "data" / "findings-fresh3"
     quota = {**pf.QUOTA, "bpf": 6, "capabilities": 6, "user namespaces": 2}
-    drawn = [n for _, _, n in pf.draw(threads, 21, 26, quota=quota, by_call=True, leave_out=(third,))]
+    # each set is drawn from the repository as it was: a later set's threads were candidates then
+    drawn = [n for _, _, n in pf.draw(threads, 21, 26, quota=quota, by_call=True, leave_out=(third, fourth))]
     assert sorted(drawn) == sorted(p.name for p in third.glob("*.mbox.gz"))
+    drawn = [n for _, _, n in pf.draw(threads, **pf.RECORDED["findings-fresh3"], leave_out=(fourth,))]
+    assert len(drawn) == 8 and sorted(drawn) == sorted(p.name for p in fourth.glob("*.mbox.gz"))

@@ -127,3 +127,16 @@ def test_has_always_been_is_about_the_current_kernel_and_relative_would_is_no_he
     assert link.kernel == "v6.3" and link.predicts == "deny"
     assert v.outcome != "allow"
     assert v.fit == "stand-in" and v.supports_claim is None     # no operation named: never a finding
+
+
+def test_a_memory_map_is_no_bpf_map(base):
+    """'maps' in 'memory maps' (a process's mappings, /proc/pid/mem) names no bpf() map: such a claim
+    is no direct fit for a map-creation scenario, so no finding; a claim about creating maps still is."""
+    rules = load_rules()
+    mem = "Writing through /proc/self/mem can bypass the permissions on memory maps of a read-only region."
+    assert "op:BPF_MAP_CREATE" not in claim_features(mem, rules)
+    assert "op:BPF_MAP_CREATE" in claim_features("An unprivileged task can create maps once the hook returns 1.", rules)
+    (mem_link, bpf_link) = _link(base, mem, "With the proposed hook an LSM policy can let a task bypass CAP_BPF "
+                                 "and create maps.", cites=("authoritative LSM hooks",))
+    assert mem_link.verdicts and all(v.supports_claim is None for v in mem_link.verdicts)
+    assert any(v.supports_claim is not None and v.fit == "direct" for v in bpf_link.verdicts)
