@@ -118,6 +118,9 @@ def test_contested_sort_and_archive_report(parallel_db, tmp_path):
 # the speed of the machine or of the analysis
 _INTERRUPT_AFTER = r"""
 import os, signal, sys
+# a process started in the background by a non-interactive shell inherits SIGINT ignored, and
+# Python then installs no KeyboardInterrupt handler: a Ctrl-C is what this test is about
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import hookdebate.pipeline as pipeline
 save, after, saved = pipeline.save_thread_rows, int(sys.argv[1]), []
 def save_then_interrupt(*args, **kwargs):
