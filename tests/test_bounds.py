@@ -143,6 +143,51 @@ def test_quotes_in_a_chain_deeper_than_the_ancestor_cap_are_still_attributed():
     assert quotes and quotes[0].quoted_message_id == f"chain{MAX_ANCESTORS + 28:06d}@example.org"
 
 
+def _ancestors_walking_up(mid: str, tree, cap: int) -> list[str]:
+    """A message's ancestors as they were found: walk up from it, at most cap of them; past
+    the cap the root and the nearest cap - 1 (root first)."""
+    up: list[str] = []
+    cur = tree.parent_of.get(mid)
+    while cur is not None:
+        up.append(cur)
+        cur = tree.parent_of.get(cur)
+    up.reverse()
+    return up if len(up) <= cap else [up[0]] + up[1 - cap:]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_ancestors_from_the_depth_first_path_are_those_of_walking_up(seed):
+    """_ancestors_in_order keeps the path from the root on a stack instead of walking up from
+    each message; over random forests (deep branches past MAX_ANCESTORS, several roots), in
+    build_tree's depth-first order and in an order that is not depth-first, the lists are the
+    same, message for message."""
+    from analysis.model import ThreadTree
+    from analysis.pipeline import MAX_ANCESTORS, _ancestors_in_order
+
+    rng = random.Random(seed)
+    chain = rng.randint(1, 300)  # a reply chain first, past MAX_ANCESTORS for most seeds
+    n = chain + rng.randint(0, 200)
+    parent_of: dict[str, str | None] = {}
+    for i in range(n):
+        mid = f"m{i}"
+        # then mostly the chain going on, sometimes a branch off any earlier message or a new root
+        r = rng.random()
+        parent_of[mid] = (None if i == 0 or (i >= chain and r < 0.03) else f"m{i - 1}" if i < chain or r < 0.7
+                          else f"m{rng.randrange(i)}")
+    by_id = {mid: Message(message_id=mid, subject="s", from_name="", from_address="a@example.org", date=None,
+                          date_raw="", in_reply_to=p, references=(p,) if p else (), body="", raw=b"",
+                          origin="test") for mid, p in parent_of.items()}
+    tree = build_tree(by_id.values())
+    assert tree.parent_of == parent_of
+    shuffled = list(tree.order)
+    rng.shuffle(shuffled)
+    for order in (tree.order, tuple(shuffled)):
+        t = ThreadTree(root_id=tree.root_id, parent_of=tree.parent_of, order=order)
+        got = [(m.message_id, [a.message_id for a in up]) for m, up in _ancestors_in_order(t, by_id)]
+        assert got == [(mid, _ancestors_walking_up(mid, t, MAX_ANCESTORS)) for mid in order]
+    assert max(len(_ancestors_walking_up(mid, tree, 10 ** 9)) for mid in parent_of) >= chain - 1
+
+
 # -- long bodies --------------------------------------------------------------------------
 
 def test_pieces_cut_at_sentence_ends_then_spaces_then_hard():
