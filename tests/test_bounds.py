@@ -133,6 +133,29 @@ def test_report_of_a_deep_chain_under_a_small_recursion_limit(tmp_path):
     assert (tmp_path / "map.dot").read_text().startswith(("digraph", "strict digraph"))
 
 
+def test_report_of_a_20000_deep_chain(tmp_path):
+    """The issue's reproducer at its size (report ran over 5 minutes): a 20,000-deep chain, each
+    reply quoting its parent, reported in every format by fresh processes under a recursion
+    limit of 400 (a recursive walk would need 20,000 frames); the first report makes and keeps
+    the analysis, the others lay it out."""
+    n = 20_000
+    mbox = tmp_path / "chain.mbox"
+    mbox.write_bytes(hostile.deep_chain(n))
+    db = str(tmp_path / "db")
+    _run("ingest", "--db", db, str(mbox))
+    for fmt in ("json", "md", "html"):
+        _run("report", "--db", db, "-o", str(tmp_path / f"r.{fmt}"), recursion_limit=400)
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["messages"] == n + 1 and len(r["timeline"]) == n + 1
+    assert {p["name"] for p in r["participants"]} == {"Proposer", "Reviewer One"}
+    assert r["timeline"][-1]["message_id"] == f"chain{n - 1:06d}@example.org"
+    md = (tmp_path / "r.md").read_text()
+    assert f"{n + 1:,} messages" in md and f"chain{n - 1:06d}@example.org" in md
+    assert max(map(len, md.splitlines())) < 2_000  # no line grows with the depth
+    html = (tmp_path / "r.html").read_text()
+    assert all(f"chain{i:06d}@example.org/" in html for i in (0, n // 2, n - 1))  # each message linked
+
+
 def test_quotes_in_a_chain_deeper_than_the_ancestor_cap_are_still_attributed():
     from analysis.pipeline import MAX_ANCESTORS, analyze
 
@@ -238,6 +261,50 @@ def test_past_the_full_reading_a_message_is_read_for_stance_cues(monkeypatch):
     assert st.stance == "oppose" and any("zqmarkend" in e.quote for e in st.evidence)
     claims = " ".join(c.text for c in a.claims if c.message_id == "long@example.org").lower()
     assert hostile.marker(0) in claims and hostile.marker(14) not in claims  # claims: the parsed part
+
+
+@pytest.mark.parametrize("shape", ["prose-3.4M", "sentence-1.9M"])
+def test_a_multi_megabyte_body_is_parsed_in_bounded_pieces_and_read_to_its_end(monkeypatch, shape):
+    """The issue's reproducers at their size: a 3.4 MB body (positions took 165 s and 10.9 GB:
+    spaCy got each paragraph whole, all in one batch) and a 1.9 MB body that is one sentence
+    (over 60 s). Every text spaCy parses is at most PIECE_CHARS, every batch at most
+    BATCH_CHARS, the message is parsed up to FULL_READ_CHARS (and one piece), and the writer's NAK after
+    the last megabyte is still read."""
+    from analysis import analyze, pipeline
+    from analysis.nlp import get_nlp
+
+    nlp = get_nlp()
+    real_pipe = nlp.pipe
+    batches: list[list[int]] = []
+
+    def pipe(jobs, *, as_tuples=False, batch_size=None, **kw):
+        jobs = list(jobs)
+        texts = [j[0] if as_tuples else j for j in jobs]
+        if all(isinstance(t, str) for t in texts):  # (spaCy's as_tuples pipe calls pipe again with Docs)
+            step = batch_size or nlp.batch_size
+            batches.extend([len(t) for t in texts[i:i + step]] for i in range(0, len(texts), step))
+        return real_pipe(jobs, as_tuples=as_tuples, batch_size=batch_size, **kw)
+
+    monkeypatch.setattr(nlp, "pipe", pipe)
+    if shape == "prose-3.4M":
+        body = hostile.prose(3_400_000)
+    else:
+        body = hostile.prose(1_900_000, sentence_words=0, paragraph_sentences=None)
+        assert "." not in body[:-1] and "\n" not in body
+    body += "\n\nNAK, zqmarkend: this cannot go in."
+    msgs = _messages(hostile.root() + hostile._mail("big@example.org", body))
+    a = analyze(msgs, stance="rules")
+    texts = [n for b in batches for n in b]
+    assert texts and max(texts) <= pipeline.PIECE_CHARS
+    assert max(sum(b) for b in batches) <= pipeline.BATCH_CHARS
+    part = a.extra["read_in_part"]["big@example.org"]
+    # pieces are parsed until FULL_READ_CHARS is reached: the last one may go past it
+    assert part["chars"] > 1_800_000 and part["parsed"] < pipeline.FULL_READ_CHARS + pipeline.PIECE_CHARS
+    assert sum(texts) <= part["parsed"] + 1_000  # the message's parsed part and the short root
+    claims = " ".join(c.text for c in a.claims if c.message_id == "big@example.org").lower()
+    assert hostile.marker(0) in claims  # the start was read in full
+    st = {s.message_id: s for s in a.message_stances}["big@example.org"]
+    assert st.stance == "oppose" and any("zqmarkend" in e.quote for e in st.evidence)  # and the end for cues
 
 
 def test_a_body_over_five_million_characters_is_reported(tmp_path):
