@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from analysis.errors import AnalysisError
 from analysis.identity import PersonIndex, merge_identities
@@ -100,17 +100,33 @@ def _paragraphs(text: str) -> list[str]:
 MAX_ANCESTORS = 100
 
 
-def _ancestors(mid: str, tree, by_id, top_of: Mapping[str, str]) -> list[Message]:
-    """The message's ancestors, root first, parent last; past MAX_ANCESTORS the root and the
-    nearest MAX_ANCESTORS - 1."""
-    up: list[str] = []
-    cur = tree.parent_of.get(mid)
-    while cur is not None and len(up) < MAX_ANCESTORS:
-        up.append(cur)
-        cur = tree.parent_of.get(cur)
-    if cur is not None:  # deeper than the cap: keep the root in front of the nearest ones
-        up = up[:MAX_ANCESTORS - 1] + [top_of[mid]]
-    return [by_id[x] for x in reversed(up)]
+def _ancestors_in_order(tree, by_id) -> Iterator[tuple[Message, list[Message]]]:
+    """(message, its ancestors root first, parent last) for each message in tree order; past
+    MAX_ANCESTORS the root and the nearest MAX_ANCESTORS - 1. The order is depth-first (each
+    parent just before its subtree), so the ancestors of the message at hand are the path
+    from its root kept on a stack: each message is pushed and popped once, where walking up
+    from every message costs depth x MAX_ANCESTORS on a deep chain."""
+    path: list[Message] = []  # the root ... the message before, along its parent links
+    for mid in tree.order:
+        p = tree.parent_of.get(mid)
+        if p is None:
+            path.clear()
+        else:
+            while path and path[-1].message_id != p:
+                path.pop()
+            if not path:  # not depth-first after all: walk up from the parent
+                cur: str | None = p
+                while cur is not None:
+                    path.append(by_id[cur])
+                    cur = tree.parent_of.get(cur)
+                path.reverse()
+        if len(path) <= MAX_ANCESTORS:
+            up = path[:]
+        else:  # deeper than the cap: keep the root in front of the nearest ones
+            up = [path[0]] + path[1 - MAX_ANCESTORS:]
+        m = by_id[mid]
+        yield m, up
+        path.append(m)
 
 
 # Bounds on what one message can cost (issue 15). spaCy reads text in pieces of at most
@@ -385,13 +401,9 @@ def analyze_with_contexts(messages: Iterable[Message], *, overrides=None, stance
     rank = {m.message_id: i for i, m in enumerate(by_date)}
     segs_of: dict[str, tuple[Segment, ...]] = {}
     own_texts = {m.message_id: own_text(m) for m in ordered}
-    top_of: dict[str, str] = {}
-    for mid in tree.order:  # parents come before their children
-        p = tree.parent_of.get(mid)
-        top_of[mid] = mid if p is None else top_of[p]
-    for m in ordered:
+    for m, ancestors in _ancestors_in_order(tree, by_id):
         earlier = by_date[max(0, rank[m.message_id] - 60): rank[m.message_id]]
-        segs_of[m.message_id] = segment_message(m, _ancestors(m.message_id, tree, by_id, top_of), resolve_person=index.resolve,
+        segs_of[m.message_id] = segment_message(m, ancestors, resolve_person=index.resolve,
                                                 author_of=author_of, earlier=earlier, own_texts=own_texts)
     all_segments = tuple(s for m in ordered for s in segs_of[m.message_id])
     proposer = _answered_proposer(proposal_msg, segs_of[proposal_msg.message_id], index, proposer)

@@ -133,6 +133,29 @@ def test_report_of_a_deep_chain_under_a_small_recursion_limit(tmp_path):
     assert (tmp_path / "map.dot").read_text().startswith(("digraph", "strict digraph"))
 
 
+def test_report_of_a_20000_deep_chain(tmp_path):
+    """The issue's reproducer at its size (report ran over 5 minutes): a 20,000-deep chain, each
+    reply quoting its parent, reported in every format by fresh processes under a recursion
+    limit of 400 (a recursive walk would need 20,000 frames); the first report makes and keeps
+    the analysis, the others lay it out."""
+    n = 20_000
+    mbox = tmp_path / "chain.mbox"
+    mbox.write_bytes(hostile.deep_chain(n))
+    db = str(tmp_path / "db")
+    _run("ingest", "--db", db, str(mbox))
+    for fmt in ("json", "md", "html"):
+        _run("report", "--db", db, "-o", str(tmp_path / f"r.{fmt}"), recursion_limit=400)
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["messages"] == n + 1 and len(r["timeline"]) == n + 1
+    assert {p["name"] for p in r["participants"]} == {"Proposer", "Reviewer One"}
+    assert r["timeline"][-1]["message_id"] == f"chain{n - 1:06d}@example.org"
+    md = (tmp_path / "r.md").read_text()
+    assert f"{n + 1:,} messages" in md and f"chain{n - 1:06d}@example.org" in md
+    assert max(map(len, md.splitlines())) < 2_000  # no line grows with the depth
+    html = (tmp_path / "r.html").read_text()
+    assert all(f"chain{i:06d}@example.org/" in html for i in (0, n // 2, n - 1))  # each message linked
+
+
 def test_quotes_in_a_chain_deeper_than_the_ancestor_cap_are_still_attributed():
     from analysis.pipeline import MAX_ANCESTORS, analyze
 
@@ -141,6 +164,51 @@ def test_quotes_in_a_chain_deeper_than_the_ancestor_cap_are_still_attributed():
     last = f"chain{MAX_ANCESTORS + 29:06d}@example.org"
     quotes = [s for s in a.segments if s.message_id == last and s.kind == "quote"]
     assert quotes and quotes[0].quoted_message_id == f"chain{MAX_ANCESTORS + 28:06d}@example.org"
+
+
+def _ancestors_walking_up(mid: str, tree, cap: int) -> list[str]:
+    """A message's ancestors as they were found: walk up from it, at most cap of them; past
+    the cap the root and the nearest cap - 1 (root first)."""
+    up: list[str] = []
+    cur = tree.parent_of.get(mid)
+    while cur is not None:
+        up.append(cur)
+        cur = tree.parent_of.get(cur)
+    up.reverse()
+    return up if len(up) <= cap else [up[0]] + up[1 - cap:]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_ancestors_from_the_depth_first_path_are_those_of_walking_up(seed):
+    """_ancestors_in_order keeps the path from the root on a stack instead of walking up from
+    each message; over random forests (deep branches past MAX_ANCESTORS, several roots), in
+    build_tree's depth-first order and in an order that is not depth-first, the lists are the
+    same, message for message."""
+    from analysis.model import ThreadTree
+    from analysis.pipeline import MAX_ANCESTORS, _ancestors_in_order
+
+    rng = random.Random(seed)
+    chain = rng.randint(1, 300)  # a reply chain first, past MAX_ANCESTORS for most seeds
+    n = chain + rng.randint(0, 200)
+    parent_of: dict[str, str | None] = {}
+    for i in range(n):
+        mid = f"m{i}"
+        # then mostly the chain going on, sometimes a branch off any earlier message or a new root
+        r = rng.random()
+        parent_of[mid] = (None if i == 0 or (i >= chain and r < 0.03) else f"m{i - 1}" if i < chain or r < 0.7
+                          else f"m{rng.randrange(i)}")
+    by_id = {mid: Message(message_id=mid, subject="s", from_name="", from_address="a@example.org", date=None,
+                          date_raw="", in_reply_to=p, references=(p,) if p else (), body="", raw=b"",
+                          origin="test") for mid, p in parent_of.items()}
+    tree = build_tree(by_id.values())
+    assert tree.parent_of == parent_of
+    shuffled = list(tree.order)
+    rng.shuffle(shuffled)
+    for order in (tree.order, tuple(shuffled)):
+        t = ThreadTree(root_id=tree.root_id, parent_of=tree.parent_of, order=order)
+        got = [(m.message_id, [a.message_id for a in up]) for m, up in _ancestors_in_order(t, by_id)]
+        assert got == [(mid, _ancestors_walking_up(mid, t, MAX_ANCESTORS)) for mid in order]
+    assert max(len(_ancestors_walking_up(mid, tree, 10 ** 9)) for mid in parent_of) >= chain - 1
 
 
 # -- long bodies --------------------------------------------------------------------------
@@ -193,6 +261,50 @@ def test_past_the_full_reading_a_message_is_read_for_stance_cues(monkeypatch):
     assert st.stance == "oppose" and any("zqmarkend" in e.quote for e in st.evidence)
     claims = " ".join(c.text for c in a.claims if c.message_id == "long@example.org").lower()
     assert hostile.marker(0) in claims and hostile.marker(14) not in claims  # claims: the parsed part
+
+
+@pytest.mark.parametrize("shape", ["prose-3.4M", "sentence-1.9M"])
+def test_a_multi_megabyte_body_is_parsed_in_bounded_pieces_and_read_to_its_end(monkeypatch, shape):
+    """The issue's reproducers at their size: a 3.4 MB body (positions took 165 s and 10.9 GB:
+    spaCy got each paragraph whole, all in one batch) and a 1.9 MB body that is one sentence
+    (over 60 s). Every text spaCy parses is at most PIECE_CHARS, every batch at most
+    BATCH_CHARS, the message is parsed up to FULL_READ_CHARS (and one piece), and the writer's NAK after
+    the last megabyte is still read."""
+    from analysis import analyze, pipeline
+    from analysis.nlp import get_nlp
+
+    nlp = get_nlp()
+    real_pipe = nlp.pipe
+    batches: list[list[int]] = []
+
+    def pipe(jobs, *, as_tuples=False, batch_size=None, **kw):
+        jobs = list(jobs)
+        texts = [j[0] if as_tuples else j for j in jobs]
+        if all(isinstance(t, str) for t in texts):  # (spaCy's as_tuples pipe calls pipe again with Docs)
+            step = batch_size or nlp.batch_size
+            batches.extend([len(t) for t in texts[i:i + step]] for i in range(0, len(texts), step))
+        return real_pipe(jobs, as_tuples=as_tuples, batch_size=batch_size, **kw)
+
+    monkeypatch.setattr(nlp, "pipe", pipe)
+    if shape == "prose-3.4M":
+        body = hostile.prose(3_400_000)
+    else:
+        body = hostile.prose(1_900_000, sentence_words=0, paragraph_sentences=None)
+        assert "." not in body[:-1] and "\n" not in body
+    body += "\n\nNAK, zqmarkend: this cannot go in."
+    msgs = _messages(hostile.root() + hostile._mail("big@example.org", body))
+    a = analyze(msgs, stance="rules")
+    texts = [n for b in batches for n in b]
+    assert texts and max(texts) <= pipeline.PIECE_CHARS
+    assert max(sum(b) for b in batches) <= pipeline.BATCH_CHARS
+    part = a.extra["read_in_part"]["big@example.org"]
+    # pieces are parsed until FULL_READ_CHARS is reached: the last one may go past it
+    assert part["chars"] > 1_800_000 and part["parsed"] < pipeline.FULL_READ_CHARS + pipeline.PIECE_CHARS
+    assert sum(texts) <= part["parsed"] + 1_000  # the message's parsed part and the short root
+    claims = " ".join(c.text for c in a.claims if c.message_id == "big@example.org").lower()
+    assert hostile.marker(0) in claims  # the start was read in full
+    st = {s.message_id: s for s in a.message_stances}["big@example.org"]
+    assert st.stance == "oppose" and any("zqmarkend" in e.quote for e in st.evidence)  # and the end for cues
 
 
 def test_a_body_over_five_million_characters_is_reported(tmp_path):

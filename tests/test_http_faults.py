@@ -435,6 +435,32 @@ def test_article_links_capped_with_a_warning(srv, tmp_path, capsys):
     assert "links 300 mailing-list messages; following the first 7 (limit article_links)" in capsys.readouterr().err
 
 
+def test_an_article_with_20000_lore_links_follows_the_default_cap(srv, tmp_path, capsys):
+    """The issue's page as it was: 20,000 lore links (each its own thread on the server), at the
+    default article_links: 100 threads fetched, the rest named in one warning; before the cap
+    every link was a request."""
+    n = 20_000
+    page = tmp_path / "a.html"
+    links = "".join(f"<a href='https://lore.kernel.org/bpf/m{i}@x/'>m{i}</a> " for i in range(n))
+    page.write_text(f"<html><body><div class=ArticleText><p>{links}</p></div></body></html>")
+
+    def thread(req):
+        mid = req.path.split("/")[2]
+        return (200, {}, gzip.compress(f"From x\nMessage-ID: <{mid}>\nSubject: s\n\nb\n".encode()))
+    srv.fallback = lambda req: thread(req) if req.path.endswith("/t.mbox.gz") else (404, {}, b"")
+    db = tmp_path / "h.db"
+    rc = main(["ingest", str(page), "--lore-url", srv.base, "--db", str(db), "--no-progress",
+               "--cache-dir", str(tmp_path / "c"), "--http-limit", "min_interval_seconds=0"])
+    assert rc == 0
+    cap = Limits().article_links
+    assert cap == 100
+    followed = hits(srv)
+    assert len(followed) == cap and followed[0] == "/bpf/m0@x/t.mbox.gz" and followed[-1] == f"/bpf/m{cap - 1}@x/t.mbox.gz"
+    assert Store(db).count_messages() == cap
+    err = capsys.readouterr().err
+    assert f"links {n} mailing-list messages; following the first {cap} (limit article_links)" in err
+
+
 # -- limits as options -----------------------------------------------------------------------
 def test_limits_overrides_and_bad_names(tmp_path, capsys):
     lim = Limits().with_overrides(["request_seconds=5", "response-bytes=2M", "walk_messages=3"])
