@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from semantics.engine import TraceStep
 from semantics.kernels import kernel_names
-from semantics.model import replay
+from semantics.model import IGNORED_HOOK, deciding_step, replay
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,6 @@ def across(scenario) -> list[KernelRow]:
     rows = []
     for k in kernel_names():
         v = replay(scenario, k)
-        deciding = v.trace[-1] if v.outcome != "allow" and v.trace else \
-            next((t for t in v.trace if t.result.startswith("bypass")), None)
-        ignored = tuple(t.check for t in v.trace if t.result.startswith("ignored: kernel"))
-        rows.append(KernelRow(k, v.outcome, deciding, ignored, v.trace))
+        ignored = tuple(t.check for t in v.trace if t.result.startswith(IGNORED_HOOK))
+        rows.append(KernelRow(k, v.outcome, deciding_step(v), ignored, v.trace))
     return rows

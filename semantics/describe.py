@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from semantics.kernels import Kernel, data_dir, hook_label, kernel_names, load_kernel
-from semantics.model import Verdict
+from semantics.model import Verdict, deciding_step
 from semantics.scenario import ALL, Op
 from semantics.space import Block, _same, hook_rules
 from semantics.vocab import DELEGATE_KINDS
@@ -144,15 +144,6 @@ def _step_models(v: Verdict, t) -> str:
     return t.models[:-len(suffix)] if t.models.endswith(suffix) else t.models
 
 
-def _deciding_step(v: Verdict):
-    """The check that decided v: the failing one (the last step of a denial,
-    or the hook whose positive return reached user space), or for an allow
-    the LSM bypass that skipped the kernel's own checks (None: every check passed)."""
-    if v.outcome != "allow":
-        return v.trace[-1] if v.trace else None
-    return next((t for t in v.trace if t.result.startswith("bypass")), None)
-
-
 def explain(va: Verdict, vb: Verdict, max_steps: int = 3) -> str:
     """In words a maintainer can hold against the source: for each kernel,
     the function and C condition that decided the example (from its trace);
@@ -160,14 +151,14 @@ def explain(va: Verdict, vb: Verdict, max_steps: int = 3) -> str:
     function where the other one decided."""
     parts = []
     for v, other in ((va, vb), (vb, va)):
-        d = _deciding_step(v)
+        d = deciding_step(v)
         bypass = next((t for t in v.trace if t.result.startswith("bypass")), None)
         if d is not None:
             after = f" (after {_step_models(v, bypass)}: {bypass.check} -> {bypass.result})" \
                 if bypass is not None and bypass is not d else ""
             parts.append(f"{v.kernel}: {v.outcome} at {_step_models(v, d)}: {d.check} -> {d.result}{after}")
             continue
-        od = _deciding_step(other)
+        od = deciding_step(other)
         if od is None:
             parts.append(f"{v.kernel}: allow (every check passes)")
             continue

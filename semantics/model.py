@@ -8,6 +8,9 @@ from semantics.errors import ScenarioError
 from semantics.kernels import Kernel, load_kernel
 from semantics.scenario import ALL, Scenario, parse_scenario
 
+# the result a trace step gives a scenario's return from a hook the kernel lacks (across() lists them)
+IGNORED_HOOK = "ignored: kernel"
+
 SYSCTL_BPF = "kernel.unprivileged_bpf_disabled"
 
 
@@ -86,7 +89,7 @@ def _kernel_returns(s: Scenario, k: Kernel) -> tuple[dict, list]:
             own = k.own_hook(hook)
             if own is None:
                 notes.append((f"lsm[{i}] {m.name}: returns {r} from {hook}",
-                               f"ignored: kernel {k.name} has no hook {hook} (include/linux/lsm_hook_defs.h)"))
+                               f"{IGNORED_HOOK} {k.name} has no hook {hook} (include/linux/lsm_hook_defs.h)"))
                 continue
             if own != hook:
                 notes.append((f"lsm[{i}] {m.name}: returns {r} from {hook}",
@@ -130,3 +133,12 @@ def outcome(scenario: Scenario, kernel: str | None = None) -> str:
     s = scenario
     k = load_kernel(kernel or s.kernel)
     return outcome_of(evaluate(ScenarioWorld(s, k), k, None))
+
+
+def deciding_step(v: Verdict):
+    """The check that decided v: the failing one (the last step of a denial, or the hook whose
+    positive return reached user space), or for an allow the LSM bypass that skipped the kernel's
+    own checks (None: every check passed)."""
+    if v.outcome != "allow":
+        return v.trace[-1] if v.trace else None
+    return next((t for t in v.trace if t.result.startswith("bypass")), None)

@@ -8,9 +8,8 @@ import io
 import warnings
 from contextlib import contextmanager
 
-from hookdebate.report.pictures import (ATTACK_BEND, ATTACK_COLOR, MAX_SCATTERS, REPLY_BEND, REPLY_COLOR,
-                                        STANCE_COLORS, SUPPORT_BEND, SUPPORT_COLOR, MapContent, TimelineContent,
-                                        edge_width, stance_color)
+from hookdebate.report.pictures import (EDGE_STYLES, MAX_SCATTERS, REPLY_BEND, REPLY_COLOR, STANCE_COLORS,
+                                        MapContent, TimelineContent, edge_width, stance_color)
 
 
 @contextmanager
@@ -101,9 +100,8 @@ def argument_map(c: MapContent, fmt: str = "png") -> bytes:
                            parse_math=False, bbox=dict(boxstyle="round", fc="lightyellow", ec="0.5"))
     with _quiet_glyphs():
         fig.canvas.draw()  # the boxes get their size: arrows start and end at their edges
-    bend = {"attack": (ATTACK_COLOR, ATTACK_BEND), "support": (SUPPORT_COLOR, SUPPORT_BEND)}
     for a, b, n, kind in c.edges():
-        color, rad = bend[kind]
+        color, rad = EDGE_STYLES[kind]
         lw = edge_width(n)
         ax.annotate("", xy=c.position[b], xytext=c.position[a], zorder=2, arrowprops=dict(
             arrowstyle=f"-|>,head_length={0.6 + 0.1 * lw:.2f},head_width={0.3 + 0.06 * lw:.2f}",

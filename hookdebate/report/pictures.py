@@ -29,6 +29,8 @@ ATTACK_COLOR, SUPPORT_COLOR, REPLY_COLOR = "#d62728", "#2ca02c", "#999999"
 # from the chord's middle, as a share of the chord): attacks less than supports, so A->B and
 # B->A, attack and support, are four separate curves
 ATTACK_BEND, SUPPORT_BEND, REPLY_BEND = 0.12, 0.3, 0.25
+# an argument-map edge's kind -> (colour, bend), as both writers draw it
+EDGE_STYLES = {"attack": (ATTACK_COLOR, ATTACK_BEND), "support": (SUPPORT_COLOR, SUPPORT_BEND)}
 
 
 def _others(n: int) -> str:

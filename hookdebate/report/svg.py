@@ -14,9 +14,8 @@ import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
-from hookdebate.report.pictures import (ATTACK_BEND, ATTACK_COLOR, MAX_SCATTERS, REPLY_BEND, REPLY_COLOR,
-                                        STANCE_COLORS, SUPPORT_BEND, SUPPORT_COLOR, MapContent, TimelineContent,
-                                        edge_width, stance_color)
+from hookdebate.report.pictures import (EDGE_STYLES, MAX_SCATTERS, REPLY_BEND, REPLY_COLOR, STANCE_COLORS,
+                                        MapContent, TimelineContent, edge_width, stance_color)
 
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 _TEXT_WIDTH = 0.6
@@ -253,7 +252,6 @@ def timeline(c: TimelineContent) -> bytes:
 
 MAP_WIDTH, MAP_HEIGHT = 900, 700
 MAP_TOP = 52  # px above the circle for the title's two lines
-HEAD = {"attack": (ATTACK_COLOR, ATTACK_BEND), "support": (SUPPORT_COLOR, SUPPORT_BEND)}
 
 
 def argument_map(c: MapContent) -> bytes:
@@ -272,7 +270,7 @@ def argument_map(c: MapContent) -> bytes:
     body = [f'<text x="12" y="{18 + 16 * i}" font-size="12">{_text(t)}</text>' for i, t in enumerate(c.title)]
     defs, heads = [], set()
     for a, b, n, kind in c.edges():
-        color, rad = HEAD[kind]
+        color, rad = EDGE_STYLES[kind]
         width = edge_width(n) * 1.3  # points to px, as at matplotlib's 110 dpi in the old PNG/SVG
         length = round(8 + 2.2 * width)
         mid = f"{kind}-head-{length}"
