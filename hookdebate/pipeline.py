@@ -144,7 +144,8 @@ def save_thread_analysis(store: Store, thread_id: int, result, digest: str) -> N
     """Store one thread's analysis (the store's cache and tables) and its summary row."""
     from hookdebate.store import analysis_rows
 
-    save_thread_rows(store, thread_id, analysis_rows(result), digest)
+    if not store.skip_cache_write("the analysis"):  # a read-only store: the rows would not be kept
+        save_thread_rows(store, thread_id, analysis_rows(result), digest)
 
 
 def save_thread_rows(store: Store, thread_id: int, rows, digest: str) -> None:

@@ -563,7 +563,8 @@ class Store(ThreadIndexMixin, ReportCacheMixin):
     def save_analysis(self, analysis, digest: str, key: str | None = None) -> None:
         """Store a ThreadAnalysis: people, addresses, edges, stances, positions, claims.
         key: the cache key load_cached finds it by (default: the root's Message-ID)."""
-        self.save_analysis_rows(analysis_rows(analysis), digest, key)
+        if not self.skip_cache_write("the analysis"):  # a read-only store: the rows would not be kept
+            self.save_analysis_rows(analysis_rows(analysis), digest, key)
 
     def save_analysis_rows(self, rows: "AnalysisRows", digest: str, key: str | None = None) -> None:
         """save_analysis of rows made by analysis_rows() (in this process or in a worker)."""
