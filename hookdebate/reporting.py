@@ -66,8 +66,8 @@ def variant_diff_for(store, analysis, linked) -> dict:
     """The change-impact summary from the thread's current kernel to the variant of the series it
     debates (analysis.impact.variant_diff, i.e. semantics.diff), cached in the store's state table
     under the pair and a fingerprint of the model. Only that one pair is enumerated: a pair that
-    involves v6.9 (the BPF token's larger space, about 290 G configurations) costs ten times
-    v6.3 -> proposal-2023-04 (README's measured table: 1.0-1.3 s against 0.1 s on an idle machine)."""
+    involves v6.9 (the BPF token's larger space, about 290 G configurations) costs about eight times
+    v6.3 -> proposal-2023-04 (README's measured table: 1.6-2.5 s against 0.22-0.24 s on an idle machine)."""
     from analysis.impact import variant_diff
     from analysis.link import proposal_kernel_for, thread_date
 
